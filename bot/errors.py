@@ -1,0 +1,78 @@
+"""The one exception tree of Meldwijzer.
+
+    MeldwijzerError
+    ├── ConfigError            broken settings or config file; the process refuses to start
+    ├── StorageError           the database or data folder cannot be used
+    ├── KnowledgeError         a content or overlay file is broken
+    ├── InputError             bad input from outside; carries a code for the user's message
+    │   ├── TooLong
+    │   ├── UnknownAction
+    │   └── RateLimited
+    ├── CryptoError            sealing or opening failed (tampered data, wrong key)
+    │   ├── WrongPassphrase
+    │   └── ReceiptNotFound    one generic answer; never says whether a signal exists
+    └── DeliveryError          a channel could not deliver a message (retried by the outbox)
+
+Third-party errors are translated at the edge: ``raise StorageError(...) from exc``.
+"""
+
+from __future__ import annotations
+
+
+class MeldwijzerError(Exception):
+    """Base of every error Meldwijzer raises on purpose."""
+
+
+class ConfigError(MeldwijzerError):
+    """Settings or the config file are broken; the message says which one and why."""
+
+
+class StorageError(MeldwijzerError):
+    """The database or the data folder cannot be used."""
+
+
+class KnowledgeError(MeldwijzerError):
+    """A content file or overlay file is broken; the message names the file."""
+
+
+class InputError(MeldwijzerError):
+    """Bad input from outside. ``code`` picks the message shown to the person."""
+
+    code = "bad_input"
+
+    def __init__(self, detail: str = "", *, code: str | None = None) -> None:
+        super().__init__(detail or self.code)
+        if code is not None:
+            self.code = code
+
+
+class TooLong(InputError):
+    code = "too_long"
+
+
+class UnknownAction(InputError):
+    code = "unknown_action"
+
+
+class RateLimited(InputError):
+    code = "rate_limited"
+
+
+class CryptoError(MeldwijzerError):
+    """Sealed data could not be opened or made: tampered, swapped or wrong key."""
+
+
+class WrongPassphrase(CryptoError):
+    """The adviser's passphrase does not unwrap their key."""
+
+
+class ReceiptNotFound(CryptoError):
+    """No signal opens with this receipt; deliberately says nothing more."""
+
+
+class DeliveryError(MeldwijzerError):
+    """A channel could not deliver a message; ``retryable`` tells the outbox what to do."""
+
+    def __init__(self, detail: str, *, retryable: bool = True) -> None:
+        super().__init__(detail)
+        self.retryable = retryable

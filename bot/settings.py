@@ -1,0 +1,78 @@
+"""The one typed settings object, read from ``MELDWIJZER_*`` and an optional TOML file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+MAX_MESSAGE_CHARS = 2000
+
+
+class Settings(BaseSettings):
+    """Everything the app needs to start; secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="MELDWIJZER_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret: SecretStr | None = None
+    knowledge_dir: Path | None = None
+    public_url: str | None = None
+    config: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=0, le=65535)
+    conversation_ttl_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    max_message_chars: int = Field(default=MAX_MESSAGE_CHARS, ge=100, le=20000)
+    # Argon2id cost for receipts and adviser keys; tests lower it, production refuses that.
+    kdf_memory_kib: int = Field(default=47104, ge=8)
+    kdf_iterations: int = Field(default=1, ge=1)
+    teams_app_id: str = ""
+    teams_app_password: SecretStr = SecretStr("")
+    teams_tenant_id: str = ""
+    mattermost_url: str | None = None
+    mattermost_token: SecretStr | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def webchat_url(self) -> str:
+        if self.public_url:
+            return self.public_url + "/"
+        return f"http://{self.host}:{self.port}/"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (and overrides); turn every validation problem into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MELDWIJZER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def read_config_file(path: Path) -> dict[str, object]:
+    """Read the optional TOML config (advisers, organisation contacts)."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
