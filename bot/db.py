@@ -1,0 +1,62 @@
+"""The database: one async engine and session factory, built once by ``create_app``.
+
+SQLite (through aiosqlite) is the embedded default; PostgreSQL (psycopg 3) is the
+production path. Every table derives from :class:`Base` so Alembic sees one metadata.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from bot.errors import ConfigError
+
+
+class Base(DeclarativeBase):
+    """Metadata shared by every table."""
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{(data_dir / 'meldwijzer.db').resolve()}"
+
+
+def async_url(url: str) -> str:
+    """Pick the async driver for a plain URL (``postgresql://`` becomes psycopg 3)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError("MELDWIJZER_DATABASE_URL is not a valid database URL") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise ConfigError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; secure_delete overwrites deleted rows so a
+    # deleted signal leaves no ciphertext behind in free pages.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
