@@ -40,18 +40,21 @@ class Incoming:
     """One event from a person, in platform-neutral form.
 
     ``conversation`` is the platform's conversation id; the core only ever
-    stores a keyed hash of it. ``locale`` is the platform's hint (``nl-NL``,
-    ``en``), used until the person picks a language.
+    stores a keyed hash of it. ``sender`` is the platform's user id (AAD object
+    id, Mattermost user id); it is used only to recognise registered advisers
+    and is never stored or logged for anyone else. ``locale`` is the platform's
+    hint (``nl-NL``, ``en``), used until the person picks a language.
     """
 
     channel: Channel
     conversation: str
     kind: Kind
+    sender: str = ""
     locale: str | None = None
     text: str = ""
     action: str = ""
     form: str = ""
-    data: Mapping[str, str] = field(default=_EMPTY)
+    data: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@
     ├── InputError             bad input from outside; carries a code for the user's message
     │   ├── TooLong
     │   ├── UnknownAction
-    │   └── RateLimited
+    │   ├── RateLimited
+    │   └── MalformedReceipt   not a receipt at all (length, symbol or check character)
     ├── CryptoError            sealing or opening failed (tampered data, wrong key)
     │   ├── WrongPassphrase
     │   └── ReceiptNotFound    one generic answer; never says whether a signal exists
@@ -56,6 +57,16 @@ class UnknownAction(InputError):
 
 class RateLimited(InputError):
     code = "rate_limited"
+
+
+class MalformedReceipt(InputError):
+    """Text that cannot be a receipt: wrong length, a foreign symbol or a failed check.
+
+    Told apart from :class:`ReceiptNotFound` because it is a typo the person can fix
+    without any lookup; it says nothing about whether a signal exists.
+    """
+
+    code = "malformed_receipt"
 
 
 class CryptoError(MeldwijzerError):

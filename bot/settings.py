@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # Argon2id cost for receipts and adviser keys; tests lower it, production refuses that.
     kdf_memory_kib: int = Field(default=47104, ge=8)
     kdf_iterations: int = Field(default=1, ge=1)
+    adviser_session_minutes: int = Field(default=30, ge=1, le=8 * 60)
+    retention_days: int = Field(default=180, ge=1, le=3650)
+    demo_adviser: bool = True  # development only: a clearly marked demo adviser to try things
     teams_app_id: str = ""
     teams_app_password: SecretStr = SecretStr("")
     teams_tenant_id: str = ""

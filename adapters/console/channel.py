@@ -1,0 +1,126 @@
+"""Runs one conversation on a text stream; works on a terminal and from a script on stdin."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from typing import Protocol, TextIO
+
+from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply
+
+QUIT_WORDS = frozenset({"/quit", "/exit", "/stop", "quit", "exit", "stoppen"})
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+class TurnHandler(Protocol):
+    async def handle(self, incoming: Incoming) -> Sequence[Reply]: ...
+
+
+class SecretPrompt(Protocol):
+    def __call__(self, prompt: str) -> str: ...
+
+
+def render_reply(reply: Reply) -> str:
+    """Plain text with numbered choices; ``**bold**`` shown as capitals-free plain text."""
+    lines = [_BOLD.sub(r"\1", reply.text)]
+    for number, button in enumerate(reply.buttons, start=1):
+        lines.append(f"  {number}) {button.label}")
+    return "\n".join(lines)
+
+
+class ConsoleChannel:
+    """Reads lines, sends them to the core, prints the replies."""
+
+    def __init__(
+        self,
+        handler: TurnHandler,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        locale: str | None = None,
+        ask_secret: SecretPrompt | None = None,
+        conversation: Callable[[], str] = lambda: secrets.token_hex(16),
+    ) -> None:
+        self._handler = handler
+        self._in = stdin
+        self._out = stdout
+        self._locale = locale
+        self._ask_secret = ask_secret
+        self._conversation = conversation()
+        self._last: Reply | None = None
+
+    async def run(self) -> None:
+        await self._send(
+            Incoming(Channel.CONSOLE, self._conversation, Kind.START, locale=self._locale)
+        )
+        while (line := self._readline("> ")) is not None:
+            if line.strip().casefold() in QUIT_WORDS:
+                break
+            await self._send(self._to_incoming(line))
+
+    def _to_incoming(self, line: str) -> Incoming:
+        text = line.strip()
+        buttons = self._last.buttons if self._last else ()
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            action = buttons[int(text) - 1].action
+            return Incoming(Channel.CONSOLE, self._conversation, Kind.ACTION, action=action)
+        return Incoming(Channel.CONSOLE, self._conversation, Kind.TEXT, text=line.rstrip("\n"))
+
+    async def _send(self, incoming: Incoming) -> None:
+        replies = await self._handler.handle(incoming)
+        for reply in replies:
+            self._print(render_reply(reply))
+            if reply.buttons:
+                self._last = reply
+        forms = [reply.form for reply in replies if reply.form is not None]
+        if forms:
+            await self._fill(forms[-1])
+
+    async def _fill(self, form: Form) -> None:
+        self._print(f"[{form.title}]")
+        data: dict[str, str] = {}
+        for field in form.fields:
+            value = self._ask_field(field)
+            if value is None:
+                return
+            data[field.name] = value
+        await self._send(
+            Incoming(Channel.CONSOLE, self._conversation, Kind.FORM, form=form.id, data=data)
+        )
+
+    def _ask_field(self, field: FormField) -> str | None:
+        label = field.label + ("" if field.required else " (optional, Enter to skip)")
+        if field.hint:
+            self._print(field.hint)
+        if field.kind is FieldKind.PASSWORD and self._ask_secret is not None:
+            return self._ask_secret(f"{label}: ")
+        if field.kind in (FieldKind.CHOICE, FieldKind.MULTI):
+            for number, choice in enumerate(field.choices, start=1):
+                self._print(f"  {number}) {choice.label}")
+        answer = self._readline(f"{label}: ")
+        if answer is None:
+            return None
+        return _choice_values(field, answer.strip()) if field.choices else answer.strip()
+
+    def _readline(self, prompt: str) -> str | None:
+        if self._in.isatty():
+            self._out.write(prompt)
+            self._out.flush()
+        line = self._in.readline()
+        return None if line == "" else line
+
+    def _print(self, text: str) -> None:
+        self._out.write(text + "\n\n")
+        self._out.flush()
+
+
+def _choice_values(field: FormField, answer: str) -> str:
+    """Numbers (``1`` or ``1,3``) pick choices; other text is passed through for the core to check."""
+    picked = []
+    for part in re.split(r"[,\s]+", answer):
+        if part.isdigit() and 1 <= int(part) <= len(field.choices):
+            picked.append(field.choices[int(part) - 1].value)
+        elif part:
+            picked.append(part)
+    return ",".join(picked)

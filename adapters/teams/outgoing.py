@@ -1,0 +1,85 @@
+"""Core :class:`Reply` values to Teams message activities (as JSON).
+
+* Text goes out as ``textFormat: "markdown"``; Teams renders a subset of markdown (bold,
+  italic, lists, links) in messages ("Format your bot messages", learn.microsoft.com/
+  microsoftteams/platform/bots/how-to/format-your-bot-messages).
+* Buttons always become an Adaptive Card with ``Action.Submit``, never suggested actions:
+  Teams implements suggested actions as ``imBack``, which posts the button's value into the chat
+  as if the person had typed it, and only in personal chats. A card keeps the action id out of
+  the transcript and works the same in every scope.
+* A form is one Adaptive Card with one submit, so a signal is taken in one go.
+* Teams refuses messages larger than about 28 KB ("Send and receive messages", section
+  "Message size limits"), so long text is split into several messages well under that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from adapters.teams.cards import attachment, buttons_card, form_card
+from bot.core import Reply
+
+# Per message, in UTF-8 bytes: leaves room for the card markup and the activity envelope.
+MAX_TEXT_BYTES = 8000
+
+Json = dict[str, Any]
+
+
+def to_activities(replies: Sequence[Reply]) -> list[Json]:
+    """The message activities for a turn's replies, in order."""
+    activities: list[Json] = []
+    for reply in replies:
+        activities.extend(_reply_activities(reply))
+    return activities
+
+
+def _reply_activities(reply: Reply) -> Iterable[Json]:
+    chunks = split_text(reply.text, MAX_TEXT_BYTES)
+    if reply.form is None and not reply.buttons:
+        return [_text_message(chunk, reply) for chunk in chunks]
+    leading, last = chunks[:-1], (chunks[-1] if chunks else "")
+    if reply.form is not None:
+        card = form_card(last, reply.form)
+    else:
+        card = buttons_card(last, reply.buttons)
+    messages = [_text_message(chunk, reply) for chunk in leading]
+    messages.append(_card_message(card, reply))
+    return messages
+
+
+def _text_message(text: str, reply: Reply) -> Json:
+    return {"type": "message", "text": text, "textFormat": "markdown", "locale": reply.lang}
+
+
+def _card_message(card: Json, reply: Reply) -> Json:
+    return {"type": "message", "attachments": [attachment(card)], "locale": reply.lang}
+
+
+def split_text(text: str, max_bytes: int) -> list[str]:
+    """Cut text into pieces of at most ``max_bytes`` UTF-8 bytes, at the gentlest boundary."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest.encode("utf-8")) > max_bytes:
+        cut = _cut_point(rest, max_bytes)
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def _cut_point(text: str, max_bytes: int) -> int:
+    limit = _chars_within(text, max_bytes)
+    window = text[:limit]
+    for separator in ("\n\n", "\n", ". ", " "):
+        found = window.rfind(separator)
+        if found > limit // 2:
+            return found + len(separator)
+    return limit
+
+
+def _chars_within(text: str, max_bytes: int) -> int:
+    """How many leading characters of ``text`` fit in ``max_bytes`` UTF-8 bytes."""
+    encoded = text.encode("utf-8")[:max_bytes]
+    return len(encoded.decode("utf-8", errors="ignore"))

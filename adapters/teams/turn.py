@@ -1,0 +1,63 @@
+"""One Teams turn: activity in, core handler, replies out through the SDK's turn context.
+
+This is the one place in the Teams channel that turns an unexpected error into a short
+apology to the person and one log line (without message text or any identifier).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from botbuilder.schema import Activity
+
+from adapters.teams.incoming import to_incoming
+from adapters.teams.outgoing import to_activities
+from adapters.teams.retry import ConnectorRejected, RetryPolicy, call_with_retry
+from bot.core import Incoming, Reply, language_of
+
+log = logging.getLogger(__name__)
+
+APOLOGY = {
+    "nl": "Sorry, er ging iets mis aan mijn kant. Probeer het over een paar minuten opnieuw.",
+    "en": "Sorry, something went wrong on my side. Please try again in a few minutes.",
+}
+
+
+class TurnHandler(Protocol):
+    """What the Teams channel needs from the conversation core."""
+
+    async def handle(self, incoming: Incoming) -> Sequence[Reply]: ...
+
+
+class TeamsTurn:
+    """Runs the core handler for one activity and sends what it answers."""
+
+    def __init__(self, handler: TurnHandler, retry: RetryPolicy) -> None:
+        self._handler = handler
+        self._retry = retry
+
+    async def run(self, context: Any, payload: Mapping[str, Any]) -> None:
+        incoming = to_incoming(payload)
+        if incoming is None:
+            return
+        replies = await self._replies(incoming)
+        for message in to_activities(replies):
+            await self._send(context, message)
+
+    async def _replies(self, incoming: Incoming) -> Sequence[Reply]:
+        try:
+            return await self._handler.handle(incoming)
+        except Exception as exc:  # the channel's one catch-all: apologise, log the type only
+            log.error("teams turn failed: %s", type(exc).__name__)
+            lang = language_of(incoming.locale) or "nl"
+            return [Reply(text=APOLOGY[lang], lang=lang)]
+
+    async def _send(self, context: Any, message: dict[str, Any]) -> None:
+        activity = Activity.deserialize(message)
+        try:
+            await call_with_retry(lambda: context.send_activity(activity), self._retry)
+        except ConnectorRejected as exc:
+            log.warning("teams reply not delivered: HTTP %s %s", exc.status, exc.code)
+            raise

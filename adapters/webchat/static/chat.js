@@ -1,0 +1,557 @@
+// Meldwijzer web chat. Bot text is always turned into DOM nodes (textContent),
+// never parsed as HTML. The browser keeps only the conversation token, and only in
+// sessionStorage, so it is gone when the tab closes or the person clears the chat.
+"use strict";
+
+(() => {
+  const TOKEN_KEY = "meldwijzer.conversation";
+  const REQUEST_TIMEOUT_MS = 30000;
+  const MENU_ACTION = "menu:show";
+
+  const UI = {
+    nl: {
+      skip: "Naar het invoerveld",
+      tagline: "— praat vertrouwelijk over ongewenst gedrag op het werk",
+      privacy: "Geen cookies en geen geschiedenis: je browser onthoudt alleen een gesprekssleutel zolang dit tabblad open is.",
+      switch: "English", switchLang: "en",
+      clear: "Gesprek wissen",
+      conversation: "Gesprek",
+      message: "Je bericht",
+      send: "Versturen",
+      hint: "Enter verstuurt, Shift+Enter begint een nieuwe regel.",
+      me: "Jij: ", bot: "Meldwijzer: ",
+      thinking: "Meldwijzer schrijft een antwoord…",
+      required: " (verplicht)",
+      choose: "Kies…",
+      hide: "Verberg",
+      hidden: "(Verborgen.)",
+      formSent: "Formulier verstuurd: ",
+      chooseOne: "Kies ten minste één mogelijkheid.",
+      empty: "Typ eerst een bericht.",
+      resumed: "Je gesprek loopt nog. Eerdere berichten staan niet meer op het scherm.",
+      menu: "Menu",
+      cleared: "Gesprek gewist. Er is een nieuw gesprek begonnen.",
+      offline: "Geen verbinding met de Meldwijzer. Controleer je internet en probeer het opnieuw.",
+      crisis: "Direct in gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 of gratis 0800-0113.",
+      charsLeft: (n) => n >= 0 ? `Nog ${n} tekens.` : `${-n} tekens te veel.`,
+    },
+    en: {
+      skip: "Skip to the message field",
+      tagline: "— talk in confidence about unwanted behaviour at work",
+      privacy: "No cookies and no history: your browser keeps only a conversation key while this tab is open.",
+      switch: "Nederlands", switchLang: "nl",
+      clear: "Clear conversation",
+      conversation: "Conversation",
+      message: "Your message",
+      send: "Send",
+      hint: "Enter sends, Shift+Enter starts a new line.",
+      me: "You: ", bot: "Meldwijzer: ",
+      thinking: "Meldwijzer is writing an answer…",
+      required: " (required)",
+      choose: "Choose…",
+      hide: "Hide",
+      hidden: "(Hidden.)",
+      formSent: "Form sent: ",
+      chooseOne: "Choose at least one option.",
+      empty: "Type a message first.",
+      resumed: "Your conversation continues. Earlier messages are no longer on the screen.",
+      menu: "Menu",
+      cleared: "Conversation cleared. A new conversation has started.",
+      offline: "No connection to Meldwijzer. Check your internet connection and try again.",
+      crisis: "In danger right now? Call 112. Thinking about suicide? Call 113 or 0800-0113 (free).",
+      charsLeft: (n) => n >= 0 ? `${n} characters left.` : `${-n} characters too many.`,
+    },
+  };
+
+  const logEl = document.getElementById("log");
+  const statusEl = document.getElementById("status");
+  const composer = document.getElementById("composer");
+  const input = document.getElementById("message");
+  const countEl = document.getElementById("message-count");
+  const switchButton = document.getElementById("switch-language");
+  const clearButton = document.getElementById("clear-conversation");
+
+  let lang = preferredLanguage();
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  let maxChars = 2000;
+  let busy = false;
+  let nextId = 0;
+
+  function preferredLanguage() {
+    const first = (navigator.languages && navigator.languages[0]) || navigator.language || "nl";
+    return first.toLowerCase().startsWith("en") ? "en" : "nl";
+  }
+
+  function t(key, language) {
+    return (UI[language] || UI[lang])[key];
+  }
+
+  function node(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function uniqueId(prefix) {
+    nextId += 1;
+    return `${prefix}-${nextId}`;
+  }
+
+  // ---- page language -------------------------------------------------------
+
+  function applyLanguage(newLang) {
+    if (!UI[newLang]) return;
+    lang = newLang;
+    document.documentElement.lang = lang;
+    for (const el of document.querySelectorAll("[data-ui]")) el.textContent = t(el.dataset.ui);
+    logEl.setAttribute("aria-label", t("conversation"));
+    switchButton.lang = t("switchLang");
+    updateCount();
+  }
+
+  // ---- talking to the server -----------------------------------------------
+
+  class ApiProblem extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function post(path, body) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      const response = await fetch(path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+        signal: controller.signal,
+      });
+      const payload = await response.json().catch(() => null);
+      if (!response.ok) {
+        const message = payload && payload.error ? payload.error.message : "";
+        throw new ApiProblem(response.status, message);
+      }
+      return payload;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function startConversation() {
+    const payload = await post("/api/webchat/conversations", { locale: lang });
+    token = payload.conversation;
+    sessionStorage.setItem(TOKEN_KEY, token);
+    if (payload.limits) maxChars = payload.limits.max_message_chars;
+    return renderReplies(payload.replies);
+  }
+
+  async function sendMessage(body) {
+    const path = `/api/webchat/conversations/${encodeURIComponent(token)}/messages`;
+    const payload = await post(path, body);
+    return renderReplies(payload.replies);
+  }
+
+  // Runs one request at a time; returns the first new bot message, or null on failure.
+  async function turn(work) {
+    if (busy) return null;
+    busy = true;
+    logEl.setAttribute("aria-busy", "true");
+    statusEl.textContent = t("thinking");
+    try {
+      const first = await work();
+      statusEl.textContent = "";
+      return first;
+    } catch (error) {
+      statusEl.textContent = "";
+      showProblem(error);
+      return null;
+    } finally {
+      busy = false;
+      logEl.removeAttribute("aria-busy");
+    }
+  }
+
+  function showProblem(error) {
+    if (error instanceof ApiProblem && error.status === 404) {
+      // The token in this tab is no longer usable: forget it, the next turn starts afresh.
+      forgetToken();
+    }
+    let text = t("offline");
+    if (error instanceof ApiProblem && error.message) {
+      const parts = error.message.split(" / ");
+      text = parts[lang === "en" && parts.length > 1 ? 1 : 0];
+    }
+    const box = node("div", "message problem");
+    box.append(node("p", null, text));
+    if (!(error instanceof ApiProblem) || error.status >= 500) box.append(node("p", null, t("crisis")));
+    logEl.append(box);
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function forgetToken() {
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  function withConversation(work) {
+    return turn(async () => {
+      if (!token) {
+        const greeting = await startConversation();
+        if (work === null) return greeting;
+      }
+      return work === null ? null : work();
+    });
+  }
+
+  // ---- rendering bot replies -----------------------------------------------
+
+  function renderReplies(replies) {
+    let first = null;
+    for (const reply of replies) {
+      const el = renderReply(reply);
+      if (!first) first = el;
+    }
+    if (replies.length) applyLanguage(replies[replies.length - 1].lang);
+    return first;
+  }
+
+  function renderReply(reply) {
+    const box = node("div", "message bot");
+    box.lang = reply.lang;
+    box.tabIndex = -1;
+    const body = node("div", "message-text");
+    renderText(reply.text, body);
+    box.append(node("span", "visually-hidden", t("bot", reply.lang)), body);
+    if (reply.buttons.length) box.append(renderButtons(reply.buttons));
+    if (reply.form) box.append(renderForm(reply.form, reply.lang));
+    if (reply.sensitive) box.append(renderHideTool(box, body, reply.lang));
+    logEl.append(box);
+    box.scrollIntoView({ block: "nearest" });
+    return box;
+  }
+
+  // Paragraphs are separated by blank lines; "- " lines become a list.
+  function renderText(text, parent) {
+    for (const block of text.replace(/\r\n?/g, "\n").split(/\n{2,}/)) {
+      let paragraph = null;
+      let list = null;
+      for (const line of block.split("\n")) {
+        const item = /^\s*-\s+(.*)$/.exec(line);
+        if (item) {
+          paragraph = null;
+          if (!list) parent.append((list = node("ul")));
+          const li = node("li");
+          renderInline(item[1], li);
+          list.append(li);
+        } else if (line.trim()) {
+          list = null;
+          if (paragraph) paragraph.append(document.createElement("br"));
+          else parent.append((paragraph = node("p")));
+          renderInline(line, paragraph);
+        }
+      }
+    }
+  }
+
+  function renderInline(text, parent) {
+    text.split(/\*\*(.+?)\*\*/).forEach((part, index) => {
+      if (!part) return;
+      if (index % 2 === 1) {
+        const strong = node("strong");
+        renderLinks(part, strong);
+        parent.append(strong);
+      } else {
+        renderLinks(part, parent);
+      }
+    });
+  }
+
+  function renderLinks(text, parent) {
+    const pattern = /https?:\/\/[^\s<>"']+/g;
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      let url = match[0].replace(/[.,;:!?]+$/, "");
+      if (url.endsWith(")") && !url.includes("(")) url = url.slice(0, -1);
+      const start = match.index;
+      parent.append(document.createTextNode(text.slice(last, start)));
+      parent.append(safeLink(url) || document.createTextNode(url));
+      last = start + url.length;
+    }
+    parent.append(document.createTextNode(text.slice(last)));
+  }
+
+  function safeLink(url) {
+    let parsed;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return null;
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+    const link = node("a", null, url);
+    link.href = parsed.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    return link;
+  }
+
+  function renderButtons(buttons) {
+    const group = node("div", "actions");
+    group.setAttribute("role", "group");
+    for (const spec of buttons) {
+      const button = node("button", null, spec.label);
+      button.type = "button";
+      button.addEventListener("click", () => pressButton(group, spec));
+      group.append(button);
+    }
+    return group;
+  }
+
+  async function pressButton(group, spec) {
+    if (busy) return;
+    const buttons = group.querySelectorAll("button");
+    for (const button of buttons) button.disabled = true;
+    showMine(spec.label);
+    const first = await withConversation(() => sendMessage({ action: spec.action }));
+    if (first) first.focus();
+    else {
+      for (const button of buttons) button.disabled = false;
+      input.focus();
+    }
+  }
+
+  function renderHideTool(box, body, replyLang) {
+    const tools = node("div", "message-tools");
+    const button = node("button", null, t("hide", replyLang));
+    button.type = "button";
+    button.addEventListener("click", () => {
+      body.replaceChildren(node("p", "hidden-text", t("hidden", replyLang)));
+      tools.remove();
+      box.focus();
+    });
+    tools.append(button);
+    return tools;
+  }
+
+  // ---- forms -----------------------------------------------------------------
+
+  function renderForm(spec, formLang) {
+    const form = node("form", "bot-form");
+    const fieldset = node("fieldset");
+    fieldset.append(node("legend", null, spec.title));
+    for (const field of spec.fields) fieldset.append(renderField(field, formLang));
+    const submit = node("button", null, spec.submit_label);
+    submit.type = "submit";
+    fieldset.append(submit);
+    form.append(fieldset);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submitForm(form, fieldset, spec, formLang);
+    });
+    return form;
+  }
+
+  function labelText(parent, field, formLang) {
+    parent.append(document.createTextNode(field.label));
+    if (field.required) parent.append(node("span", "required-mark", t("required", formLang)));
+  }
+
+  function renderField(field, formLang) {
+    const wrapper = node("div", "form-field");
+    const id = uniqueId("field");
+    const hintId = field.hint ? `${id}-hint` : null;
+    const grouped = field.kind === "multi" || (field.kind === "choice" && field.choices.length <= 4);
+    if (grouped) {
+      const group = node("fieldset");
+      const legend = node("legend");
+      labelText(legend, field, formLang);
+      group.append(legend);
+      const type = field.kind === "multi" ? "checkbox" : "radio";
+      for (const choice of field.choices) group.append(renderOption(field, choice, type, hintId));
+      wrapper.append(group);
+    } else {
+      const label = node("label");
+      label.htmlFor = id;
+      labelText(label, field, formLang);
+      const control = renderControl(field, formLang);
+      control.id = id;
+      if (hintId) control.setAttribute("aria-describedby", hintId);
+      wrapper.append(label, control);
+    }
+    if (hintId) {
+      const hint = node("p", "hint", field.hint);
+      hint.id = hintId;
+      wrapper.append(hint);
+    }
+    wrapper.dataset.field = field.name;
+    return wrapper;
+  }
+
+  function renderOption(field, choice, type, hintId) {
+    const label = node("label", "option");
+    const box = node("input");
+    box.type = type;
+    box.name = field.name;
+    box.value = choice.value;
+    if (type === "radio" && field.required) box.required = true;
+    if (hintId) box.setAttribute("aria-describedby", hintId);
+    label.append(box, document.createTextNode(choice.label));
+    return label;
+  }
+
+  function renderControl(field, formLang) {
+    let control;
+    if (field.kind === "textarea") {
+      control = node("textarea");
+      control.rows = 5;
+    } else if (field.kind === "choice") {
+      control = node("select");
+      control.append(new Option(t("choose", formLang), ""));
+      for (const choice of field.choices) control.append(new Option(choice.label, choice.value));
+    } else {
+      control = node("input");
+      control.type = field.kind === "password" ? "password" : "text";
+      control.autocomplete = "off";
+    }
+    control.name = field.name;
+    if (field.kind !== "choice") control.maxLength = field.max_length;
+    if (field.required) control.required = true;
+    return control;
+  }
+
+  function collectFormData(form, spec, formLang) {
+    const entries = new FormData(form);
+    const data = {};
+    for (const field of spec.fields) {
+      if (field.kind === "multi") {
+        data[field.name] = entries.getAll(field.name).map(String);
+        if (field.required && data[field.name].length === 0) {
+          markProblem(form, field, t("chooseOne", formLang));
+          return null;
+        }
+      } else {
+        const value = entries.get(field.name);
+        data[field.name] = value === null ? "" : String(value);
+      }
+    }
+    return data;
+  }
+
+  function markProblem(form, field, text) {
+    const wrapper = form.querySelector(`[data-field="${CSS.escape(field.name)}"]`);
+    let problem = wrapper.querySelector(".field-problem");
+    if (!problem) wrapper.append((problem = node("p", "field-problem")));
+    problem.id = problem.id || uniqueId("problem");
+    problem.textContent = text;
+    const first = wrapper.querySelector("input");
+    first.setAttribute("aria-describedby", problem.id);
+    first.focus();
+  }
+
+  async function submitForm(form, fieldset, spec, formLang) {
+    if (busy) return;
+    const data = collectFormData(form, spec, formLang);
+    if (!data) return;
+    fieldset.disabled = true;
+    const first = await withConversation(() => sendMessage({ form: spec.id, data }));
+    if (!first) {
+      fieldset.disabled = false;
+      return;
+    }
+    // Take what was typed (a report, a passphrase) off the page once it has been sent.
+    form.replaceWith(node("p", "hint", t("formSent", formLang) + spec.title));
+    showMine(t("formSent", formLang) + spec.title);
+    first.focus();
+  }
+
+  // ---- the person's own messages ---------------------------------------------
+
+  function showMine(text) {
+    const box = node("div", "message me");
+    box.append(node("span", "visually-hidden", t("me")), document.createTextNode(text));
+    logEl.append(box);
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  function showSystem(text) {
+    const box = node("div", "message system", text);
+    logEl.append(box);
+    return box;
+  }
+
+  async function sendTyped() {
+    const text = input.value;
+    if (!text.trim()) {
+      statusEl.textContent = t("empty");
+      return;
+    }
+    if (busy) return;
+    showMine(text);
+    const first = await withConversation(() => sendMessage({ text }));
+    if (first) {
+      input.value = "";
+      updateCount();
+    }
+    input.focus();
+  }
+
+  function updateCount() {
+    const length = input.value.length;
+    countEl.textContent = length > maxChars * 0.8 ? t("charsLeft")(maxChars - length) : "";
+  }
+
+  // ---- page controls -----------------------------------------------------------
+
+  async function switchLanguage() {
+    const other = t("switchLang");
+    if (!token) {
+      applyLanguage(other);
+      const first = await withConversation(null);
+      if (first) first.focus();
+      return;
+    }
+    const first = await withConversation(() => sendMessage({ action: `lang:${other}` }));
+    if (first) first.focus();
+  }
+
+  async function clearConversation() {
+    if (busy) return;
+    forgetToken();
+    logEl.replaceChildren();
+    input.value = "";
+    updateCount();
+    showSystem(t("cleared"));
+    await withConversation(null);
+    input.focus();
+  }
+
+  function resumeConversation() {
+    const note = showSystem(t("resumed"));
+    const group = renderButtons([{ label: t("menu"), action: MENU_ACTION }]);
+    note.append(group);
+  }
+
+  composer.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sendTyped();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
+      event.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  input.addEventListener("input", updateCount);
+  switchButton.addEventListener("click", switchLanguage);
+  clearButton.addEventListener("click", clearConversation);
+
+  applyLanguage(lang);
+  if (token) resumeConversation();
+  else withConversation(null);
+})();

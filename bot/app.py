@@ -1,0 +1,169 @@
+"""``create_app``: builds everything once and hands it down. No module-level singletons."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.webchat import setup_webchat
+from bot import migrate
+from bot.conversation import ConversationService, utc_now
+from bot.db import create_engine, session_factory, sqlite_url
+from bot.demo import seed_demo_adviser
+from bot.effects import EffectRunner, SignalServices
+from bot.errors import ConfigError, StorageError
+from bot.preflight import check_production
+from bot.retention import purge_closed_signals
+from bot.router import Router
+from bot.seal import KdfParams, ReceiptIndex
+from bot.secret import server_secret
+from bot.settings import Settings
+from bot.signals.attempts import AttemptLimiter
+from bot.signals.desk import AdviserDesk
+from bot.signals.followup import ReporterFollowUp
+from bot.signals.intake import SignalIntake
+from bot.signals.registry import AdviserRegistry
+from bot.signals.unlock import AdviserSessions
+from bot.state import ConversationStore
+from dialogs.messages import Messages
+from dialogs.registry import all_dialogs
+from knowledge.base import KnowledgeBase
+
+log = logging.getLogger("meldwijzer.app")
+HOUSEKEEPING_EVERY_SECONDS = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the channels and the CLI share; built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    knowledge: KnowledgeBase
+    conversations: ConversationService
+    store: ConversationStore
+    signals: SignalServices
+
+
+SERVICES = web.AppKey("services", Services)
+
+
+def prepare_data_dir(path: Path) -> None:
+    """Create the embedded default's folder (mode 0700) or say clearly why it can't be used."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"MELDWIJZER_DATA_DIR points to a file, not a folder: {path}")
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the data folder {path}: {exc.strerror}") from None
+
+
+def today() -> date:
+    return utc_now().date()
+
+
+def build_signal_services(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], secret: bytes
+) -> SignalServices:
+    kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
+    registry = AdviserRegistry(sessions, kdf)
+    index = ReceiptIndex(secret, kdf)
+    return SignalServices(
+        registry=registry,
+        intake=SignalIntake(sessions, registry, index, today),
+        follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), today, utc_now),
+        sessions=AdviserSessions(
+            sessions, registry, secret, utc_now, settings.adviser_session_minutes
+        ),
+        desk=AdviserDesk(sessions, registry, today),
+    )
+
+
+def build_services(settings: Settings) -> Services:
+    check_production(settings)
+    if settings.database_url is None:
+        prepare_data_dir(settings.data_dir)
+    secret = server_secret(
+        settings.secret.get_secret_value() if settings.secret else None, settings.data_dir
+    )
+    engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
+    sessions = session_factory(engine)
+    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    router = Router(
+        knowledge,
+        Messages.load(),
+        all_dialogs(),
+        max_chars=settings.max_message_chars,
+        webchat_url=settings.webchat_url,
+    )
+    store = ConversationStore(sessions, secret, timedelta(minutes=settings.conversation_ttl_minutes))
+    signals = build_signal_services(settings, sessions, secret)
+    conversations = ConversationService(router, store, signals.registry, EffectRunner(signals))
+    return Services(settings, engine, sessions, knowledge, conversations, store, signals)
+
+
+async def prepare_database(services: Services) -> None:
+    """Upgrade an embedded SQLite; a shared database must be upgraded on purpose."""
+    if services.settings.database_url is None or services.engine.dialect.name == "sqlite":
+        await migrate.upgrade(services.engine)
+    else:
+        current = await migrate.current_revision(services.engine)
+        if current != migrate.head_revision():
+            raise StorageError("the database schema is not up to date: run `meldwijzer db upgrade`")
+    await check_demo_advisers(services)
+
+
+async def check_demo_advisers(services: Services) -> None:
+    """Production refuses demo advisers; development seeds one so a newcomer can try it all."""
+    advisers = await services.signals.registry.all()
+    demos = [a for a in advisers if a.demo and a.active]
+    if services.settings.production:
+        if demos:
+            raise ConfigError(
+                "refusing to start in production:\n  - a demo adviser is active; "
+                "run `meldwijzer adviser disable demo` first"
+            )
+        return
+    if not advisers and services.settings.demo_adviser:
+        await seed_demo_adviser(services.signals.registry)
+
+
+def create_app(settings: Settings) -> web.Application:
+    services = build_services(settings)
+    app = web.Application(client_max_size=64 * 1024)
+    app[SERVICES] = services
+    app.cleanup_ctx.append(_lifetime)
+    setup_webchat(app, services.conversations, max_message_chars=settings.max_message_chars)
+    return app
+
+
+async def _lifetime(app: web.Application) -> AsyncIterator[None]:
+    services = app[SERVICES]
+    await prepare_database(services)
+    keeper = asyncio.create_task(_housekeeping(services))
+    yield
+    keeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await keeper
+    await services.engine.dispose()
+
+
+async def _housekeeping(services: Services) -> None:
+    """Expired conversations and adviser sessions, and closed signals past retention."""
+    while True:
+        try:
+            await services.store.purge_expired(utc_now())
+            await services.signals.sessions.purge_expired()
+            await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
+        except StorageError as exc:
+            log.warning("housekeeping failed: %s", exc)
+        await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)

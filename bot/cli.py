@@ -1,0 +1,167 @@
+"""The ``meldwijzer`` command: serve, chat, ask, knowledge check, db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.errors import MeldwijzerError
+from bot.settings import Settings, load_settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = load_settings()
+        result: int = args.run(args, settings)
+        return result
+    except MeldwijzerError as exc:
+        print(f"meldwijzer: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meldwijzer", description=__doc__)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="start the bot (web chat at http://HOST:PORT/)")
+    serve.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 3978)")
+    serve.set_defaults(run=_serve)
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", choices=("nl", "en"), default=None)
+    chat.set_defaults(run=_chat)
+
+    ask = commands.add_parser("ask", help="the topic the bot would pick for a question")
+    ask.add_argument("--lang", choices=("nl", "en"), default=None)
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("text", nargs="*", help="the question; without it, one per line on stdin")
+    ask.set_defaults(run=_ask)
+
+    knowledge = commands.add_parser("knowledge", help="work with the knowledge base")
+    knowledge_commands = knowledge.add_subparsers(metavar="ACTION", required=True)
+    check = knowledge_commands.add_parser("check", help="check every content file")
+    check.set_defaults(run=_knowledge_check)
+
+    db = commands.add_parser("db", help="the database")
+    db_commands = db.add_subparsers(metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="bring the schema up to date")
+    upgrade.set_defaults(run=_db_upgrade)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from adapters.webchat import RouteAccessLogger
+    from bot.app import create_app
+
+    host = args.host or settings.host
+    port = args.port if args.port is not None else settings.port
+    settings = settings.model_copy(update={"host": host, "port": port})
+    app = create_app(settings)
+    print(f"Meldwijzer is running: web chat at http://{host}:{port}/  (Ctrl+C to stop)")
+    web.run_app(app, host=host, port=port, access_log_class=RouteAccessLogger, print=None)
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.console import ConsoleChannel
+    from bot.app import build_services, prepare_database
+
+    # The terminal is for people: keep the log quiet unless something is wrong.
+    logging.getLogger().setLevel(logging.WARNING)
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            await prepare_database(services)
+            channel = ConsoleChannel(
+                services.conversations,
+                sys.stdin,
+                sys.stdout,
+                locale=args.lang,
+                ask_secret=getpass.getpass if sys.stdin.isatty() else None,
+            )
+            await channel.run()
+        finally:
+            await services.engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.base import KnowledgeBase
+    from knowledge.matcher import match_to_json
+
+    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    lines: Sequence[str] = [" ".join(args.text)] if args.text else sys.stdin
+    as_json = args.json or not args.text
+    for line in lines:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        result = match_to_json(knowledge.match(text, args.lang))
+        _write_match(sys.stdout, result, as_json)
+    return 0
+
+
+def _write_match(out: TextIO, result: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        out.write(f"{result['topic']}\t{result['score']}\t{result['lang']}\n")
+    out.flush()
+
+
+def _knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.base import KnowledgeBase
+    from knowledge.check import check
+
+    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    problems = check(knowledge)
+    for problem in problems:
+        print(problem)
+    count = len(knowledge.ids())
+    print(f"{count} topics checked: {'OK' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import migrate
+    from bot.app import prepare_data_dir
+    from bot.db import create_engine, sqlite_url
+
+    async def run() -> None:
+        if settings.database_url is None:
+            prepare_data_dir(settings.data_dir)
+        engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    print(f"database is at revision {migrate.head_revision()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

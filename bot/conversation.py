@@ -1,0 +1,70 @@
+"""The conversation service: one turn = load the session, route, carry out, save, reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.core import DEFAULT_LANGUAGE, Incoming, Reply, language_of
+from bot.effects import Caller, EffectRunner
+from bot.errors import MeldwijzerError
+from bot.router import Outcome, Router, Session
+from bot.signals.registry import Adviser, AdviserRegistry
+from bot.state import ConversationStore
+
+log = logging.getLogger("meldwijzer.conversation")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConversationService:
+    """Every channel's turn handler. Errors become one apology; nothing half-saved."""
+
+    def __init__(
+        self,
+        router: Router,
+        store: ConversationStore,
+        registry: AdviserRegistry,
+        effects: EffectRunner,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._router = router
+        self._store = store
+        self._registry = registry
+        self._effects = effects
+        self._clock = clock
+
+    async def handle(self, incoming: Incoming) -> Sequence[Reply]:
+        now = self._clock()
+        key = self._store.key(incoming)
+        lang = language_of(incoming.locale) or DEFAULT_LANGUAGE
+        try:
+            session = await self._store.load(key, now) or Session(lang=lang)
+            lang = session.lang
+            adviser = await self._registry.by_address(incoming.channel, incoming.sender)
+            outcome = await self._turn(incoming, session, key, adviser)
+            if outcome.changed:
+                await self._store.save(key, outcome.session, now)
+        except MeldwijzerError as exc:
+            # Never the message text or ids: only what kind of failure it was.
+            log.error("turn failed on %s: %s", incoming.channel.value, type(exc).__name__)
+            return (self._router.apology(lang, incoming),)
+        return outcome.replies
+
+    async def _turn(
+        self, incoming: Incoming, session: Session, key: str, adviser: Adviser | None
+    ) -> Outcome:
+        name = adviser.name if adviser else ""
+        outcome = self._router.route(incoming, session, name)
+        if outcome.effect is None:
+            return outcome
+        caller = Caller(bucket=key, adviser=adviser, session=session.adviser_session)
+        result = await self._effects.run(outcome.effect, caller)
+        done = self._router.after(incoming, outcome, result, name)
+        if done.effect is not None:
+            raise MeldwijzerError("a dialog asked for two effects in one turn")
+        return replace(done, changed=True)

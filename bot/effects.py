@@ -1,0 +1,138 @@
+"""Carries out what dialogs ask for (seal, store, unlock…) and maps failures to short codes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.errors import CryptoError, InputError, RateLimited, ReceiptNotFound, WrongPassphrase
+from bot.signals.desk import AdviserDesk
+from bot.signals.followup import ReporterFollowUp
+from bot.signals.intake import NoAdviserAvailable, SignalIntake
+from bot.signals.registry import Adviser, AdviserRegistry
+from bot.signals.unlock import AdviserSessions, SessionExpired, Unlocked
+from dialogs.effects import (
+    AddToThread,
+    CloseSignal,
+    DeleteSignal,
+    Directory,
+    Effect,
+    LoadDirectory,
+    Lock,
+    OpenSignal,
+    ReadThread,
+    RecuseSignal,
+    ReplyToSignal,
+    Result,
+    ShowInbox,
+    SubmitSignal,
+    Unlock,
+)
+
+log = logging.getLogger("meldwijzer.signals")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who asks: a keyed hash of the conversation (for rate limits) and the adviser, if any."""
+
+    bucket: str
+    adviser: Adviser | None
+    session: str  # the adviser's session id from the conversation state, if any
+
+
+@dataclass(frozen=True, slots=True)
+class SignalServices:
+    registry: AdviserRegistry
+    intake: SignalIntake
+    follow_up: ReporterFollowUp
+    sessions: AdviserSessions
+    desk: AdviserDesk
+
+
+class EffectRunner:
+    def __init__(self, services: SignalServices) -> None:
+        self._s = services
+
+    async def run(self, effect: Effect, caller: Caller) -> Result:
+        try:
+            return await self._run(effect, caller)
+        except RateLimited:
+            return Result(error="rate_limited")
+        except ReceiptNotFound:
+            return Result(error="not_found")
+        except WrongPassphrase:
+            return Result(error="wrong_passphrase")
+        except SessionExpired:
+            return Result(error="locked")
+        except NoAdviserAvailable:
+            return Result(error="no_adviser")
+        except InputError as exc:
+            return Result(error=exc.code)
+        except CryptoError as exc:
+            # A seal that does not open for someone entitled to it: damage or tampering.
+            log.error("sealed data could not be opened: %s", type(exc).__name__)
+            return Result(error="damaged")
+
+    async def _run(self, effect: Effect, caller: Caller) -> Result:
+        s = self._s
+        match effect:
+            case LoadDirectory():
+                return Result(directory=await self._directory())
+            case SubmitSignal(content=content):
+                receipt = await s.intake.submit(content)
+                log.info("signal received")  # a counter only: no id, no time beyond the log's
+                return Result(receipt=receipt.display())
+            case ReadThread(receipt=receipt):
+                return Result(view=await s.follow_up.read(receipt, caller.bucket))
+            case AddToThread(receipt=receipt, text=text):
+                await s.follow_up.add(receipt, caller.bucket, text)
+                return Result()
+            case DeleteSignal(receipt=receipt):
+                await s.follow_up.delete(receipt, caller.bucket)
+                return Result()
+        return await self._adviser(effect, caller)
+
+    async def _adviser(self, effect: Effect, caller: Caller) -> Result:
+        s = self._s
+        if caller.adviser is None:
+            return Result(error="not_adviser")
+        if isinstance(effect, Unlock):
+            session = await s.sessions.unlock(caller.adviser.id, effect.passphrase)
+            who = await s.sessions.resume(session)
+            return Result(session=session, inbox=tuple(await s.desk.inbox(who)))
+        who = await self._unlocked(caller)
+        match effect:
+            case ShowInbox():
+                return Result(inbox=tuple(await s.desk.inbox(who)))
+            case OpenSignal(signal_id=signal_id):
+                return Result(view=await s.desk.open(who, signal_id))
+            case ReplyToSignal(signal_id=signal_id, text=text, question=question):
+                await s.desk.reply(who, signal_id, text, question=question)
+                return Result()
+            case CloseSignal(signal_id=signal_id):
+                await s.desk.close(who, signal_id)
+                return Result()
+            case RecuseSignal(signal_id=signal_id):
+                return Result(name=await s.desk.recuse(who, signal_id))
+            case Lock():
+                await s.sessions.lock(caller.session)
+                return Result()
+        raise AssertionError(f"unhandled effect {type(effect).__name__}")
+
+    async def _unlocked(self, caller: Caller) -> Unlocked:
+        assert caller.adviser is not None
+        if not caller.session:
+            raise SessionExpired("not unlocked")
+        who = await self._s.sessions.resume(caller.session)
+        if who.adviser_id != caller.adviser.id:
+            raise SessionExpired("session of another adviser")
+        return who
+
+    async def _directory(self) -> Directory:
+        advisers = [a for a in await self._s.registry.all() if a.active and a.enrolled]
+        return Directory(
+            advisers=tuple((a.id, a.name) for a in advisers),
+            units=tuple(sorted({u for a in advisers for u in a.units})),
+            languages=tuple(sorted({lang for a in advisers for lang in a.languages})),
+        )

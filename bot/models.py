@@ -1,0 +1,25 @@
+"""Imports every module that defines tables, so ``Base.metadata`` knows them all."""
+
+from __future__ import annotations
+
+from bot.signals.models import (
+    AdviserRow,
+    AdviserSessionRow,
+    AttemptRow,
+    AuditRow,
+    MessageRow,
+    SignalRow,
+    SignalWrapRow,
+)
+from bot.state import ConversationRow
+
+__all__ = [
+    "AdviserRow",
+    "AdviserSessionRow",
+    "AttemptRow",
+    "AuditRow",
+    "ConversationRow",
+    "MessageRow",
+    "SignalRow",
+    "SignalWrapRow",
+]

@@ -1,0 +1,40 @@
+"""Refuses unsafe production setups, one clear line per problem."""
+
+from __future__ import annotations
+
+from bot.errors import ConfigError
+from bot.secret import MIN_SECRET_CHARS
+from bot.settings import Settings
+
+OWASP_MIN_MEMORY_KIB = 19456  # OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Every reason why these settings are not safe for production (empty if they are)."""
+    problems = []
+    secret = settings.secret.get_secret_value() if settings.secret else ""
+    if len(secret) < MIN_SECRET_CHARS:
+        problems.append(
+            f"MELDWIJZER_SECRET is missing or shorter than {MIN_SECRET_CHARS} characters"
+        )
+    if not settings.public_url or not settings.public_url.startswith("https://"):
+        problems.append("MELDWIJZER_PUBLIC_URL must be an https:// address")
+    if not settings.teams_app_id:
+        problems.append("MELDWIJZER_TEAMS_APP_ID is empty, which turns Teams authentication off")
+    if not kdf_meets_owasp(settings.kdf_memory_kib, settings.kdf_iterations):
+        problems.append("MELDWIJZER_KDF_* are below OWASP's Argon2id minimum")
+    return problems
+
+
+def kdf_meets_owasp(memory_kib: int, iterations: int) -> bool:
+    """OWASP's equivalent Argon2id settings trade memory for iterations (p=1)."""
+    minimum_iterations = {47104: 1, 19456: 2, 12288: 3, 9216: 4, 7168: 5}
+    return any(memory_kib >= m and iterations >= t for m, t in minimum_iterations.items())
+
+
+def check_production(settings: Settings, extra: list[str] | None = None) -> None:
+    if not settings.production:
+        return
+    problems = production_problems(settings) + (extra or [])
+    if problems:
+        raise ConfigError("refusing to start in production:\n  - " + "\n  - ".join(problems))

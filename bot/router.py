@@ -1,0 +1,285 @@
+"""Chooses which dialog answers an event. Pure: no I/O, so every path is tested directly.
+
+Order matters: crisis language is checked before anything else, then a language switch,
+then the active dialog, then the matcher. Bad input changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Protocol
+
+from bot.core import LANGUAGES, Button, Incoming, Kind, Reply
+from dialogs.base import IDLE, Context, Dialog, DialogState, Step, TopicSource
+from dialogs.crisis import CrisisDialog, interrupted
+from dialogs.effects import Effect, Result
+from dialogs.menu import menu_buttons
+from dialogs.messages import Messages
+from knowledge.model import ROUTE_TOPICS, Match
+
+MAX_ACTION_CHARS = 200
+ADVISER_SESSION = "adviser_session"
+MAX_FORM_FIELDS = 30
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_LANGUAGE_WORDS = {
+    "en": {
+        "english",
+        "engels",
+        "in english",
+        "english please",
+        "in english please",
+        "engels graag",
+    },
+    "nl": {
+        "nederlands",
+        "dutch",
+        "in het nederlands",
+        "nederlands graag",
+        "nederlands alsjeblieft",
+        "dutch please",
+        "in dutch",
+        "in dutch please",
+    },
+}
+TOPIC_DIALOGS = {
+    "options": "options",
+    "bystander": "bystander",
+    "crisis": "crisis",
+    "privacy": "privacy",
+    "help": "menu",
+    "fallback": "menu",
+    **{route: "options" for route in ROUTE_TOPICS},
+}
+
+
+class Knowledge(TopicSource, Protocol):
+    """What the router needs from the knowledge base."""
+
+    def match(self, text: str, lang: str | None = None) -> Match: ...
+
+    def detect_language(self, text: str) -> str | None: ...
+
+    def is_crisis(self, text: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What the bot remembers of one conversation between turns."""
+
+    lang: str
+    lang_chosen: bool = False
+    state: DialogState = IDLE
+    adviser_session: str = ""  # an unlocked adviser's session id (advisers only)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    replies: tuple[Reply, ...]
+    session: Session
+    changed: bool = True  # False: bad input, nothing is stored
+    effect: Effect | None = None  # to carry out, then hand to ``Router.after``
+
+
+class Router:
+    """Routes one event to a dialog and returns the replies and the next session."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        messages: Messages,
+        dialogs: Mapping[str, Dialog],
+        *,
+        max_chars: int,
+        webchat_url: str = "",
+    ) -> None:
+        self._knowledge = knowledge
+        self._messages = messages
+        self._dialogs = dialogs
+        self._crisis = CrisisDialog()
+        self._max_chars = max_chars
+        self._webchat_url = webchat_url
+
+    def route(self, event: Incoming, session: Session, adviser: str = "") -> Outcome:
+        """``adviser`` is the name of the registered adviser writing, or empty."""
+        ctx = self._context(session.lang, event, adviser)
+        if event.kind is Kind.START:
+            return self._done(self._start_topic(ctx, "welcome", "menu"), session)
+        if event.kind is Kind.ACTION:
+            return self._on_action(ctx, event.action, session)
+        if event.kind is Kind.FORM:
+            return self._on_form(ctx, event, session)
+        return self._on_text(ctx, event.text, session)
+
+    def after(self, event: Incoming, outcome: Outcome, result: Result, adviser: str = "") -> Outcome:
+        """Let the dialog that asked for ``outcome.effect`` answer with its result."""
+        assert outcome.effect is not None
+        session = outcome.session
+        ctx = self._context(session.lang, event, adviser)
+        dialog = self._dialogs[session.state.dialog]
+        step = dialog.after(ctx, session.state, outcome.effect, result)
+        done = self._done(step, session)
+        return replace(done, replies=(*outcome.replies, *done.replies))
+
+    def apology(self, lang: str, event: Incoming) -> Reply:
+        ctx = self._context(lang, event)
+        return ctx.reply(ctx.t("input.apology"), menu_buttons(ctx))
+
+    # -- text -------------------------------------------------------------------------
+
+    def _on_text(self, ctx: Context, raw: str, session: Session) -> Outcome:
+        text = clean_text(raw)
+        if not text:
+            return self._refuse(ctx, session, "input.empty")
+        if len(text) > self._max_chars:
+            return self._refuse(ctx, session, "input.too_long", limit=str(self._max_chars))
+        if self._knowledge.is_crisis(text):
+            return self._done(self._crisis.interrupt(ctx, session.state), session)
+        wanted = language_command(text)
+        if wanted:
+            return self._switch_language(ctx, wanted, session)
+        session, ctx = self._follow_language(ctx, text, session)
+        active = self._dialogs.get(session.state.dialog)
+        if active is not None:
+            step = active.on_text(ctx, session.state, text)
+            if step is not None:
+                return self._done(step, session)
+        return self._answer_match(ctx, self._knowledge.match(text, ctx.lang), session)
+
+    def _follow_language(
+        self, ctx: Context, text: str, session: Session
+    ) -> tuple[Session, Context]:
+        """Until someone picks a language, answer in the language they write in."""
+        if session.lang_chosen:
+            return session, ctx
+        detected = self._knowledge.detect_language(text)
+        if detected is None or detected == session.lang:
+            return session, ctx
+        return replace(session, lang=detected), replace(ctx, lang=detected)
+
+    def _answer_match(self, ctx: Context, match: Match, session: Session) -> Outcome:
+        if not match.confident:
+            return self._done(self._fallback(ctx, match), session)
+        return self._done(self._start_topic(ctx, match.topic), session)
+
+    def _fallback(self, ctx: Context, match: Match) -> Step:
+        guesses = tuple(
+            Button(ctx.topic(alt.topic).title, f"topic:{alt.topic}")
+            for alt in match.alternatives[:3]
+            if alt.topic not in ("fallback", "help") and ctx.knowledge.has(alt.topic, ctx.lang)
+        )
+        if not guesses:
+            return self._start_topic(ctx, "fallback", "menu")
+        text = f"{ctx.t('menu.fallback')}\n\n{ctx.t('menu.also_possible')}"
+        return Step((ctx.reply(text, (*guesses, *menu_buttons(ctx))),), IDLE)
+
+    # -- buttons and forms --------------------------------------------------------------
+
+    def _on_action(self, ctx: Context, action: str, session: Session) -> Outcome:
+        if not action or len(action) > MAX_ACTION_CHARS:
+            return self._refuse(ctx, session, "input.unknown_action")
+        prefix, _, value = action.partition(":")
+        if prefix == "topic" and (value in TOPIC_DIALOGS or self._known_topic(ctx, value)):
+            return self._done(self._start_topic(ctx, value), session)
+        if prefix == "lang" and value in LANGUAGES:
+            return self._switch_language(ctx, value, session)
+        if prefix == "crisis" and value == "resume":
+            return self._resume(ctx, interrupted(session.state), session)
+        dialog = self._dialogs.get(prefix)
+        if dialog is None:
+            return self._refuse(ctx, session, "input.unknown_action")
+        own = session.state if session.state.dialog == prefix else DialogState(dialog=prefix)
+        step = dialog.on_action(ctx, own, value)
+        if step is None:
+            return self._refuse(ctx, session, "input.unknown_action")
+        return self._done(step, session)
+
+    def _on_form(self, ctx: Context, event: Incoming, session: Session) -> Outcome:
+        prefix, _, form = event.form.partition(":")
+        dialog = self._dialogs.get(prefix)
+        too_big = len(event.data) > MAX_FORM_FIELDS or any(
+            len(value) > self._max_chars for value in event.data.values()
+        )
+        if too_big:
+            return self._refuse(ctx, session, "input.too_long", limit=str(self._max_chars))
+        step = None
+        if dialog is not None and session.state.dialog == prefix:
+            data = {name: clean_text(value) for name, value in event.data.items()}
+            step = dialog.on_form(ctx, session.state, form, data)
+        if step is None:
+            return self._refuse(ctx, session, "input.unknown_form")
+        return self._done(step, session)
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def _known_topic(self, ctx: Context, topic: str) -> bool:
+        return topic in self._dialogs or ctx.knowledge.has(topic, ctx.lang)
+
+    def _start_topic(self, ctx: Context, topic: str, dialog: str | None = None) -> Step:
+        name = dialog or TOPIC_DIALOGS.get(topic) or (topic if topic in self._dialogs else "answer")
+        arg = topic if name in ("answer", "options", "menu") else ""
+        if name == "options" and topic == "options":
+            arg = ""
+        return self._dialogs[name].start(ctx, arg)
+
+    def _switch_language(self, ctx: Context, lang: str, session: Session) -> Outcome:
+        ctx = replace(ctx, lang=lang)
+        session = replace(session, lang=lang, lang_chosen=True)
+        note = ctx.reply(ctx.t("menu.language_switched"))
+        step = self._resume_step(ctx, session.state)
+        return self._done(Step((note, *step.replies), step.state), session)
+
+    def _resume(self, ctx: Context, previous: DialogState, session: Session) -> Outcome:
+        return self._done(self._resume_step(ctx, previous), session)
+
+    def _resume_step(self, ctx: Context, state: DialogState) -> Step:
+        dialog = self._dialogs.get(state.dialog)
+        if dialog is None or state.dialog == "crisis":
+            return self._dialogs["menu"].start(ctx, "help")
+        return dialog.resume(ctx, state)
+
+    def _refuse(self, ctx: Context, session: Session, key: str, **values: str) -> Outcome:
+        reply = ctx.reply(ctx.t(key, **values), menu_buttons(ctx))
+        return Outcome((reply,), session, changed=False)
+
+    def _done(self, step: Step, session: Session) -> Outcome:
+        lang = step.replies[-1].lang if step.replies else session.lang
+        data = dict(step.state.data)
+        # A dialog opens or ends an adviser session by setting this key; it outlives dialogs.
+        token = data.pop(ADVISER_SESSION, None)
+        state = DialogState(step.state.dialog, step.state.step, MappingProxyType(data))
+        next_session = replace(
+            session,
+            lang=lang,
+            state=state,
+            adviser_session=session.adviser_session if token is None else token,
+        )
+        return Outcome(step.replies, next_session, effect=step.effect)
+
+    def _context(self, lang: str, event: Incoming, adviser: str = "") -> Context:
+        return Context(
+            lang=lang,
+            channel=event.channel,
+            knowledge=self._knowledge,
+            messages=self._messages,
+            adviser=adviser,
+            webchat_url=self._webchat_url,
+        )
+
+
+def clean_text(raw: str) -> str:
+    """Normalise Unicode, drop control and direction-override characters, trim."""
+    text = unicodedata.normalize("NFC", raw)
+    return _CONTROL.sub("", text).strip()
+
+
+def language_command(text: str) -> str | None:
+    """``English please`` / ``Nederlands``: an explicit wish to switch language."""
+    words = re.sub(r"[^\w\s]", "", text.casefold()).strip()
+    for lang, commands in _LANGUAGE_WORDS.items():
+        if words in commands:
+            return lang
+    return None

@@ -1,0 +1,99 @@
+"""What goes inside the seal: the intake fields and thread messages, as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from bot.errors import CryptoError
+
+CONTENT_FIELDS = ("what", "when", "unit", "kinds", "role", "hope", "contact", "mode", "lang")
+
+
+@dataclass(frozen=True, slots=True)
+class SignalContent:
+    """The reporter's own words and choices; only readers of the seal ever see them.
+
+    ``exclude`` and ``outside_unit`` are sealed too, so that when an adviser recuses the
+    signal moves only to advisers the reporter did not exclude.
+    """
+
+    what: str
+    mode: str = "anonymous"  # or "named": a confidential conversation request
+    when: str = ""
+    unit: str = ""
+    kinds: tuple[str, ...] = ()
+    role: str = ""
+    hope: str = ""
+    contact: str = ""
+    lang: str = "nl"
+    exclude: tuple[str, ...] = ()
+    outside_unit: bool = False
+    adviser_language: str = ""
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> SignalContent:
+        data = _json_object(raw)
+        values = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in data.items()
+            if key in cls.__dataclass_fields__
+        }
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One message after the signal itself; ``kind`` is ``reply``, ``question`` or ``addition``."""
+
+    text: str
+    kind: str = "addition"
+    by: str = ""  # the adviser's name, sealed like the text
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> ThreadMessage:
+        data = _json_object(raw)
+        return cls(
+            text=str(data.get("text", "")),
+            kind=str(data.get("kind", "")),
+            by=str(data.get("by", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadEntry:
+    """A message as a reader sees it after opening the seal."""
+
+    sequence: int
+    author: str
+    on: date
+    message: ThreadMessage
+
+
+@dataclass(frozen=True, slots=True)
+class SignalView:
+    """An opened signal: content, thread and the dates that matter."""
+
+    id: str
+    status: str
+    created_on: date
+    content: SignalContent
+    thread: tuple[ThreadEntry, ...] = field(default=())
+
+
+def _json_object(raw: bytes) -> Mapping[str, object]:
+    try:
+        data = json.loads(raw.decode())
+    except (UnicodeDecodeError, ValueError):
+        raise CryptoError("sealed content is not readable") from None
+    if not isinstance(data, dict):
+        raise CryptoError("sealed content is not readable")
+    return data

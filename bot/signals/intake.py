@@ -1,0 +1,123 @@
+"""Taking a signal in: choose who may read it, seal it, store it, hand out the receipt."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.errors import MeldwijzerError, StorageError
+from bot.seal import (
+    CONTENT_SEQUENCE,
+    AdviserRecipient,
+    Author,
+    Receipt,
+    ReceiptIndex,
+    new_receipt,
+    new_signal_key,
+    seal_message,
+    seal_signal_key,
+)
+from bot.signals.content import SignalContent
+from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
+from bot.signals.registry import Adviser, AdviserRegistry
+
+
+class NoAdviserAvailable(MeldwijzerError):
+    """Nobody is enrolled who may read this signal; nothing was stored."""
+
+
+def eligible(advisers: list[Adviser], content: SignalContent) -> list[Adviser]:
+    """Active, enrolled advisers the reporter did not exclude (by name or by their unit).
+
+    A preferred language narrows the pool only when someone speaks it.
+    """
+    pool = [
+        a
+        for a in advisers
+        if a.active
+        and a.enrolled
+        and a.id not in content.exclude
+        and not (content.outside_unit and content.unit and content.unit in a.units)
+    ]
+    speakers = [a for a in pool if content.adviser_language in a.languages]
+    return speakers if content.adviser_language and speakers else pool
+
+
+def least_loaded(pool: list[Adviser], load: dict[str, int]) -> Adviser:
+    """The responsible adviser: fewest open signals, ties broken at random (no favourite)."""
+    fewest = min(load.get(a.id, 0) for a in pool)
+    return secrets.choice([a for a in pool if load.get(a.id, 0) == fewest])
+
+
+class SignalIntake:
+    """Seals a reporter's signal for the eligible advisers and the reporter's receipt."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        registry: AdviserRegistry,
+        index: ReceiptIndex,
+        today: Callable[[], date],
+    ) -> None:
+        self._sessions = sessions
+        self._registry = registry
+        self._index = index
+        self._today = today
+
+    async def submit(self, content: SignalContent) -> Receipt:
+        pool = eligible(await self._registry.all(), content)
+        if not pool:
+            raise NoAdviserAvailable("no adviser may read this signal")
+        responsible = least_loaded(pool, await self._registry.open_load())
+        keys = {a.id: await self._registry.keyring(a.id) for a in pool}
+        receipt = new_receipt()
+        stretched = await asyncio.to_thread(self._index.stretch, receipt.normalised)
+        signal_id = secrets.token_hex(16)
+        key = new_signal_key()
+        recipients = [AdviserRecipient(a.id, keys[a.id].public_key) for a in pool]
+        wraps = seal_signal_key(signal_id, key, recipients, stretched.receipt_key(signal_id))
+        sealed = seal_message(
+            key,
+            content.to_bytes(),
+            signal_id=signal_id,
+            sequence=CONTENT_SEQUENCE,
+            author=Author.REPORTER,
+        )
+        today = self._today()
+        try:
+            async with self._sessions.begin() as db:
+                db.add(
+                    SignalRow(
+                        id=signal_id,
+                        lookup_key=stretched.lookup_key(),
+                        public_key=wraps.public_key,
+                        receipt_wrap=wraps.receipt_wrap,
+                        status="open",
+                        adviser_id=responsible.id,
+                        created_on=today,
+                        next_sequence=CONTENT_SEQUENCE + 1,
+                        reporter_seen=0,
+                    )
+                )
+                await db.flush()
+                db.add(
+                    MessageRow(
+                        signal_id=signal_id,
+                        sequence=CONTENT_SEQUENCE,
+                        author=Author.REPORTER.value,
+                        created_on=today,
+                        sealed=sealed,
+                    )
+                )
+                db.add_all(
+                    SignalWrapRow(signal_id=signal_id, adviser_id=w.adviser_id, sealed=w.sealed)
+                    for w in wraps.adviser_wraps
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot store the signal") from exc
+        return receipt

@@ -1,0 +1,123 @@
+"""Tables for advisers and sealed signals.
+
+No table used for anonymous signals has a column for a user, conversation, name or
+time: signals and messages carry dates only, and their content is ciphertext.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class AdviserRow(Base):
+    """A confidential adviser; the keyring holds the passphrase-wrapped private key."""
+
+    __tablename__ = "advisers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[str] = mapped_column(String(50), default="nl")
+    units: Mapped[str] = mapped_column(String(500), default="")
+    attributes: Mapped[str] = mapped_column(String(500), default="")
+    teams_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    mattermost_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    keyring: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SignalRow(Base):
+    __tablename__ = "signals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lookup_key: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    receipt_wrap: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    adviser_id: Mapped[str | None] = mapped_column(
+        ForeignKey("advisers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    created_on: Mapped[date] = mapped_column(Date)
+    acknowledged_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    next_sequence: Mapped[int] = mapped_column(Integer, default=1)
+    reporter_seen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignalWrapRow(Base):
+    """The signal's private key sealed to one eligible adviser."""
+
+    __tablename__ = "signal_wraps"
+
+    signal_id: Mapped[str] = mapped_column(
+        ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True
+    )
+    adviser_id: Mapped[str] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MessageRow(Base):
+    """One sealed message of a signal's thread; sequence 0 is the signal itself."""
+
+    __tablename__ = "signal_messages"
+    __table_args__ = (UniqueConstraint("signal_id", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signal_id: Mapped[str] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(10))
+    created_on: Mapped[date] = mapped_column(Date)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AdviserSessionRow(Base):
+    """An unlocked adviser key for a limited time, sealed under a key from the server secret."""
+
+    __tablename__ = "adviser_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    adviser_id: Mapped[str] = mapped_column(ForeignKey("advisers.id", ondelete="CASCADE"))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuditRow(Base):
+    """One adviser action on a signal; no content. ``digest`` chains each row to the last."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    on: Mapped[date] = mapped_column(Date)
+    adviser_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(20))
+    signal_id: Mapped[str] = mapped_column(String(32))
+    previous: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AttemptRow(Base):
+    """Counts of failed receipt look-ups per window, shared by every replica."""
+
+    __tablename__ = "receipt_attempts"
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

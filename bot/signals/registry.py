@@ -1,0 +1,180 @@
+"""The register of confidential advisers: who they are, where to reach them, their keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import Channel
+from bot.errors import InputError, StorageError
+from bot.seal import AdviserKeyring, KdfParams
+from bot.signals.models import AdviserRow, SignalRow
+
+MIN_PASSPHRASE_CHARS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Adviser:
+    """An adviser as the rest of the code sees them (no key material)."""
+
+    id: str
+    name: str
+    active: bool
+    demo: bool
+    languages: tuple[str, ...]
+    units: tuple[str, ...]
+    attributes: tuple[str, ...]
+    teams_id: str | None
+    mattermost_id: str | None
+    enrolled: bool
+
+    @classmethod
+    def of(cls, row: AdviserRow) -> Adviser:
+        return cls(
+            id=row.id,
+            name=row.name,
+            active=row.active,
+            demo=row.demo,
+            languages=_split(row.languages),
+            units=_split(row.units),
+            attributes=_split(row.attributes),
+            teams_id=row.teams_id,
+            mattermost_id=row.mattermost_id,
+            enrolled=row.keyring is not None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewAdviser:
+    name: str
+    languages: tuple[str, ...] = ("nl",)
+    units: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()
+    teams_id: str | None = None
+    mattermost_id: str | None = None
+    demo: bool = False
+
+
+class AdviserRegistry:
+    """Adds, lists, enrols and disables advisers."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], kdf: KdfParams) -> None:
+        self._sessions = sessions
+        self._kdf = kdf
+
+    async def add(self, new: NewAdviser) -> Adviser:
+        name = new.name.strip()
+        if not 1 <= len(name) <= 100:
+            raise InputError("an adviser's name is 1 to 100 characters")
+        row = AdviserRow(
+            id=secrets.token_hex(8),
+            name=name,
+            active=True,
+            demo=new.demo,
+            languages=_join(new.languages or ("nl",)),
+            units=_join(new.units),
+            attributes=_join(new.attributes),
+            teams_id=new.teams_id or None,
+            mattermost_id=new.mattermost_id or None,
+        )
+        try:
+            async with self._sessions.begin() as db:
+                db.add(row)
+        except IntegrityError:
+            raise InputError("that Teams or Mattermost id belongs to another adviser") from None
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot add the adviser") from exc
+        return Adviser.of(row)
+
+    async def enrol(self, adviser_id: str, passphrase: str) -> Adviser:
+        """Make the adviser's key pair, wrapped under their passphrase (replaces an old one)."""
+        if len(passphrase) < MIN_PASSPHRASE_CHARS:
+            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
+        row = await self._row(adviser_id)
+        keyring = await asyncio.to_thread(AdviserKeyring.create, row.id, passphrase, self._kdf)
+        async with self._sessions.begin() as db:
+            stored = await db.get(AdviserRow, row.id)
+            assert stored is not None
+            stored.keyring = json.dumps(keyring.to_dict())
+            stored.public_key = keyring.public_key
+        return Adviser.of(stored)
+
+    async def disable(self, adviser_id: str) -> Adviser:
+        async with self._sessions.begin() as db:
+            row = await db.get(AdviserRow, adviser_id)
+            if row is None:
+                raise InputError(f"no adviser with id {adviser_id}")
+            row.active = False
+        return Adviser.of(row)
+
+    async def all(self) -> list[Adviser]:
+        async with self._sessions() as db:
+            rows = (await db.execute(select(AdviserRow).order_by(AdviserRow.name))).scalars()
+            return [Adviser.of(row) for row in rows]
+
+    async def get(self, adviser_id: str) -> Adviser:
+        return Adviser.of(await self._row(adviser_id))
+
+    async def find(self, reference: str) -> Adviser:
+        """By id, or by a unique name (what people type on the command line)."""
+        advisers = await self.all()
+        by_id = [a for a in advisers if a.id == reference]
+        by_name = [a for a in advisers if a.name.casefold() == reference.strip().casefold()]
+        found = by_id or by_name
+        if len(found) != 1:
+            raise InputError(
+                f"no single adviser called {reference!r}; see `meldwijzer adviser list`"
+            )
+        return found[0]
+
+    async def by_address(self, channel: Channel, address: str) -> Adviser | None:
+        """The active adviser behind a Teams or Mattermost user id, if any."""
+        if not address or channel not in (Channel.TEAMS, Channel.MATTERMOST):
+            return None
+        column = AdviserRow.teams_id if channel is Channel.TEAMS else AdviserRow.mattermost_id
+        async with self._sessions() as db:
+            row = (
+                await db.execute(select(AdviserRow).where(column == address))
+            ).scalar_one_or_none()
+        return Adviser.of(row) if row is not None and row.active else None
+
+    async def keyring(self, adviser_id: str) -> AdviserKeyring:
+        row = await self._row(adviser_id)
+        if row.keyring is None:
+            raise InputError("this adviser has not set a passphrase yet")
+        return AdviserKeyring.from_dict(json.loads(row.keyring))
+
+    async def open_load(self) -> dict[str, int]:
+        """Open signals per responsible adviser, to pick the least loaded one."""
+        query = (
+            select(SignalRow.adviser_id, func.count())
+            .where(SignalRow.status == "open")
+            .group_by(SignalRow.adviser_id)
+        )
+        async with self._sessions() as db:
+            return {str(a): int(n) for a, n in (await db.execute(query)).all() if a is not None}
+
+    async def _row(self, adviser_id: str) -> AdviserRow:
+        async with self._sessions() as db:
+            row = await db.get(AdviserRow, adviser_id)
+        if row is None:
+            raise InputError(f"no adviser with id {adviser_id}")
+        return row
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part for part in (p.strip() for p in value.split(",")) if part)
+
+
+def _join(values: Iterable[str]) -> str:
+    cleaned = [v.strip() for v in values if v.strip()]
+    if any("," in v for v in cleaned):
+        raise InputError("names of units, languages and attributes cannot contain commas")
+    return ",".join(cleaned)

@@ -1,0 +1,156 @@
+"""The adviser's desk in chat: unlock with a passphrase form, inbox, open, reply, close, recuse."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot.core import Button, FieldKind, Form, FormField, Reply
+from bot.signals.content import SignalView
+from bot.signals.desk import InboxItem
+from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
+from dialogs.effects import (
+    CloseSignal,
+    Effect,
+    Lock,
+    OpenSignal,
+    RecuseSignal,
+    ReplyToSignal,
+    Result,
+    ShowInbox,
+    Unlock,
+)
+from dialogs.follow_up import thread_text
+from dialogs.menu import back_to_menu
+
+SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
+SESSION_MINUTES = "30"
+INBOX_BUTTONS = 10
+ERRORS = {"wrong_passphrase", "not_yours", "no_other_adviser", "not_adviser", "damaged", "closed"}
+
+
+class AdviserDialog(BaseDialog):
+    name = "adviser"
+
+    def start(self, ctx: Context, arg: str) -> Step:
+        if not ctx.adviser:
+            return Step((ctx.reply(ctx.t("adviser.not_adviser"), (back_to_menu(ctx),)),))
+        return Step((), DialogState(self.name, "inbox"), ShowInbox())
+
+    def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
+        if not ctx.adviser:
+            return None
+        verb, _, signal_id = value.partition(":")
+        here = DialogState(self.name, verb)
+        if verb == "inbox" and not signal_id:
+            return Step((), here, ShowInbox())
+        if verb == "lock" and not signal_id:
+            return Step((), here, Lock())
+        if not SIGNAL_ID.fullmatch(signal_id):
+            return None
+        if verb == "open":
+            return Step((), here, OpenSignal(signal_id))
+        if verb in ("reply", "ask"):
+            return Step((self._message_form(ctx, verb, signal_id),), here)
+        if verb == "close":
+            return Step((), here, CloseSignal(signal_id))
+        if verb == "recuse":
+            return Step((), here, RecuseSignal(signal_id))
+        return None
+
+    def on_form(
+        self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
+    ) -> Step | None:
+        if not ctx.adviser:
+            return None
+        if form == "unlock":
+            return Step((), DialogState(self.name, "unlock"), Unlock(data.get("passphrase", "")))
+        verb, _, signal_id = form.partition(":")
+        if verb in ("reply", "ask") and SIGNAL_ID.fullmatch(signal_id):
+            effect = ReplyToSignal(signal_id, data.get("text", ""), question=verb == "ask")
+            return Step((), DialogState(self.name, verb), effect)
+        return None
+
+    def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
+        if result.error == "locked":
+            return self._unlock_form(ctx, ctx.t("adviser.locked_again"))
+        if result.error:
+            key = f"adviser.{result.error}" if result.error in ERRORS else "input.apology"
+            if result.error == "wrong_passphrase":
+                return self._unlock_form(ctx, ctx.t(key))
+            return Step((ctx.reply(ctx.t(key), self._desk_buttons(ctx)),), state)
+        if isinstance(effect, Unlock):
+            head = ctx.t("adviser.unlocked", minutes=SESSION_MINUTES)
+            step = self._inbox(ctx, result.inbox, head)
+            return Step(step.replies, step.state.at("inbox", adviser_session=result.session))
+        if isinstance(effect, ShowInbox):
+            return self._inbox(ctx, result.inbox)
+        if isinstance(effect, OpenSignal) and result.view is not None:
+            return self._signal(ctx, result.view)
+        if isinstance(effect, Lock):
+            reply = ctx.reply(ctx.t("adviser.locked"), (back_to_menu(ctx),))
+            return Step((reply,), DialogState().at("", adviser_session=""))
+        texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
+        text = ctx.t(texts.get(type(effect), "adviser.recused"), name=result.name)
+        return Step((ctx.reply(text, self._desk_buttons(ctx)),), DialogState(self.name, "done"))
+
+    def _unlock_form(self, ctx: Context, text: str) -> Step:
+        field = FormField("passphrase", ctx.t("adviser.passphrase"), FieldKind.PASSWORD, True, 500)
+        form = Form("adviser:unlock", ctx.t("adviser.unlock_title"), (field,), ctx.t("adviser.unlock"))
+        return Step((Reply(text, ctx.lang, form=form),), DialogState(self.name, "unlock"))
+
+    def _inbox(self, ctx: Context, items: tuple[InboxItem, ...], head: str = "") -> Step:
+        if not items:
+            reply = ctx.reply(paragraphs(head, ctx.t("adviser.inbox_empty")), self._desk_buttons(ctx))
+            return Step((reply,), DialogState(self.name, "inbox"))
+        lines = [self._item(ctx, item) for item in items]
+        text = paragraphs(head, ctx.t("adviser.inbox_title", count=str(len(items))), "\n".join(lines))
+        buttons = tuple(
+            Button(ctx.t("adviser.open", id=item.id[:8]), f"adviser:open:{item.id}")
+            for item in items[:INBOX_BUTTONS]
+        )
+        return Step((ctx.reply(text, (*buttons, *self._desk_buttons(ctx))),),
+                    DialogState(self.name, "inbox"))
+
+    def _item(self, ctx: Context, item: InboxItem) -> str:
+        ack = ctx.t("adviser.ack_due", date=item.acknowledge_by.isoformat()) if item.acknowledge_by else ""
+        new = ctx.t("adviser.new_messages", count=str(item.new_messages)) if item.new_messages else ""
+        return ctx.t(
+            "adviser.inbox_item", id=item.id[:8], age=str(item.age_days),
+            mine=ctx.t("adviser.mine") if item.responsible else "", ack=ack,
+            feedback=item.feedback_by.isoformat(), new=new,
+        )
+
+    def _signal(self, ctx: Context, view: SignalView) -> Step:
+        content = view.content
+        fields = [
+            ("field_mode", ctx.t(f"adviser.mode_{content.mode}") if content.mode in ("anonymous", "named") else ""),
+            ("field_what", content.what), ("field_kinds", ", ".join(content.kinds)),
+            ("field_role", content.role), ("field_when", content.when),
+            ("field_unit", content.unit), ("field_hope", content.hope),
+            ("field_contact", content.contact),
+        ]
+        body = "\n".join(f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in fields if value)
+        title = ctx.t("adviser.signal_title", id=view.id[:8], date=view.created_on.isoformat(),
+                      status=view.status)
+        thread = [thread_text(ctx, view, reader="adviser")] if view.thread else []
+        sid = view.id
+        buttons = (
+            ctx.button("adviser.reply", f"adviser:reply:{sid}"),
+            ctx.button("adviser.ask", f"adviser:ask:{sid}"),
+            ctx.button("adviser.close", f"adviser:close:{sid}"),
+            ctx.button("adviser.recuse", f"adviser:recuse:{sid}"),
+            ctx.button("adviser.inbox", "adviser:inbox"),
+        )
+        return Step((ctx.reply(paragraphs(title, body, *thread), buttons),),
+                    DialogState(self.name, "open"))
+
+    def _message_form(self, ctx: Context, verb: str, signal_id: str) -> Reply:
+        field = FormField("text", ctx.t("adviser.message"), FieldKind.TEXTAREA, True, 4000)
+        title = ctx.t(f"adviser.{verb}_title")
+        form = Form(f"adviser:{verb}:{signal_id}", title, (field,), ctx.t("follow_up.send"))
+        return Reply(title, ctx.lang, form=form)
+
+    def _desk_buttons(self, ctx: Context) -> tuple[Button, ...]:
+        return (ctx.button("adviser.inbox", "adviser:inbox"), ctx.button("adviser.lock", "adviser:lock"),
+                back_to_menu(ctx))

@@ -1,0 +1,120 @@
+"""Requests a dialog makes of the outside world, and what comes back.
+
+Dialogs stay pure: a step may carry one :class:`Effect`; the conversation service carries
+it out (sealing, storing, unlocking) and hands the :class:`Result` back to the same
+dialog's ``after``, which turns it into replies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.signals.content import SignalContent, SignalView
+from bot.signals.desk import InboxItem
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """What the intake form offers: advisers by name, units and languages."""
+
+    advisers: tuple[tuple[str, str], ...] = ()  # (id, name)
+    units: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadDirectory:
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitSignal:
+    content: SignalContent = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadThread:
+    receipt: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AddToThread:
+    receipt: str = field(repr=False)
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteSignal:
+    receipt: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    passphrase: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowInbox:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSignal:
+    signal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyToSignal:
+    signal_id: str
+    text: str = field(repr=False)
+    question: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CloseSignal:
+    signal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecuseSignal:
+    signal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    pass
+
+
+Effect = (
+    LoadDirectory
+    | SubmitSignal
+    | ReadThread
+    | AddToThread
+    | DeleteSignal
+    | Unlock
+    | ShowInbox
+    | OpenSignal
+    | ReplyToSignal
+    | CloseSignal
+    | RecuseSignal
+    | Lock
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """``error`` is a short code (``not_found``, ``rate_limited``, ``wrong_passphrase``…)."""
+
+    error: str = ""
+    directory: Directory | None = None
+    receipt: str = field(default="", repr=False)
+    view: SignalView | None = None
+    inbox: tuple[InboxItem, ...] = ()
+    session: str = field(default="", repr=False)
+    name: str = ""
+    today: date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.error

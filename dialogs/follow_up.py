@@ -1,0 +1,109 @@
+"""Coming back with the receipt: read the adviser's answers, add to the thread, or delete.
+
+The receipt is never kept between turns, so every action asks for it again in its form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core import Button, Choice, FieldKind, Form, FormField, Reply
+from bot.signals.content import SignalView, ThreadEntry
+from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
+from dialogs.effects import AddToThread, DeleteSignal, Effect, ReadThread, Result
+from dialogs.menu import back_to_menu
+
+ERRORS = {"not_found", "rate_limited", "closed", "empty"}
+
+
+class FollowUpDialog(BaseDialog):
+    name = "follow-up"
+
+    def start(self, ctx: Context, arg: str) -> Step:
+        topic = ctx.topic("follow-up")
+        form = self._form(ctx, "read", "follow_up.form_title", "follow_up.read")
+        reply = Reply(paragraphs(topic.intro), ctx.lang, form=form, buttons=(back_to_menu(ctx),))
+        return Step((reply,), DialogState(self.name, "read"))
+
+    def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
+        if value == "add":
+            form = self._form(ctx, "add", "follow_up.add_title", "follow_up.send", text=True)
+            return Step((Reply(form.title, ctx.lang, form=form),), DialogState(self.name, "add"))
+        if value == "delete":
+            form = self._form(ctx, "delete", "follow_up.delete_title", "follow_up.delete",
+                              confirm=True)
+            text = ctx.t("follow_up.delete_confirm")
+            return Step((Reply(text, ctx.lang, form=form),), DialogState(self.name, "delete"))
+        return None
+
+    def on_form(
+        self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
+    ) -> Step | None:
+        code = data.get("code", "")
+        following = DialogState(self.name, "done")
+        if form == "read":
+            return Step((), following, ReadThread(code))
+        if form == "add":
+            return Step((), following, AddToThread(code, data.get("text", "")))
+        if form == "delete":
+            if data.get("confirm") != "yes":
+                return Step((ctx.reply(ctx.t("follow_up.kept"), self._next(ctx)),), IDLE)
+            return Step((), following, DeleteSignal(code))
+        return None
+
+    def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
+        if result.error:
+            key = f"follow_up.{result.error}" if result.error in ERRORS else "input.apology"
+            again = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
+            return Step((ctx.reply(ctx.t(key), again),), IDLE)
+        if isinstance(effect, ReadThread) and result.view is not None:
+            return Step((ctx.reply(thread_text(ctx, result.view), self._next(ctx)),), IDLE)
+        key = "follow_up.deleted" if isinstance(effect, DeleteSignal) else "follow_up.added"
+        return Step((ctx.reply(ctx.t(key), (back_to_menu(ctx),)),), IDLE)
+
+    def _next(self, ctx: Context) -> tuple[Button, ...]:
+        return (
+            ctx.button("follow_up.add", "follow-up:add"),
+            ctx.button("follow_up.delete", "follow-up:delete"),
+            back_to_menu(ctx),
+        )
+
+    def _form(
+        self, ctx: Context, form_id: str, title: str, submit: str, *, text: bool = False,
+        confirm: bool = False,
+    ) -> Form:
+        fields = [FormField("code", ctx.t("follow_up.code"), FieldKind.TEXT, True, 60,
+                            ctx.t("follow_up.code_hint"))]
+        if text:
+            fields.append(FormField("text", ctx.t("follow_up.add_text"), FieldKind.TEXTAREA, True,
+                                    4000))
+        if confirm:
+            choices = (Choice("yes", ctx.t("follow_up.delete_yes")),
+                       Choice("no", ctx.t("follow_up.delete_no")))
+            fields.append(FormField("confirm", ctx.t("follow_up.delete_title"), FieldKind.CHOICE,
+                                    True, choices=choices))
+        return Form(f"{self.name}:{form_id}", ctx.t(title), tuple(fields), ctx.t(submit))
+
+
+def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str:
+    """Every message after the signal itself, with its date; ``reader`` sets who "you" is."""
+    status = "follow_up.status_open" if view.status == "open" else "follow_up.status_closed"
+    parts = [ctx.t("follow_up.your_signal", date=view.created_on.isoformat()), ctx.t(status)]
+    if reader != "reporter":
+        parts = []
+    parts += [_entry(ctx, entry, reader) for entry in view.thread]
+    if reader == "reporter" and not any(entry.author == "adviser" for entry in view.thread):
+        parts.append(ctx.t("follow_up.no_answer_yet"))
+    return paragraphs(*parts)
+
+
+def _entry(ctx: Context, entry: ThreadEntry, reader: str) -> str:
+    day = entry.on.isoformat()
+    if entry.author == "adviser":
+        question = entry.message.kind == "question"
+        key = "follow_up.question_from_adviser" if question else "follow_up.from_adviser"
+        if reader == "adviser" and entry.message.by:
+            return f"{ctx.t(key, date=day)} ({entry.message.by})\n{entry.message.text}"
+    else:
+        key = "follow_up.from_you" if reader == "reporter" else "follow_up.from_reporter"
+    return f"{ctx.t(key, date=day)}\n{entry.message.text}"

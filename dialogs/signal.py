@@ -1,0 +1,161 @@
+"""Leaving a signal: the honest anonymity level first, then one form, then the receipt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core import Channel, Choice, FieldKind, Form, FormField, Reply
+from bot.signals.content import SignalContent
+from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs, section_text
+from dialogs.effects import Directory, Effect, LoadDirectory, Result, SubmitSignal
+from dialogs.menu import back_to_menu
+from dialogs.privacy import PLATFORM_NAMES, where_you_are
+
+MODES = ("anonymous", "named")
+KINDS = ("discrimination", "racism", "sexual", "bullying", "aggression", "other")
+ROLES = ("target", "witness", "both")
+WHEN = ("ongoing", "week", "month", "earlier")
+MAX_WHAT = 4000
+MAX_SHORT = 1000
+
+
+class SignalDialog(BaseDialog):
+    """start → choose anonymous or named → intake form → sealed, receipt shown once."""
+
+    name = "signal"
+
+    def start(self, ctx: Context, arg: str) -> Step:
+        topic = ctx.topic("signal")
+        parts = [topic.intro, section_text(topic, "levels"), where_you_are(ctx)]
+        if ctx.channel in PLATFORM_NAMES:
+            parts.append(ctx.t("signal.use_webchat", url=ctx.webchat_url))
+        parts += [section_text(topic, "harder"), ctx.t("signal.choose")]
+        buttons = (
+            ctx.button("signal.anonymous", "signal:mode:anonymous"),
+            ctx.button("signal.named", "signal:mode:named"),
+            ctx.button("menu.privacy", "topic:privacy"),
+            back_to_menu(ctx),
+        )
+        return Step((ctx.reply(paragraphs(*parts), buttons),), DialogState(self.name, "intro"))
+
+    def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
+        kind, _, mode = value.partition(":")
+        if kind == "mode" and mode in MODES:
+            return Step((), DialogState(self.name, "form").at("form", mode=mode), LoadDirectory(mode))
+        return None
+
+    def on_form(
+        self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
+    ) -> Step | None:
+        mode = state.data.get("mode", "")
+        if form != "intake" or state.step != "form" or mode not in MODES:
+            return None
+        problem, content = read_intake(data, mode, ctx.lang, state.data)
+        if problem:
+            return Step((ctx.reply(ctx.t(problem)),), state)
+        assert content is not None
+        return Step((), DialogState(self.name, "sending"), SubmitSignal(content))
+
+    def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
+        if isinstance(effect, LoadDirectory) and result.directory is not None:
+            return self._form(ctx, effect.mode, result.directory, state)
+        if result.ok and result.receipt:
+            return self._receipt(ctx, result.receipt, state)
+        contact = ctx.topic("confidential-adviser").section("next").text
+        text = ctx.t("signal.no_adviser", contact=contact) if result.error == "no_adviser" else ctx.t(
+            "input.apology"
+        )
+        return Step((ctx.reply(text, (back_to_menu(ctx),)),), IDLE)
+
+    def _form(self, ctx: Context, mode: str, directory: Directory, state: DialogState) -> Step:
+        form = intake_form(ctx, mode, directory)
+        allowed = {
+            "units": "\x1f".join(directory.units),
+            "advisers": "\x1f".join(a for a, _ in directory.advisers),
+        }
+        reply = Reply(text=form.title, lang=ctx.lang, form=form, buttons=(back_to_menu(ctx),))
+        return Step((reply,), state.at("form", **allowed))
+
+    def _receipt(self, ctx: Context, receipt: str, state: DialogState) -> Step:
+        key = "signal.stored_named" if state.data.get("mode") == "named" else "signal.receipt"
+        parts = [ctx.t("signal.receipt_advice")]
+        if ctx.channel in PLATFORM_NAMES:
+            parts.append(ctx.t("signal.receipt_platform", platform=PLATFORM_NAMES[ctx.channel]))
+        sensitive = Reply(ctx.t(key, receipt=receipt), ctx.lang, sensitive=True)
+        advice = ctx.reply(paragraphs(*parts), (ctx.button("menu.follow_up", "topic:follow-up"),
+                                                back_to_menu(ctx)))
+        # The conversation keeps nothing that says a signal was left here.
+        return Step((sensitive, advice), IDLE)
+
+
+def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
+    def choices(prefix: str, values: tuple[str, ...]) -> tuple[Choice, ...]:
+        return tuple(Choice(v, ctx.t(f"signal.{prefix}_{v}")) for v in values)
+
+    fields = [
+        FormField("what", ctx.t("signal.what"), FieldKind.TEXTAREA, True, MAX_WHAT,
+                  ctx.t("signal.what_hint")),
+        FormField("kinds", ctx.t("signal.kinds"), FieldKind.MULTI, choices=choices("kind", KINDS)),
+        FormField("role", ctx.t("signal.role"), FieldKind.CHOICE, True, choices=choices("role", ROLES)),
+        FormField("when", ctx.t("signal.when"), FieldKind.CHOICE, choices=choices("when", WHEN)),
+    ]
+    if directory.units:
+        units = tuple(Choice(unit, unit) for unit in directory.units)
+        fields.append(FormField("unit", ctx.t("signal.unit"), FieldKind.CHOICE, choices=units))
+        yes_no = (Choice("yes", ctx.t("signal.yes")), Choice("no", ctx.t("signal.no")))
+        fields.append(FormField("outside_unit", ctx.t("signal.outside_unit"), FieldKind.CHOICE,
+                                choices=yes_no))
+    fields.append(FormField("hope", ctx.t("signal.hope"), FieldKind.TEXTAREA, max_length=MAX_SHORT))
+    languages = tuple(Choice(lang, lang.upper()) for lang in directory.languages)
+    if len(languages) > 1:
+        fields.append(FormField("adviser_language", ctx.t("signal.adviser_language"),
+                                FieldKind.CHOICE, choices=languages))
+    if len(directory.advisers) > 1:
+        names = tuple(Choice(adviser_id, name) for adviser_id, name in directory.advisers)
+        fields.append(FormField("exclude", ctx.t("signal.exclude"), FieldKind.MULTI, choices=names))
+    if mode == "named":
+        fields.append(FormField("contact", ctx.t("signal.contact"), FieldKind.TEXT, True, 300,
+                                ctx.t("signal.contact_hint")))
+    title = ctx.t(f"signal.form_title_{mode}")
+    return Form("signal:intake", title, tuple(fields), ctx.t("signal.submit"))
+
+
+def read_intake(
+    data: Mapping[str, str], mode: str, lang: str, allowed: Mapping[str, str]
+) -> tuple[str, SignalContent | None]:
+    """Check the submitted fields; returns a message key for the first problem, or the content."""
+    what = data.get("what", "").strip()
+    if not what:
+        return "signal.missing_what", None
+    if data.get("role", "") not in ROLES:
+        return "signal.missing_role", None
+    contact = data.get("contact", "").strip()
+    if mode == "named" and not contact:
+        return "signal.missing_contact", None
+    kinds = _many(data.get("kinds", ""))
+    exclude = _many(data.get("exclude", ""))
+    units = set(filter(None, allowed.get("units", "").split("\x1f")))
+    advisers = set(filter(None, allowed.get("advisers", "").split("\x1f")))
+    unit = data.get("unit", "")
+    checks = (
+        set(kinds) <= set(KINDS),
+        set(exclude) <= advisers,
+        not unit or unit in units,
+        data.get("when", "") in ("", *WHEN),
+        data.get("outside_unit", "") in ("", "yes", "no"),
+        data.get("adviser_language", "") in ("", "nl", "en"),
+        len(what) <= MAX_WHAT and len(data.get("hope", "")) <= MAX_SHORT and len(contact) <= 300,
+    )
+    if not all(checks):
+        return "signal.bad_choice", None
+    return "", SignalContent(
+        what=what, mode=mode, when=data.get("when", ""), unit=unit, kinds=kinds,
+        role=data["role"], hope=data.get("hope", "").strip(),
+        contact=contact if mode == "named" else "", lang=lang, exclude=exclude,
+        outside_unit=data.get("outside_unit") == "yes",
+        adviser_language=data.get("adviser_language", ""),
+    )
+
+
+def _many(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())

@@ -1,0 +1,111 @@
+"""Spot crisis language (danger now, suicidal thoughts) in Dutch and English, typos included."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.errors import KnowledgeError
+from knowledge.analyser import MIN_CORRECTABLE, allowed_edits
+from knowledge.lexicon import DATA_DIR
+from knowledge.normalise import normalise
+
+CRISIS_FILE = DATA_DIR / "crisis.toml"
+# "~ " in a pattern stands for up to three words of any kind ("ik wil echt gewoon dood").
+_GAP = "~ "
+_GAP_PATTERN = r"(?:\w+ ){0,3}"
+_PATTERN_LISTS = ("suicide", "danger", "not_acute", "acute")
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisPatterns:
+    """Suicidal language always counts; danger counts unless it is online and not acute."""
+
+    suicide: tuple[re.Pattern[str], ...]
+    danger: tuple[re.Pattern[str], ...]
+    not_acute: tuple[re.Pattern[str], ...]
+    acute: tuple[re.Pattern[str], ...]
+
+    def fire(self, text: str) -> bool:
+        if _any(self.suicide, text):
+            return True
+        if not _any(self.danger, text):
+            return False
+        return not _any(self.not_acute, text) or _any(self.acute, text)
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisDetector:
+    """Patterns over normalised text, tried as typed and again with typos repaired."""
+
+    patterns: CrisisPatterns
+    repair_words: tuple[str, ...]
+    known: frozenset[str]
+
+    @classmethod
+    def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
+        """``known`` words are never "repaired" into crisis words ("door" is not "dood")."""
+        data = _read(path)
+        compiled = {
+            name: tuple(_compile(pattern, path) for pattern in _texts(data, name, path))
+            for name in _PATTERN_LISTS
+        }
+        repair = set(_texts(data, "repair", path))
+        return cls(
+            patterns=CrisisPatterns(**compiled),
+            repair_words=tuple(sorted(repair)),
+            known=frozenset(known) - repair,
+        )
+
+    def is_crisis(self, text: str) -> bool:
+        plain = normalise(text)
+        if self._matches(plain):
+            return True
+        repaired = " ".join(self._repair(word) for word in plain.split(" "))
+        return repaired != plain and self._matches(repaired)
+
+    def _matches(self, text: str) -> bool:
+        return self.patterns.fire(text)
+
+    def _repair(self, word: str) -> str:
+        if len(word) < MIN_CORRECTABLE or word in self.known or word in self.repair_words:
+            return word
+        found = process.extractOne(
+            word, self.repair_words, scorer=OSA.distance, score_cutoff=allowed_edits(word)
+        )
+        # A longer word that contains a crisis word ("opgeslagen") is another word, not a typo.
+        return found[0] if found and found[0] not in word else word
+
+
+def _texts(data: dict[str, object], name: str, path: Path) -> list[str]:
+    value = data.get(name)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise KnowledgeError(f"{path}: {name!r} must be a list of texts")
+    return value
+
+
+def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    return any(pattern.search(text) for pattern in patterns)
+
+
+def _compile(pattern: str, path: Path) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern.replace(_GAP, _GAP_PATTERN))
+    except re.error as exc:
+        raise KnowledgeError(
+            f"{path}: pattern {pattern!r} is not a valid expression: {exc}"
+        ) from None
+
+
+def _read(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from None

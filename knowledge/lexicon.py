@@ -1,0 +1,127 @@
+"""Stop words, concept synonyms and stemming per language, read from ``knowledge/data``."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Protocol
+
+import snowballstemmer
+
+from bot.errors import KnowledgeError
+from knowledge.normalise import tokenize
+
+DATA_DIR = Path(__file__).with_name("data")
+# The Porter-style Dutch stemmer keeps "melding"/"meld" and "discriminatie" apart
+# less aggressively than the newer one ("racisme" → "raac"); both are Snowball.
+STEMMERS: Mapping[str, str] = MappingProxyType({"nl": "dutch_porter", "en": "english"})
+# Dutch past participles ("gemeld", "gepest") lose their prefix so they meet the
+# verb; done on texts and questions alike, so the odd collision stays harmless.
+_DUTCH_PARTICIPLE_MIN = 6
+
+Phrase = tuple[str, ...]
+
+
+class WordStemmer(Protocol):
+    def stemWord(self, word: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """What one language needs to turn words into matchable terms."""
+
+    lang: str
+    stopwords: frozenset[str]
+    # first word of a variant → (variant words, concept words), longest variant first
+    concepts: Mapping[str, tuple[tuple[Phrase, Phrase], ...]]
+    stemmer: WordStemmer
+
+    def replace_concepts(self, words: list[str]) -> list[str]:
+        """Replace every known variant (longest first) by its concept's words."""
+        result: list[str] = []
+        position = 0
+        while position < len(words):
+            replaced = self._concept_at(words, position)
+            if replaced is None:
+                result.append(words[position])
+                position += 1
+            else:
+                length, concept = replaced
+                result.extend(concept)
+                position += length
+        return result
+
+    def _concept_at(self, words: list[str], position: int) -> tuple[int, Phrase] | None:
+        for variant, concept in self.concepts.get(words[position], ()):
+            if tuple(words[position : position + len(variant)]) == variant:
+                return len(variant), concept
+        return None
+
+    def stem(self, word: str) -> str:
+        if (
+            self.lang == "nl"
+            and len(word) >= _DUTCH_PARTICIPLE_MIN
+            and word.startswith("ge")
+            and word[2] not in "aeiou"
+        ):
+            word = word[2:]
+        return self.stemmer.stemWord(word)
+
+    def variant_words(self) -> set[str]:
+        """Every word that appears in a variant or concept, for typo correction."""
+        words: set[str] = set()
+        for entries in self.concepts.values():
+            for variant, concept in entries:
+                words.update(variant)
+                words.update(concept)
+        return words
+
+
+def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
+    """Read stop words and synonyms for every language that has a stemmer."""
+    stopwords = _read_toml(data_dir / "stopwords.toml")
+    synonyms = _read_toml(data_dir / "synonyms.toml")
+    lexicons: dict[str, Lexicon] = {}
+    for lang, stemmer_name in STEMMERS.items():
+        words = stopwords.get(lang, "")
+        table = synonyms.get(lang, {})
+        if not isinstance(words, str) or not isinstance(table, dict):
+            raise KnowledgeError(f"{data_dir}: stop words or synonyms for {lang!r} are malformed")
+        lexicons[lang] = Lexicon(
+            lang=lang,
+            stopwords=frozenset(tokenize(words)),
+            concepts=_concept_table(table, data_dir / "synonyms.toml"),
+            stemmer=snowballstemmer.stemmer(stemmer_name),
+        )
+    return lexicons
+
+
+def _concept_table(
+    table: dict[str, object], path: Path
+) -> Mapping[str, tuple[tuple[Phrase, Phrase], ...]]:
+    by_first: dict[str, list[tuple[Phrase, Phrase]]] = {}
+    for concept, variants in table.items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            raise KnowledgeError(f"{path}: {concept!r} must be a list of strings")
+        concept_words = tuple(tokenize(concept))
+        for variant in {concept, *variants}:
+            variant_words = tuple(tokenize(variant))
+            if variant_words:
+                by_first.setdefault(variant_words[0], []).append((variant_words, concept_words))
+    return MappingProxyType(
+        {
+            first: tuple(sorted(entries, key=lambda e: -len(e[0])))
+            for first, entries in by_first.items()
+        }
+    )
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from None

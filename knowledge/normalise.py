@@ -1,0 +1,32 @@
+"""Turn free text into comparable tokens: casefold, strip accents, drop punctuation."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Apostrophes inside words are dropped rather than split on, so "don't" becomes
+# "dont" and "zo'n" becomes "zon": one token each, as people often type them anyway.
+_APOSTROPHES = re.compile(r"(?<=\w)['’‘`´](?=\w)")
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+_SPACES = re.compile(r"\s+")
+
+
+def strip_accents(text: str) -> str:
+    """Remove diacritics ("suïcide" → "suicide") but keep the base letters."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def normalise(text: str) -> str:
+    """Casefolded, accent-free text with punctuation turned into single spaces."""
+    folded = strip_accents(text).casefold()
+    joined = _APOSTROPHES.sub("", folded)
+    spaced = _NOT_WORD.sub(" ", joined)
+    return _SPACES.sub(" ", spaced).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """The words of ``text`` after :func:`normalise`."""
+    cleaned = normalise(text)
+    return cleaned.split(" ") if cleaned else []

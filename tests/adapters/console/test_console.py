@@ -1,0 +1,59 @@
+"""The terminal channel, driven as a script on stdin, in both languages."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from adapters.console import ConsoleChannel, render_reply
+from bot.app import Services
+from bot.core import Button, Reply
+
+
+async def converse(services: Services, script: str, lang: str) -> str:
+    out = io.StringIO()
+    channel = ConsoleChannel(services.conversations, io.StringIO(script), out, locale=lang)
+    await channel.run()
+    return out.getvalue()
+
+
+def test_render_numbers_the_choices_and_drops_markup() -> None:
+    text = render_reply(Reply("**Let op** hier", buttons=(Button("Ja", "a"), Button("Nee", "b"))))
+    assert text == "Let op hier\n  1) Ja\n  2) Nee"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_options_by_number_then_a_route(services: Services, lang: str) -> None:
+    out = await converse(services, "1\n1\n", lang)
+    adviser = services.knowledge.topic("confidential-adviser", lang)
+    assert adviser.section("does").heading in out
+    assert adviser.section("next").heading in out
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_bystander_then_crisis_then_resume(services: Services, lang: str) -> None:
+    crisis = "ik wil er een eind aan maken" if lang == "nl" else "I want to end my life"
+    script = f"2\n1\n{crisis}\n1\n"
+    out = await converse(services, script, lang)
+    assert "113" in out and "112" in out
+    danger_prompt = "gevaar" if lang == "nl" else "danger"
+    assert out.rstrip().count(danger_prompt) >= 2, "the dialog resumes after the crisis"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_privacy_in_the_terminal(services: Services, lang: str) -> None:
+    out = await converse(services, "5\n", lang)
+    assert ("terminal" in out)
+
+
+async def test_free_text_and_language_switch(services: Services) -> None:
+    out = await converse(services, "English please\nwhat does a confidential adviser do\n", "nl")
+    assert "continue in English" in out
+    assert services.knowledge.topic("confidential-adviser", "en").section("does").heading in out
+
+
+async def test_quit_word_ends_the_conversation(services: Services) -> None:
+    out = await converse(services, "/quit\n1\n", "en")
+    assert "  1) " in out
+    assert services.knowledge.topic("options", "en").intro[:20] not in out

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import pytest
+
+from knowledge.crisis import CrisisDetector
+
+CRISIS = [
+    # suicidal thoughts, Dutch
+    "ik wil dood",
+    "ik wil gewoon dood",
+    "ik wil niet meer leven",
+    "ik zie het niet meer zitten",
+    "ik zie het echt totaal niet meer zitten",
+    "ik wil er een eind aan maken",
+    "ik wil er een einde aan maken",
+    "zelfmoord",
+    "ik denk aan zelfmoord",
+    "suïcide",
+    "ik heb suicidale gedachten",
+    "zelfmoordgedachten",
+    "zelfmord",
+    "ik wil mezelf van kant maken",
+    "ik wil er niet meer zijn",
+    "ik wil niet meer wakker worden",
+    "zelfdoding",
+    "het leven heeft geen zin meer",
+    "ik doe mezelf iets aan",
+    "ik kan niet meer verder",
+    "ik wil dod gaan",
+    "ik zie het nie meer zitten",
+    "denk aan zelfmoort",
+    "ik wil sterven",
+    "ik heb een afscheidsbrief geschreven",
+    "ik spring voor de trein",
+    # danger now, Dutch
+    "hij slaat me",
+    "hij slaat mij steeds",
+    "ik word bedreigd",
+    "ik word nu bedreigd",
+    "hij heeft een mes",
+    "ik ben niet veilig",
+    "ik voel me niet veilig",
+    "ik ben in gevaar",
+    "hij wil me vermoorden",
+    "ze staat voor de deur en bedreigt me",
+    "help nu",
+    "ik word geslagen door mijn collega",
+    "hij bedreigt me met een wapen",
+    "ik word achtervolgd",
+    "hij slaad me",
+    "ik wordt bedreigt",
+    # suicidal thoughts, English
+    "I want to kill myself",
+    "i wanna kill myself",
+    "i want to kil myslef",
+    "I don't want to live anymore",
+    "i dont wanna live anymore",
+    "I want to die",
+    "thinking about suicide",
+    "i feel suicidal",
+    "i want to end my life",
+    "i want to end it all",
+    "i can't go on",
+    "i'd rather not be here anymore",
+    "i wish i was dead",
+    "better off dead",
+    "i'm going to hurt myself",
+    "sucide",
+    "suicde thoughts",
+    "no reason to live",
+    "i want too die",
+    "i might as well die",
+    # danger now, English
+    "he has a knife",
+    "I'm not safe",
+    "i dont feel safe",
+    "he is hitting me",
+    "she is threatening me",
+    "i am being attacked",
+    "he wants to kill me",
+    "someone is following me home right now",
+    "he's got a gun",
+    "i'm in danger",
+    "help me now",
+    "they're beating me",
+]
+
+CALM = [
+    "wat is een vertrouwenspersoon",
+    "the deadline is killing me",
+    "ik wil een klacht indienen",
+    "hoe werkt anoniem melden",
+    "my boss makes racist jokes",
+    "waar kan ik terecht",
+    "want die collega zei iets raars",
+    "what are my options",
+    "is dit discriminatie",
+    "worden mijn gegevens opgeslagen",
+    "ik wil door naar de klachtencommissie",
+    "I saw a colleague being called names",
+    "how long does a complaint take",
+    "ik word online bedreigd vanwege mijn werk",
+    "can I report something to the police anonymously",
+    "hoe lang duurt een klachtprocedure",
+    "I want to talk to someone",
+    "the meeting is dead boring",
+    "can I leave a signal without my name",
+    "mijn collega maakt grappen over mijn afkomst",
+]
+
+
+@pytest.fixture(scope="module")
+def detector() -> CrisisDetector:
+    return CrisisDetector.load(known={"door", "opgeslagen", "deadline"})
+
+
+def test_there_are_enough_crisis_examples() -> None:
+    assert len(CRISIS) >= 60
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_language_is_recognised(detector: CrisisDetector, text: str) -> None:
+    assert detector.is_crisis(text)
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_ordinary_questions_are_not_crisis(detector: CrisisDetector, text: str) -> None:
+    assert not detector.is_crisis(text)

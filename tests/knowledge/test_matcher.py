@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from knowledge.base import KnowledgeBase
+from knowledge.check import check
+from knowledge.matcher import match_to_json
+from knowledge.model import TOPIC_IDS
+from tests.knowledge.conftest import ACCURACY_LINES
+
+UTTERANCES = Path(__file__).parents[1] / "data" / "utterances.tsv"
+ACCURACY_FLOOR = 0.85
+
+
+def labelled() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in UTTERANCES.read_text(encoding="utf-8").splitlines():
+        lang, topic, text = line.split("\t")
+        rows.append((lang, topic, text))
+    return rows
+
+
+def test_labelled_set_is_big_and_covers_every_topic() -> None:
+    rows = labelled()
+    assert len(rows) >= 200
+    for topic in TOPIC_IDS:
+        assert sum(1 for _, label, _ in rows if label == topic) >= 6, topic
+    assert {lang for lang, _, _ in rows} == {"nl", "en"}
+
+
+def test_matcher_accuracy_on_unseen_utterances(shipped_kb: KnowledgeBase) -> None:
+    rows = labelled()
+    misses = [
+        f"{lang} {text!r}: {found} (wanted {topic})"
+        for lang, topic, text in rows
+        if (found := shipped_kb.match(text, lang).topic) != topic
+    ]
+    accuracy = 1 - len(misses) / len(rows)
+    line = f"matcher accuracy: {accuracy:.3f} ({len(rows) - len(misses)}/{len(rows)})"
+    print(line)
+    ACCURACY_LINES.append(line)
+    assert accuracy >= ACCURACY_FLOOR, "\n".join(misses)
+
+
+def test_fallback_and_crisis_outcomes(shipped_kb: KnowledgeBase) -> None:
+    nonsense = shipped_kb.match("qwertyuiop zxcv", "en")
+    assert (nonsense.topic, nonsense.confident) == ("fallback", False)
+    crisis = shipped_kb.match("ik wil niet meer leven")
+    assert (crisis.topic, crisis.lang, crisis.confident) == ("crisis", "nl", True)
+
+
+def test_detects_language_when_not_given(shipped_kb: KnowledgeBase) -> None:
+    assert shipped_kb.match("how do I file a complaint").lang == "en"
+    assert shipped_kb.match("hoe dien ik een klacht in").lang == "nl"
+
+
+def test_mixed_language_still_finds_the_topic(shipped_kb: KnowledgeBase) -> None:
+    assert shipped_kb.match("ik wil een complaint indienen", "nl").topic == "complaint"
+
+
+def test_json_shape(shipped_kb: KnowledgeBase) -> None:
+    data = match_to_json(shipped_kb.match("kan ik naar de vertrouwenspersoon", "nl"))
+    assert set(data) == {"text", "topic", "score", "lang", "alternatives", "confident"}
+    assert data["topic"] == "confidential-adviser"
+    alternatives = data["alternatives"]
+    assert isinstance(alternatives, list) and alternatives
+    assert set(alternatives[0]) == {"topic", "score"}
+
+
+def test_matching_is_fast(shipped_kb: KnowledgeBase) -> None:
+    texts = [text for _, _, text in labelled()]
+    start = time.perf_counter()
+    for text in texts:
+        shipped_kb.match(text)
+    assert (time.perf_counter() - start) / len(texts) < 0.005
+
+
+def test_knowledge_check_passes_on_shipped_content(shipped_kb: KnowledgeBase) -> None:
+    assert check(shipped_kb) == []
+
+
+def test_check_reports_missing_language_and_related(
+    fixture_content: Path, fixture_overlay: Path
+) -> None:
+    kb = KnowledgeBase.load(content_dir=fixture_content, overlay=fixture_overlay)
+    problems = check(kb)
+    assert "en/canteen: topic is missing in this language" in problems
+    assert "nl/crisis: topic is missing in this language" in problems
+
+
+def test_check_flags_an_example_that_matches_another_topic(
+    tmp_path: Path, fixture_content: Path
+) -> None:
+    shutil.copytree(fixture_content, tmp_path / "content")
+    options = tmp_path / "content" / "en" / "options.md"
+    options.write_text(
+        options.read_text().replace("  - what can i do\n", "  - vertrouwenspersoon\n")
+    )
+    kb = KnowledgeBase.load(content_dir=tmp_path / "content")
+    flagged = [p for p in check(kb) if "example" in p]
+    assert flagged == [
+        "en/options: example 'vertrouwenspersoon' matches confidential-adviser "
+        f"({kb.match('vertrouwenspersoon', 'en').score}), not options"
+    ]
