@@ -105,7 +105,9 @@ def build_services(settings: Settings) -> Services:
         max_chars=settings.max_message_chars,
         webchat_url=settings.webchat_url,
     )
-    store = ConversationStore(sessions, secret, timedelta(minutes=settings.conversation_ttl_minutes))
+    store = ConversationStore(
+        sessions, secret, timedelta(minutes=settings.conversation_ttl_minutes)
+    )
     signals = build_signal_services(settings, sessions, secret)
     conversations = ConversationService(router, store, signals.registry, EffectRunner(signals))
     return Services(settings, engine, sessions, knowledge, conversations, store, signals)

@@ -1,4 +1,4 @@
-"""The ``meldwijzer`` command: serve, chat, ask, knowledge check, db upgrade."""
+"""The ``meldwijzer`` command: serve, chat, ask, knowledge check, db upgrade, adviser, audit."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import getpass
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from bot.adviser_cli import add_commands as add_adviser_commands
 from bot.errors import MeldwijzerError
 from bot.settings import Settings, load_settings
 
@@ -63,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="bring the schema up to date")
     upgrade.set_defaults(run=_db_upgrade)
+
+    add_adviser_commands(commands)
     return parser
 
 
@@ -112,7 +115,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.matcher import match_to_json
 
     knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
-    lines: Sequence[str] = [" ".join(args.text)] if args.text else sys.stdin
+    lines: Iterable[str] = [" ".join(args.text)] if args.text else sys.stdin
     as_json = args.json or not args.text
     for line in lines:
         text = line.rstrip("\n")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What the person did."""
 
     START = "start"  # opened the chat / installed the bot
@@ -25,7 +25,7 @@ class Kind(str, Enum):
     FORM = "form"  # submitted a form
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     WEBCHAT = "webchat"
     CONSOLE = "console"
     TEAMS = "teams"
@@ -63,12 +63,12 @@ class Button:
     action: str
 
 
-class FieldKind(str, Enum):
+class FieldKind(StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
     CHOICE = "choice"
     MULTI = "multi"
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 (a field kind, not a password)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from bot.signals.registry import AdviserRegistry, NewAdviser
 
 log = logging.getLogger("meldwijzer.demo")
 DEMO_NAME = "demo"
-DEMO_PASSPHRASE = "demo-passphrase"  # written in the README on purpose: this is a demo
+DEMO_PASSPHRASE = "demo-passphrase"  # noqa: S105 — written in the README on purpose: this is a demo
 
 
 async def seed_demo_adviser(registry: AdviserRegistry) -> None:

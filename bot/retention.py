@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,10 +22,8 @@ async def purge_closed_signals(
     sessions: async_sessionmaker[AsyncSession], today: date, retention_days: int
 ) -> int:
     cutoff = today - timedelta(days=retention_days)
-    expired = (
-        SignalRow.__table__.select()  # type: ignore[attr-defined]
-        .with_only_columns(SignalRow.id)
-        .where(SignalRow.status == "closed", SignalRow.closed_on <= cutoff)
+    expired = select(SignalRow.id).where(
+        SignalRow.status == "closed", SignalRow.closed_on <= cutoff
     )
     try:
         async with sessions.begin() as db:

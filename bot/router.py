@@ -114,7 +114,9 @@ class Router:
             return self._on_form(ctx, event, session)
         return self._on_text(ctx, event.text, session)
 
-    def after(self, event: Incoming, outcome: Outcome, result: Result, adviser: str = "") -> Outcome:
+    def after(
+        self, event: Incoming, outcome: Outcome, result: Result, adviser: str = ""
+    ) -> Outcome:
         """Let the dialog that asked for ``outcome.effect`` answer with its result."""
         assert outcome.effect is not None
         session = outcome.session

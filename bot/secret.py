@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.errors import ConfigError, StorageError
 
-SECRET_FILE = "secret.key"
+SECRET_FILE = "secret.key"  # noqa: S105 (a file name)
 MIN_SECRET_CHARS = 32
 
 

@@ -73,7 +73,7 @@ class AdviserDialog(BaseDialog):
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
         if result.error == "locked":
-            return self._unlock_form(ctx, ctx.t("adviser.locked_again"))
+            return self._unlock_form(ctx, ctx.t("adviser.locked_again", minutes=SESSION_MINUTES))
         if result.error:
             key = f"adviser.{result.error}" if result.error in ERRORS else "input.apology"
             if result.error == "wrong_passphrase":
@@ -96,43 +96,75 @@ class AdviserDialog(BaseDialog):
 
     def _unlock_form(self, ctx: Context, text: str) -> Step:
         field = FormField("passphrase", ctx.t("adviser.passphrase"), FieldKind.PASSWORD, True, 500)
-        form = Form("adviser:unlock", ctx.t("adviser.unlock_title"), (field,), ctx.t("adviser.unlock"))
+        form = Form(
+            "adviser:unlock", ctx.t("adviser.unlock_title"), (field,), ctx.t("adviser.unlock")
+        )
         return Step((Reply(text, ctx.lang, form=form),), DialogState(self.name, "unlock"))
 
     def _inbox(self, ctx: Context, items: tuple[InboxItem, ...], head: str = "") -> Step:
         if not items:
-            reply = ctx.reply(paragraphs(head, ctx.t("adviser.inbox_empty")), self._desk_buttons(ctx))
+            reply = ctx.reply(
+                paragraphs(head, ctx.t("adviser.inbox_empty")), self._desk_buttons(ctx)
+            )
             return Step((reply,), DialogState(self.name, "inbox"))
         lines = [self._item(ctx, item) for item in items]
-        text = paragraphs(head, ctx.t("adviser.inbox_title", count=str(len(items))), "\n".join(lines))
+        text = paragraphs(
+            head, ctx.t("adviser.inbox_title", count=str(len(items))), "\n".join(lines)
+        )
         buttons = tuple(
             Button(ctx.t("adviser.open", id=item.id[:8]), f"adviser:open:{item.id}")
             for item in items[:INBOX_BUTTONS]
         )
-        return Step((ctx.reply(text, (*buttons, *self._desk_buttons(ctx))),),
-                    DialogState(self.name, "inbox"))
+        return Step(
+            (ctx.reply(text, (*buttons, *self._desk_buttons(ctx))),),
+            DialogState(self.name, "inbox"),
+        )
 
     def _item(self, ctx: Context, item: InboxItem) -> str:
-        ack = ctx.t("adviser.ack_due", date=item.acknowledge_by.isoformat()) if item.acknowledge_by else ""
-        new = ctx.t("adviser.new_messages", count=str(item.new_messages)) if item.new_messages else ""
+        ack = (
+            ctx.t("adviser.ack_due", date=item.acknowledge_by.isoformat())
+            if item.acknowledge_by
+            else ""
+        )
+        new = (
+            ctx.t("adviser.new_messages", count=str(item.new_messages)) if item.new_messages else ""
+        )
         return ctx.t(
-            "adviser.inbox_item", id=item.id[:8], age=str(item.age_days),
-            mine=ctx.t("adviser.mine") if item.responsible else "", ack=ack,
-            feedback=item.feedback_by.isoformat(), new=new,
+            "adviser.inbox_item",
+            id=item.id[:8],
+            age=str(item.age_days),
+            mine=ctx.t("adviser.mine") if item.responsible else "",
+            ack=ack,
+            feedback=item.feedback_by.isoformat(),
+            new=new,
         )
 
     def _signal(self, ctx: Context, view: SignalView) -> Step:
         content = view.content
         fields = [
-            ("field_mode", ctx.t(f"adviser.mode_{content.mode}") if content.mode in ("anonymous", "named") else ""),
-            ("field_what", content.what), ("field_kinds", ", ".join(content.kinds)),
-            ("field_role", content.role), ("field_when", content.when),
-            ("field_unit", content.unit), ("field_hope", content.hope),
+            (
+                "field_mode",
+                ctx.t(f"adviser.mode_{content.mode}")
+                if content.mode in ("anonymous", "named")
+                else "",
+            ),
+            ("field_what", content.what),
+            ("field_kinds", ", ".join(_label(ctx, "kind", kind) for kind in content.kinds)),
+            ("field_role", _label(ctx, "role", content.role)),
+            ("field_when", _label(ctx, "when", content.when)),
+            ("field_unit", content.unit),
+            ("field_hope", content.hope),
             ("field_contact", content.contact),
         ]
-        body = "\n".join(f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in fields if value)
-        title = ctx.t("adviser.signal_title", id=view.id[:8], date=view.created_on.isoformat(),
-                      status=view.status)
+        body = "\n".join(
+            f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in fields if value
+        )
+        title = ctx.t(
+            "adviser.signal_title",
+            id=view.id[:8],
+            date=view.created_on.isoformat(),
+            status=view.status,
+        )
         thread = [thread_text(ctx, view, reader="adviser")] if view.thread else []
         sid = view.id
         buttons = (
@@ -142,8 +174,9 @@ class AdviserDialog(BaseDialog):
             ctx.button("adviser.recuse", f"adviser:recuse:{sid}"),
             ctx.button("adviser.inbox", "adviser:inbox"),
         )
-        return Step((ctx.reply(paragraphs(title, body, *thread), buttons),),
-                    DialogState(self.name, "open"))
+        return Step(
+            (ctx.reply(paragraphs(title, body, *thread), buttons),), DialogState(self.name, "open")
+        )
 
     def _message_form(self, ctx: Context, verb: str, signal_id: str) -> Reply:
         field = FormField("text", ctx.t("adviser.message"), FieldKind.TEXTAREA, True, 4000)
@@ -152,5 +185,14 @@ class AdviserDialog(BaseDialog):
         return Reply(title, ctx.lang, form=form)
 
     def _desk_buttons(self, ctx: Context) -> tuple[Button, ...]:
-        return (ctx.button("adviser.inbox", "adviser:inbox"), ctx.button("adviser.lock", "adviser:lock"),
-                back_to_menu(ctx))
+        return (
+            ctx.button("adviser.inbox", "adviser:inbox"),
+            ctx.button("adviser.lock", "adviser:lock"),
+            back_to_menu(ctx),
+        )
+
+
+def _label(ctx: Context, group: str, value: str) -> str:
+    """The reporter's choice in the adviser's language (unknown values shown as they are)."""
+    key = f"signal.{group}_{value}"
+    return ctx.t(key) if value and key in ctx.messages.catalogue[ctx.lang] else value

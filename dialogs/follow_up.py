@@ -30,8 +30,9 @@ class FollowUpDialog(BaseDialog):
             form = self._form(ctx, "add", "follow_up.add_title", "follow_up.send", text=True)
             return Step((Reply(form.title, ctx.lang, form=form),), DialogState(self.name, "add"))
         if value == "delete":
-            form = self._form(ctx, "delete", "follow_up.delete_title", "follow_up.delete",
-                              confirm=True)
+            form = self._form(
+                ctx, "delete", "follow_up.delete_title", "follow_up.delete", confirm=True
+            )
             text = ctx.t("follow_up.delete_confirm")
             return Step((Reply(text, ctx.lang, form=form),), DialogState(self.name, "delete"))
         return None
@@ -52,14 +53,17 @@ class FollowUpDialog(BaseDialog):
         return None
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
+        # Stay in this dialog, so the forms still on screen can be used again.
+        here = DialogState(self.name, "done")
         if result.error:
             key = f"follow_up.{result.error}" if result.error in ERRORS else "input.apology"
             again = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
-            return Step((ctx.reply(ctx.t(key), again),), IDLE)
+            return Step((ctx.reply(ctx.t(key), again),), here)
         if isinstance(effect, ReadThread) and result.view is not None:
-            return Step((ctx.reply(thread_text(ctx, result.view), self._next(ctx)),), IDLE)
-        key = "follow_up.deleted" if isinstance(effect, DeleteSignal) else "follow_up.added"
-        return Step((ctx.reply(ctx.t(key), (back_to_menu(ctx),)),), IDLE)
+            return Step((ctx.reply(thread_text(ctx, result.view), self._next(ctx)),), here)
+        if isinstance(effect, DeleteSignal):
+            return Step((ctx.reply(ctx.t("follow_up.deleted"), (back_to_menu(ctx),)),), IDLE)
+        return Step((ctx.reply(ctx.t("follow_up.added"), self._next(ctx)),), here)
 
     def _next(self, ctx: Context) -> tuple[Button, ...]:
         return (
@@ -69,19 +73,43 @@ class FollowUpDialog(BaseDialog):
         )
 
     def _form(
-        self, ctx: Context, form_id: str, title: str, submit: str, *, text: bool = False,
+        self,
+        ctx: Context,
+        form_id: str,
+        title: str,
+        submit: str,
+        *,
+        text: bool = False,
         confirm: bool = False,
     ) -> Form:
-        fields = [FormField("code", ctx.t("follow_up.code"), FieldKind.TEXT, True, 60,
-                            ctx.t("follow_up.code_hint"))]
+        fields = [
+            FormField(
+                "code",
+                ctx.t("follow_up.code"),
+                FieldKind.TEXT,
+                True,
+                60,
+                ctx.t("follow_up.code_hint"),
+            )
+        ]
         if text:
-            fields.append(FormField("text", ctx.t("follow_up.add_text"), FieldKind.TEXTAREA, True,
-                                    4000))
+            fields.append(
+                FormField("text", ctx.t("follow_up.add_text"), FieldKind.TEXTAREA, True, 4000)
+            )
         if confirm:
-            choices = (Choice("yes", ctx.t("follow_up.delete_yes")),
-                       Choice("no", ctx.t("follow_up.delete_no")))
-            fields.append(FormField("confirm", ctx.t("follow_up.delete_title"), FieldKind.CHOICE,
-                                    True, choices=choices))
+            choices = (
+                Choice("yes", ctx.t("follow_up.delete_yes")),
+                Choice("no", ctx.t("follow_up.delete_no")),
+            )
+            fields.append(
+                FormField(
+                    "confirm",
+                    ctx.t("follow_up.delete_title"),
+                    FieldKind.CHOICE,
+                    True,
+                    choices=choices,
+                )
+            )
         return Form(f"{self.name}:{form_id}", ctx.t(title), tuple(fields), ctx.t(submit))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core import Channel, Choice, FieldKind, Form, FormField, Reply
+from bot.core import Choice, FieldKind, Form, FormField, Reply
 from bot.signals.content import SignalContent
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs, section_text
 from dialogs.effects import Directory, Effect, LoadDirectory, Result, SubmitSignal
@@ -41,7 +41,9 @@ class SignalDialog(BaseDialog):
     def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
         kind, _, mode = value.partition(":")
         if kind == "mode" and mode in MODES:
-            return Step((), DialogState(self.name, "form").at("form", mode=mode), LoadDirectory(mode))
+            return Step(
+                (), DialogState(self.name, "form").at("form", mode=mode), LoadDirectory(mode)
+            )
         return None
 
     def on_form(
@@ -54,7 +56,8 @@ class SignalDialog(BaseDialog):
         if problem:
             return Step((ctx.reply(ctx.t(problem)),), state)
         assert content is not None
-        return Step((), DialogState(self.name, "sending"), SubmitSignal(content))
+        sending = DialogState(self.name, "sending").at("sending", mode=mode)
+        return Step((), sending, SubmitSignal(content))
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
         if isinstance(effect, LoadDirectory) and result.directory is not None:
@@ -62,8 +65,10 @@ class SignalDialog(BaseDialog):
         if result.ok and result.receipt:
             return self._receipt(ctx, result.receipt, state)
         contact = ctx.topic("confidential-adviser").section("next").text
-        text = ctx.t("signal.no_adviser", contact=contact) if result.error == "no_adviser" else ctx.t(
-            "input.apology"
+        text = (
+            ctx.t("signal.no_adviser", contact=contact)
+            if result.error == "no_adviser"
+            else ctx.t("input.apology")
         )
         return Step((ctx.reply(text, (back_to_menu(ctx),)),), IDLE)
 
@@ -82,8 +87,9 @@ class SignalDialog(BaseDialog):
         if ctx.channel in PLATFORM_NAMES:
             parts.append(ctx.t("signal.receipt_platform", platform=PLATFORM_NAMES[ctx.channel]))
         sensitive = Reply(ctx.t(key, receipt=receipt), ctx.lang, sensitive=True)
-        advice = ctx.reply(paragraphs(*parts), (ctx.button("menu.follow_up", "topic:follow-up"),
-                                                back_to_menu(ctx)))
+        advice = ctx.reply(
+            paragraphs(*parts), (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
+        )
         # The conversation keeps nothing that says a signal was left here.
         return Step((sensitive, advice), IDLE)
 
@@ -93,29 +99,54 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
         return tuple(Choice(v, ctx.t(f"signal.{prefix}_{v}")) for v in values)
 
     fields = [
-        FormField("what", ctx.t("signal.what"), FieldKind.TEXTAREA, True, MAX_WHAT,
-                  ctx.t("signal.what_hint")),
+        FormField(
+            "what",
+            ctx.t("signal.what"),
+            FieldKind.TEXTAREA,
+            True,
+            MAX_WHAT,
+            ctx.t("signal.what_hint"),
+        ),
         FormField("kinds", ctx.t("signal.kinds"), FieldKind.MULTI, choices=choices("kind", KINDS)),
-        FormField("role", ctx.t("signal.role"), FieldKind.CHOICE, True, choices=choices("role", ROLES)),
+        FormField(
+            "role", ctx.t("signal.role"), FieldKind.CHOICE, True, choices=choices("role", ROLES)
+        ),
         FormField("when", ctx.t("signal.when"), FieldKind.CHOICE, choices=choices("when", WHEN)),
     ]
     if directory.units:
         units = tuple(Choice(unit, unit) for unit in directory.units)
         fields.append(FormField("unit", ctx.t("signal.unit"), FieldKind.CHOICE, choices=units))
         yes_no = (Choice("yes", ctx.t("signal.yes")), Choice("no", ctx.t("signal.no")))
-        fields.append(FormField("outside_unit", ctx.t("signal.outside_unit"), FieldKind.CHOICE,
-                                choices=yes_no))
+        fields.append(
+            FormField(
+                "outside_unit", ctx.t("signal.outside_unit"), FieldKind.CHOICE, choices=yes_no
+            )
+        )
     fields.append(FormField("hope", ctx.t("signal.hope"), FieldKind.TEXTAREA, max_length=MAX_SHORT))
     languages = tuple(Choice(lang, lang.upper()) for lang in directory.languages)
     if len(languages) > 1:
-        fields.append(FormField("adviser_language", ctx.t("signal.adviser_language"),
-                                FieldKind.CHOICE, choices=languages))
+        fields.append(
+            FormField(
+                "adviser_language",
+                ctx.t("signal.adviser_language"),
+                FieldKind.CHOICE,
+                choices=languages,
+            )
+        )
     if len(directory.advisers) > 1:
         names = tuple(Choice(adviser_id, name) for adviser_id, name in directory.advisers)
         fields.append(FormField("exclude", ctx.t("signal.exclude"), FieldKind.MULTI, choices=names))
     if mode == "named":
-        fields.append(FormField("contact", ctx.t("signal.contact"), FieldKind.TEXT, True, 300,
-                                ctx.t("signal.contact_hint")))
+        fields.append(
+            FormField(
+                "contact",
+                ctx.t("signal.contact"),
+                FieldKind.TEXT,
+                True,
+                300,
+                ctx.t("signal.contact_hint"),
+            )
+        )
     title = ctx.t(f"signal.form_title_{mode}")
     return Form("signal:intake", title, tuple(fields), ctx.t("signal.submit"))
 
@@ -149,9 +180,16 @@ def read_intake(
     if not all(checks):
         return "signal.bad_choice", None
     return "", SignalContent(
-        what=what, mode=mode, when=data.get("when", ""), unit=unit, kinds=kinds,
-        role=data["role"], hope=data.get("hope", "").strip(),
-        contact=contact if mode == "named" else "", lang=lang, exclude=exclude,
+        what=what,
+        mode=mode,
+        when=data.get("when", ""),
+        unit=unit,
+        kinds=kinds,
+        role=data["role"],
+        hope=data.get("hope", "").strip(),
+        contact=contact if mode == "named" else "",
+        lang=lang,
+        exclude=exclude,
         outside_unit=data.get("outside_unit") == "yes",
         adviser_language=data.get("adviser_language", ""),
     )

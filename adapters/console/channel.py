@@ -116,7 +116,7 @@ class ConsoleChannel:
 
 
 def _choice_values(field: FormField, answer: str) -> str:
-    """Numbers (``1`` or ``1,3``) pick choices; other text is passed through for the core to check."""
+    """Numbers (``1`` or ``1,3``) pick choices; other text goes to the core, which checks it."""
     picked = []
     for part in re.split(r"[,\s]+", answer):
         if part.isdigit() and 1 <= int(part) <= len(field.choices):

@@ -34,7 +34,7 @@ class AttemptLimiter:
                     AttemptRow.window == window, AttemptRow.bucket.in_((bucket, EVERYONE))
                 )
             )
-            counts = dict(rows.tuples().all())
+            counts = {str(key): int(count) for key, count in rows.all()}
         if counts.get(bucket, 0) >= PER_CONVERSATION or counts.get(EVERYONE, 0) >= PER_DEPLOYMENT:
             raise RateLimited("too many receipt attempts")
 

@@ -9,8 +9,6 @@ from datetime import date
 
 from bot.errors import CryptoError
 
-CONTENT_FIELDS = ("what", "when", "unit", "kinds", "role", "hope", "contact", "mode", "lang")
-
 
 @dataclass(frozen=True, slots=True)
 class SignalContent:
@@ -39,12 +37,29 @@ class SignalContent:
     @classmethod
     def from_bytes(cls, raw: bytes) -> SignalContent:
         data = _json_object(raw)
-        values = {
-            key: tuple(value) if isinstance(value, list) else value
-            for key, value in data.items()
-            if key in cls.__dataclass_fields__
-        }
-        return cls(**values)
+
+        def text(key: str) -> str:
+            value = data.get(key, "")
+            return value if isinstance(value, str) else ""
+
+        def texts(key: str) -> tuple[str, ...]:
+            value = data.get(key, [])
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        return cls(
+            what=text("what"),
+            mode=text("mode") or "anonymous",
+            when=text("when"),
+            unit=text("unit"),
+            kinds=texts("kinds"),
+            role=text("role"),
+            hope=text("hope"),
+            contact=text("contact"),
+            lang=text("lang") or "nl",
+            exclude=texts("exclude"),
+            outside_unit=data.get("outside_unit") is True,
+            adviser_language=text("adviser_language"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

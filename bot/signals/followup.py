@@ -50,7 +50,11 @@ class ReporterFollowUp:
     async def read(self, receipt: str, bucket: str) -> SignalView:
         async with self._sessions.begin() as db:
             opened = await self._open(db, receipt, bucket)
-            view = await read_signal(db, opened.row, opened.key)
+            try:
+                view = await read_signal(db, opened.row, opened.key)
+            except CryptoError:
+                # A damaged thread gets the same one answer as an unknown receipt.
+                raise ReceiptNotFound("no signal opens with this receipt") from None
             opened.row.reporter_seen = opened.row.next_sequence - 1
         return view
 

@@ -106,6 +106,18 @@ class AdviserRegistry:
             stored.public_key = keyring.public_key
         return Adviser.of(stored)
 
+    async def change_passphrase(self, adviser_id: str, old: str, new: str) -> None:
+        """Rewrap the same key pair under a new passphrase; signals stay readable."""
+        if len(new) < MIN_PASSPHRASE_CHARS:
+            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
+        keyring = await self.keyring(adviser_id)
+        key = await asyncio.to_thread(keyring.unlock, old)
+        fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
+        async with self._sessions.begin() as db:
+            stored = await db.get(AdviserRow, adviser_id)
+            assert stored is not None
+            stored.keyring = json.dumps(fresh.to_dict())
+
     async def disable(self, adviser_id: str) -> Adviser:
         async with self._sessions.begin() as db:
             row = await db.get(AdviserRow, adviser_id)
@@ -139,10 +151,11 @@ class AdviserRegistry:
         if not address or channel not in (Channel.TEAMS, Channel.MATTERMOST):
             return None
         column = AdviserRow.teams_id if channel is Channel.TEAMS else AdviserRow.mattermost_id
+        # Matched here, not in SQL: a reporter's platform id must never reach the database
+        # driver, whose statement logs (echo, aiosqlite, PostgreSQL) would keep it.
         async with self._sessions() as db:
-            row = (
-                await db.execute(select(AdviserRow).where(column == address))
-            ).scalar_one_or_none()
+            rows = (await db.execute(select(AdviserRow).where(column.is_not(None)))).scalars()
+            row = next((r for r in rows if getattr(r, column.key) == address), None)
         return Adviser.of(row) if row is not None and row.active else None
 
     async def keyring(self, adviser_id: str) -> AdviserKeyring:

@@ -22,14 +22,18 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = "") -> tuple[int, str, str]:
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = ""
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
 
-def test_ask_json_reads_one_utterance_per_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ask_json_reads_one_utterance_per_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     lines = "wat doet een vertrouwenspersoon\nI saw a colleague being bullied\n\nik wil dood\n"
     code, out, _ = run(monkeypatch, capsys, "ask", stdin=lines)
     assert code == 0
@@ -44,8 +48,23 @@ def test_ask_json_reads_one_utterance_per_line(monkeypatch: pytest.MonkeyPatch, 
     assert results[2]["topic"] == "crisis", "crisis is checked before anything else"
 
 
-def test_ask_with_text_and_language(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(monkeypatch, capsys, "ask", "--lang", "en", "--json", "how", "do", "I", "file", "a", "complaint")
+def test_ask_with_text_and_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "ask",
+        "--lang",
+        "en",
+        "--json",
+        "how",
+        "do",
+        "I",
+        "file",
+        "a",
+        "complaint",
+    )
     assert code == 0
     result = json.loads(out)
     assert result["topic"] == "complaint" and result["lang"] == "en"
@@ -53,30 +72,38 @@ def test_ask_with_text_and_language(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     assert out.split("\t")[0] == "complaint"
 
 
-def test_knowledge_check_passes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_knowledge_check_passes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(monkeypatch, capsys, "knowledge", "check")
     assert code == 0, out
     assert "OK" in out
 
 
-def test_broken_overlay_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_overlay_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     overlay = tmp_path / "overlay" / "nl"
     overlay.mkdir(parents=True)
     (overlay / "options.md").write_text("---\nid: options\n: : broken\n---\n")
     monkeypatch.setenv("MELDWIJZER_KNOWLEDGE_DIR", str(overlay.parent))
-    code, out, err = run(monkeypatch, capsys, "ask", "hallo")
+    code, _, err = run(monkeypatch, capsys, "ask", "hallo")
     assert code == 2
     assert err.startswith("meldwijzer: ") and "options.md" in err
     assert "Traceback" not in err
 
 
-def test_broken_config_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_broken_config_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("MELDWIJZER_ENV", "staging")
     code, _, err = run(monkeypatch, capsys, "db", "upgrade")
     assert code == 2 and "MELDWIJZER_ENV" in err and "Traceback" not in err
 
 
-def test_db_upgrade_creates_the_schema(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_creates_the_schema(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(monkeypatch, capsys, "db", "upgrade")
     assert code == 0 and "revision" in out
     with sqlite3.connect(data_dir / "meldwijzer.db") as db:
@@ -85,7 +112,9 @@ def test_db_upgrade_creates_the_schema(data_dir: Path, monkeypatch: pytest.Monke
     assert run(monkeypatch, capsys, "db", "upgrade")[0] == 0, "upgrading twice is harmless"
 
 
-def test_corrupt_database_is_a_clear_error(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_corrupt_database_is_a_clear_error(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     data_dir.mkdir()
     (data_dir / "meldwijzer.db").write_bytes(b"garbage" * 1000)
     code, _, err = run(monkeypatch, capsys, "db", "upgrade")
@@ -93,14 +122,18 @@ def test_corrupt_database_is_a_clear_error(data_dir: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_chat_is_scriptable_from_stdin(lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    script = "1\n1\n" if lang == "nl" else "1\n1\n"
+def test_chat_is_scriptable_from_stdin(
+    lang: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = "1\n1\n"
     code, out, _ = run(monkeypatch, capsys, "chat", "--lang", lang, stdin=script)
     assert code == 0
     assert "Meldwijzer" in out
     assert "  1) " in out
 
 
-def test_no_command_prints_help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_command_prints_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run(monkeypatch, capsys)
     assert code == 2 and "serve" in out

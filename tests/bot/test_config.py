@@ -64,7 +64,9 @@ def test_broken_environment_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_production_refuses_unsafe_setups(tmp_path: Path) -> None:
-    unsafe = Settings(env="production", data_dir=tmp_path, public_url="http://bot.example", kdf_memory_kib=64)  # type: ignore[arg-type]
+    unsafe = Settings(
+        env="production", data_dir=tmp_path, public_url="http://bot.example", kdf_memory_kib=64
+    )  # type: ignore[arg-type]
     problems = production_problems(unsafe)
     assert any("MELDWIJZER_SECRET" in p for p in problems)
     assert any("https://" in p for p in problems)

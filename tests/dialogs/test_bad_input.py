@@ -38,8 +38,17 @@ def test_too_long_says_the_limit(busy: Chat) -> None:
 
 @pytest.mark.parametrize(
     "action",
-    ["", "nope", "topic:nope", "bystander:d:dance", "options:route:nowhere", "lang:fr", "x" * 500,
-     "menu:", "crisis:other"],
+    [
+        "",
+        "nope",
+        "topic:nope",
+        "bystander:d:dance",
+        "options:route:nowhere",
+        "lang:fr",
+        "x" * 500,
+        "menu:",
+        "crisis:other",
+    ],
 )
 def test_unknown_buttons(busy: Chat, action: str) -> None:
     replies = busy.press(action)

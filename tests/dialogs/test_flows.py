@@ -18,7 +18,9 @@ def test_welcome_offers_the_menu_in_the_chosen_language(chat: Chat, lang: str) -
     assert "Meldwijzer" in text_of(replies)
 
 
-def test_options_overview_lists_every_route(chat: Chat, knowledge: KnowledgeBase, lang: str) -> None:
+def test_options_overview_lists_every_route(
+    chat: Chat, knowledge: KnowledgeBase, lang: str
+) -> None:
     replies = chat.press("topic:options")
     routes = [a.removeprefix("options:route:") for a in actions(replies) if "route:" in a]
     assert set(routes) == set(ROUTE_TOPICS)
@@ -38,7 +40,9 @@ def test_each_route_says_what_it_does_and_not_and_who_knows_and_next(
         assert chat.session.state.dialog == "options"
 
 
-def test_route_buttons_lead_to_related_routes(chat: Chat, knowledge: KnowledgeBase, lang: str) -> None:
+def test_route_buttons_lead_to_related_routes(
+    chat: Chat, knowledge: KnowledgeBase, lang: str
+) -> None:
     replies = chat.press("options:route:confidential-adviser")
     related = [a for a in actions(replies) if a.startswith(("options:route:", "topic:"))]
     assert related, "a route should point to related routes"
@@ -56,7 +60,9 @@ def test_bystander_walks_from_what_was_seen_to_reporting_as_a_witness(
     assert actions(replies) == ["bystander:danger:yes", "bystander:danger:no"]
     replies = chat.press("bystander:danger:no")
     five = [a for a in actions(replies) if a.startswith("bystander:d:")]
-    assert five == [f"bystander:d:{d}" for d in ("distract", "delegate", "document", "delay", "direct")]
+    assert five == [
+        f"bystander:d:{d}" for d in ("distract", "delegate", "document", "delay", "direct")
+    ]
     for d in ("distract", "delegate", "document", "delay", "direct"):
         replies = chat.press(f"bystander:d:{d}")
         assert topic.section(d).text[:30] in text_of(replies)
@@ -94,7 +100,9 @@ def test_crisis_button_from_the_menu(chat: Chat) -> None:
     assert "crisis:resume" not in actions(replies)
 
 
-def test_privacy_states_the_level_of_the_channel_in_use(router: Router, knowledge: KnowledgeBase, lang: str) -> None:
+def test_privacy_states_the_level_of_the_channel_in_use(
+    router: Router, knowledge: KnowledgeBase, lang: str
+) -> None:
     privacy = knowledge.topic("privacy", lang)
     web = Chat(router, lang, Channel.WEBCHAT).press("topic:privacy")
     teams = Chat(router, lang, Channel.TEAMS).press("topic:privacy")
@@ -145,7 +153,9 @@ def test_gibberish_gets_the_menu_not_a_guess(chat: Chat) -> None:
     assert chat.session.state.dialog == ""
 
 
-def test_answer_topics_show_text_and_related(chat: Chat, knowledge: KnowledgeBase, lang: str) -> None:
+def test_answer_topics_show_text_and_related(
+    chat: Chat, knowledge: KnowledgeBase, lang: str
+) -> None:
     for topic_id in ("definitions", "follow-up", "signal", "help"):
         replies = chat.press(f"topic:{topic_id}")
         assert knowledge.topic(topic_id, lang).intro[:30] in text_of(replies)

@@ -44,7 +44,7 @@ async def test_bystander_then_crisis_then_resume(services: Services, lang: str) 
 @pytest.mark.parametrize("lang", ["nl", "en"])
 async def test_privacy_in_the_terminal(services: Services, lang: str) -> None:
     out = await converse(services, "5\n", lang)
-    assert ("terminal" in out)
+    assert "terminal" in out
 
 
 async def test_free_text_and_language_switch(services: Services) -> None:

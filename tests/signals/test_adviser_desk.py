@@ -1,0 +1,232 @@
+"""The adviser's side through the core, in Teams: unlock, inbox, open, reply, close, recuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import Services, build_services
+from bot.core import Channel, FieldKind
+from tests.signals.conftest import (
+    SIGNAL_TABLES,
+    Person,
+    add_to_thread,
+    adviser_in_teams,
+    all_text,
+    at,
+    core_at,
+    count,
+    form_of,
+    read_thread,
+    signal_ids,
+    snapshot,
+    submit_signal,
+    t,
+    values,
+)
+
+
+async def test_the_desk_asks_for_the_passphrase_in_a_password_field(services: Services) -> None:
+    desk = await adviser_in_teams(services, "aad-desk")
+    greeting = await desk.person.start()
+    assert any(b.action == "adviser:inbox" for r in greeting for b in r.buttons)
+    asked = await desk.inbox()
+    form = form_of(asked)
+    assert form["id"] == "adviser:unlock"
+    assert form["fields"]["passphrase"].kind is FieldKind.PASSWORD  # type: ignore[index]
+
+
+async def test_a_wrong_passphrase_opens_no_session(services: Services) -> None:
+    desk = await adviser_in_teams(services, "aad-desk")
+    replies = await desk.unlock("not-the-passphrase")
+    assert all_text(replies) == t("adviser.wrong_passphrase")
+    assert form_of(replies)["id"] == "adviser:unlock", "the form is offered again"
+    assert await count(services, "adviser_sessions") == 0
+    assert await values(services, "conversations", "adviser_session") == [("",)]
+    still_locked = await desk.inbox()
+    assert form_of(still_locked)["id"] == "adviser:unlock"
+
+
+async def test_the_inbox_shows_age_and_both_deadlines(services: Services) -> None:
+    created = core_at(services, at(2026, 1, 31))
+    await submit_signal(created)
+    later = core_at(services, at(2026, 2, 10))
+    desk = await adviser_in_teams(services, "aad-inbox", core=later)
+    inbox = all_text(await desk.unlock())
+    (signal_id,) = await signal_ids(services)
+    expected = t(
+        "adviser.inbox_item",
+        id=signal_id[:8],
+        age="10",
+        mine=t("adviser.mine"),
+        ack=t("adviser.ack_due", date="2026-02-07"),
+        feedback="2026-04-30",
+        new="",
+    )
+    assert expected in inbox
+
+
+async def test_a_reply_acknowledges_and_new_messages_are_counted(services: Services) -> None:
+    moment = at(2026, 5, 4)
+    core = core_at(services, moment)
+    sent = await submit_signal(core)
+    desk = await adviser_in_teams(services, "aad-ack", core=core)
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    assert all_text(await desk.write(signal_id, "Canary-Text-d1")) == t("adviser.sent")
+    await add_to_thread(sent.person, sent.receipt, "Canary-Text-d2")
+    inbox = all_text(await desk.inbox())
+    assert t("adviser.ack_due", date="2026-05-11") not in inbox
+    assert t("adviser.new_messages", count="1") in inbox
+    assert "feedback by 2026-08-04" in inbox
+
+
+async def test_open_shows_the_signal_and_its_thread(services: Services) -> None:
+    sent = await submit_signal(services, what="Canary-Text-d3", hope="Canary-Text-d4")
+    await add_to_thread(sent.person, sent.receipt, "Canary-Text-d5")
+    desk = await adviser_in_teams(services, "aad-open")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    opened = all_text(await desk.open(signal_id))
+    for canary in ("Canary-Text-d3", "Canary-Text-d4", "Canary-Text-d5", t("signal.kind_racism")):
+        assert canary in opened
+    assert t("signal.role_target") in opened
+
+
+async def test_reply_ask_and_close_are_audited(services: Services) -> None:
+    sent = await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-audit")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    await desk.open(signal_id)
+    await desk.write(signal_id, "Canary-Text-d6")
+    await desk.write(signal_id, "Canary-Text-d7", verb="ask")
+    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+    audited = await values(services, "audit_log", "adviser_id", "action", "signal_id")
+    assert audited == [
+        (desk.adviser_id, action, signal_id) for action in ("open", "reply", "ask", "close")
+    ]
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    ((created_on,),) = await values(services, "signals", "created_on")
+    assert t("follow_up.question_from_adviser", date=str(created_on)) in thread
+    assert t("follow_up.status_closed") in thread
+    closed_reply = await desk.write(signal_id, "Canary-Text-d8")
+    assert t("adviser.closed") in all_text(closed_reply)
+    assert await count(services, "signal_messages") == 3
+
+
+async def holders(services: Services) -> set[object]:
+    return {adviser for (adviser,) in await values(services, "signal_wraps", "adviser_id")}
+
+
+async def test_recusing_moves_the_signal_and_drops_the_wrap(services: Services) -> None:
+    await submit_signal(services, what="Canary-Text-d9")
+    first = await adviser_in_teams(services, "aad-first")
+    # Registered after the signal came in: recusing must seal the key to them anew.
+    second = await adviser_in_teams(services, "aad-second", name="Canary-Name-rc01")
+    (signal_id,) = await signal_ids(services)
+    assert await holders(services) == {first.adviser_id}
+    await first.unlock()
+    moved = await first.recuse(signal_id)
+    assert all_text(moved) == t("adviser.recused", name="Canary-Name-rc01")
+    assert await holders(services) == {second.adviser_id}
+    assert await values(services, "signals", "adviser_id") == [(second.adviser_id,)]
+    assert all_text(await first.open(signal_id)) == t("adviser.not_yours")
+    await second.unlock()
+    assert "Canary-Text-d9" in all_text(await second.open(signal_id))
+    audited = await values(services, "audit_log", "adviser_id", "action")
+    assert audited == [(first.adviser_id, "recuse"), (second.adviser_id, "open")]
+
+
+async def test_recusing_without_another_adviser_keeps_the_signal(services: Services) -> None:
+    await submit_signal(services)
+    only = await adviser_in_teams(services, "aad-only")
+    (signal_id,) = await signal_ids(services)
+    await only.unlock()
+    before = await snapshot(services)
+    assert all_text(await only.recuse(signal_id)) == t("adviser.no_other_adviser")
+    assert await snapshot(services) == before
+
+
+async def test_recusing_respects_the_reporters_exclusions(services: Services) -> None:
+    first = await adviser_in_teams(services, "aad-first")
+    excluded = await adviser_in_teams(services, "aad-ex", name="Canary-Name-rc02")
+    await submit_signal(services, exclude=excluded.adviser_id)
+    (signal_id,) = await signal_ids(services)
+    await first.unlock()
+    refused = await first.recuse(signal_id)
+    assert all_text(refused) == t("adviser.no_other_adviser")
+    assert await holders(services) == {first.adviser_id}
+
+
+async def test_a_session_works_on_another_replica_until_it_expires(services: Services) -> None:
+    await submit_signal(services)
+    other = build_services(services.settings)
+    try:
+        start = at(2026, 3, 2, 9, 0)
+        desk = await adviser_in_teams(services, "aad-replica", core=core_at(services, start))
+        await desk.unlock()
+        (signal_id,) = await signal_ids(services)
+        minutes = services.settings.adviser_session_minutes
+        almost = desk.elsewhere(core_at(other, start + timedelta(minutes=minutes - 1)))
+        assert "Canary-Text-0d1e" in all_text(await almost.open(signal_id))
+        expired = desk.elsewhere(core_at(other, start + timedelta(minutes=minutes, seconds=1)))
+        locked = await expired.open(signal_id)
+        assert form_of(locked)["id"] == "adviser:unlock"
+        assert "Canary-Text-0d1e" not in all_text(locked)
+    finally:
+        await other.engine.dispose()
+
+
+async def test_the_real_clock_session_is_shared_by_replicas(services: Services) -> None:
+    await submit_signal(services)
+    other = build_services(services.settings)
+    try:
+        desk = await adviser_in_teams(services, "aad-replica")
+        await desk.unlock()
+        (signal_id,) = await signal_ids(services)
+        there = desk.elsewhere(other.conversations)
+        assert "Canary-Text-0d1e" in all_text(await there.open(signal_id))
+    finally:
+        await other.engine.dispose()
+
+
+async def test_locking_ends_the_session(services: Services) -> None:
+    await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-lock")
+    await desk.unlock()
+    assert await count(services, "adviser_sessions") == 1
+    assert all_text(await desk.lock()) == t("adviser.locked")
+    assert await count(services, "adviser_sessions") == 0
+    (signal_id,) = await signal_ids(services)
+    again = await desk.open(signal_id)
+    assert form_of(again)["id"] == "adviser:unlock"
+
+
+async def test_someone_who_is_not_an_adviser_is_refused(services: Services) -> None:
+    await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-real")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    before = await snapshot(services, *SIGNAL_TABLES, "audit_log", "adviser_sessions")
+    strangers = [
+        Person(services.conversations, Channel.TEAMS, "teams-conv-stranger", "aad-stranger"),
+        # An adviser's Teams id claimed through the web chat does not count.
+        Person(services.conversations, Channel.WEBCHAT, "web-conv-claims", "aad-real"),
+    ]
+    for stranger in strangers:
+        for action in ("adviser:inbox", f"adviser:open:{signal_id}", f"adviser:close:{signal_id}"):
+            assert all_text(await stranger.press(action)) == t("input.unknown_action")
+        await stranger.press("adviser:inbox")
+        unlock = await stranger.submit("adviser:unlock", passphrase="demo-passphrase")
+        assert all_text(unlock) == t("input.unknown_form")
+        reply = await stranger.submit(f"adviser:reply:{signal_id}", text="Canary-Text-e1")
+        assert "Canary-Text-0d1e" not in all_text(reply)
+    assert await snapshot(services, *SIGNAL_TABLES, "audit_log", "adviser_sessions") == before
+
+
+async def test_a_disabled_adviser_is_no_longer_an_adviser(services: Services) -> None:
+    await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-gone", name="Canary-Name-dis1")
+    await services.signals.registry.disable(desk.adviser_id)
+    assert all_text(await desk.inbox()) == t("input.unknown_action")
+    assert await count(services, "adviser_sessions") == 0

@@ -1,0 +1,221 @@
+"""``meldwijzer adviser …`` and ``meldwijzer audit verify``, run in-process as an admin would."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import Services, build_services, prepare_database
+from bot.cli import main
+from bot.settings import Settings
+from tests.conftest import TEST_KDF
+from tests.signals.conftest import read_thread, submit_signal
+
+PASSPHRASE = "canary-passphrase-cli-71"
+NAME = "Canary-Name-cli1"
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    monkeypatch.setenv("MELDWIJZER_DATA_DIR", str(folder))
+    monkeypatch.setenv("MELDWIJZER_KDF_MEMORY_KIB", str(TEST_KDF["kdf_memory_kib"]))
+    monkeypatch.delenv("MELDWIJZER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("MELDWIJZER_SECRET", raising=False)
+    return folder
+
+
+@pytest.fixture
+def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    def run(*argv: str, stdin: str = "") -> Ran:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+def in_the_bot(data_dir: Path, act: Callable[[Services], object]) -> object:
+    """Run one piece of a conversation against the same data folder, as the server would."""
+
+    async def go() -> object:
+        services = build_services(Settings(data_dir=data_dir, **TEST_KDF))  # type: ignore[arg-type]
+        try:
+            await prepare_database(services)
+            return await act(services)  # type: ignore[misc]
+        finally:
+            await services.engine.dispose()
+
+    return asyncio.run(go())
+
+
+def leave_signal(data_dir: Path, what: str) -> str:
+    async def act(services: Services) -> str:
+        return (await submit_signal(services, what=what)).receipt
+
+    return str(in_the_bot(data_dir, act))
+
+
+def reporter_reads(data_dir: Path, receipt: str) -> str:
+    async def act(services: Services) -> str:
+        from tests.signals.conftest import all_text, reporter
+
+        return all_text(await read_thread(reporter(services), receipt))
+
+    return str(in_the_bot(data_dir, act))
+
+
+def add_adviser(cli: Cli, name: str = NAME, unit: str = "Canary-Unit") -> str:
+    ran = cli("adviser", "add", name, "--unit", unit, "--language", "en", stdin=PASSPHRASE + "\n")
+    assert ran.code == 0, ran.err
+    found = re.search(r"added with id ([0-9a-f]+)", ran.out)
+    assert found, ran.out
+    return found.group(1)
+
+
+def first_signal_prefix(cli: Cli, name: str = NAME) -> str:
+    ran = cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n")
+    assert ran.code == 0, ran.err
+    return ran.out.split()[0]
+
+
+def test_add_then_list(cli: Cli) -> None:
+    adviser_id = add_adviser(cli)
+    listed = cli("adviser", "list")
+    assert listed.code == 0
+    (line,) = [line for line in listed.out.splitlines() if NAME in line]
+    assert line.startswith(adviser_id)
+    assert "units=Canary-Unit" in line and "languages=en" in line
+    assert "no passphrase" not in line and "disabled" not in line
+    assert PASSPHRASE not in listed.out + listed.err
+
+
+def test_a_short_passphrase_is_refused(cli: Cli) -> None:
+    ran = cli("adviser", "add", NAME, stdin="short\n")
+    assert ran.code == 2
+    assert "12 characters" in ran.err
+
+
+def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    receipt = leave_signal(data_dir, "Canary-Text-f1: shouted at in the hallway")
+    inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
+    assert inbox.code == 0, inbox.err
+    assert "0 days" in inbox.out and "acknowledge by" in inbox.out and "feedback by" in inbox.out
+    prefix = first_signal_prefix(cli)
+    opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")
+    assert opened.code == 0, opened.err
+    assert "Canary-Text-f1: shouted at in the hallway" in opened.out
+    replied = cli("adviser", "reply", NAME, prefix, "--text", "Canary-Text-f2", stdin=PASSPHRASE)
+    assert (replied.code, replied.out.strip()) == (0, "sent")
+    assert "Canary-Text-f2" in reporter_reads(data_dir, receipt)
+    closed = cli("adviser", "close", NAME, prefix, stdin=PASSPHRASE + "\n")
+    assert (closed.code, closed.out.strip()) == (0, "closed")
+    empty = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
+    assert "No open signals for you." in empty.out
+    assert "closed" in reporter_reads(data_dir, receipt)
+
+
+def test_reply_reads_the_text_from_stdin_after_the_passphrase(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    receipt = leave_signal(data_dir, "Canary-Text-f3")
+    prefix = first_signal_prefix(cli)
+    ran = cli("adviser", "ask", NAME, prefix, stdin=f"{PASSPHRASE}\nCanary-Text-f4\nline two\n")
+    assert ran.code == 0, ran.err
+    assert "Canary-Text-f4\nline two" in reporter_reads(data_dir, receipt)
+
+
+def test_a_wrong_passphrase_reads_nothing(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-f5")
+    ran = cli("adviser", "inbox", NAME, stdin="not-the-passphrase\n")
+    assert ran.code == 2
+    assert "Canary-Text-f5" not in ran.out + ran.err
+
+
+def test_disable_stops_routing(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    disabled = cli("adviser", "disable", NAME)
+    assert disabled.code == 0 and "disabled" in disabled.out
+    assert "[disabled]" in cli("adviser", "list").out
+    leave_signal(data_dir, "Canary-Text-f6")
+    inbox = cli("adviser", "inbox", "demo", stdin="demo-passphrase\n")
+    assert "0 days" in inbox.out, "the demo adviser still receives it"
+    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+        holders = {row[0] for row in db.execute("SELECT adviser_id FROM signal_wraps")}
+        ids = {row[0] for row in db.execute("SELECT id FROM advisers WHERE name = ?", (NAME,))}
+    assert not holders & ids
+
+
+def test_changing_the_passphrase_keeps_signals_readable(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-f7")
+    new = "canary-new-passphrase-92"
+    changed = cli("adviser", "passphrase", NAME, stdin=f"{PASSPHRASE}\n{new}\n")
+    assert changed.code == 0, changed.err
+    prefix = cli("adviser", "inbox", NAME, stdin=new + "\n").out.split()[0]
+    opened = cli("adviser", "open", NAME, prefix, stdin=new + "\n")
+    assert "Canary-Text-f7" in opened.out
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 2
+
+
+def test_changing_the_passphrase_needs_the_old_one(cli: Cli) -> None:
+    add_adviser(cli)
+    ran = cli("adviser", "passphrase", NAME, stdin="wrong-old-passphrase\nwhatever-new-one-1\n")
+    assert ran.code == 2
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 0
+
+
+def audited(cli: Cli, data_dir: Path) -> None:
+    """Three audit rows: open, reply, close."""
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-f8")
+    prefix = first_signal_prefix(cli)
+    for args in (("open",), ("reply",), ("close",)):
+        extra = ("--text", "Canary-Text-f9") if args == ("reply",) else ()
+        ran = cli("adviser", *args, NAME, prefix, *extra, stdin=PASSPHRASE + "\n")
+        assert ran.code == 0, ran.err
+
+
+def test_an_intact_audit_log_verifies(cli: Cli, data_dir: Path) -> None:
+    audited(cli, data_dir)
+    ran = cli("audit", "verify")
+    assert ran.code == 0
+    assert "intact: 3 rows" in ran.out
+
+
+def test_an_altered_audit_row_is_named(cli: Cli, data_dir: Path) -> None:
+    audited(cli, data_dir)
+    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+        db.execute("UPDATE audit_log SET action = 'reply' WHERE id = 3")
+    ran = cli("audit", "verify")
+    assert ran.code == 1
+    assert "BROKEN at row 3" in ran.out
+
+
+def test_a_deleted_audit_row_is_noticed(cli: Cli, data_dir: Path) -> None:
+    audited(cli, data_dir)
+    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+        db.execute("DELETE FROM audit_log WHERE id = 2")
+    ran = cli("audit", "verify")
+    assert ran.code == 1
+    assert "BROKEN at row 3" in ran.out

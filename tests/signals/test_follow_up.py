@@ -1,0 +1,197 @@
+"""Coming back with the receipt: read, add, delete; wrong receipts learn nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Services
+from bot.signals.attempts import PER_CONVERSATION
+from tests.signals.conftest import (
+    SIGNAL_TABLES,
+    Person,
+    add_to_thread,
+    adviser_in_teams,
+    all_text,
+    count,
+    delete_signal,
+    read_thread,
+    reporter,
+    signal_ids,
+    snapshot,
+    submit_signal,
+    t,
+)
+
+WRONG_RECEIPTS = [
+    "0000-0000-0000-0000-0000-0",  # well formed, check symbol right, no such signal
+    "ABCD-EFGH",  # too short
+    "ABCD-EFGH-JKMN-PQRS-TVWX-YZ",  # too long
+    "UUUU-UUUU-UUUU-UUUU-UUUU-U",  # a symbol never issued
+    "",
+    "x" * 500,
+]
+
+
+async def test_the_reporter_reads_the_advisers_reply(services: Services) -> None:
+    sent = await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-reader")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    await desk.write(signal_id, "Canary-Text-c1: shall we talk on Monday?")
+    await desk.write(signal_id, "Canary-Text-c2: which team?", verb="ask")
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    assert "Canary-Text-c1: shall we talk on Monday?" in thread
+    assert "Canary-Text-c2: which team?" in thread
+    assert t("follow_up.status_open") in thread
+    assert t("follow_up.no_answer_yet") not in thread
+
+
+async def test_before_an_answer_the_reporter_is_told_so(services: Services) -> None:
+    sent = await submit_signal(services)
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    assert t("follow_up.no_answer_yet") in thread
+
+
+async def test_the_reporter_adds_to_the_thread_and_reads_it_back(services: Services) -> None:
+    sent = await submit_signal(services)
+    added = await add_to_thread(sent.person, sent.receipt, "Canary-Text-c3: it happened again")
+    assert all_text(added) == t("follow_up.added")
+    assert await count(services, "signal_messages") == 2
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    assert "Canary-Text-c3: it happened again" in thread
+
+
+async def test_an_empty_addition_is_refused(services: Services) -> None:
+    sent = await submit_signal(services)
+    refused = await add_to_thread(sent.person, sent.receipt, "   ")
+    assert t("follow_up.empty") in all_text(refused)
+    assert await count(services, "signal_messages") == 1
+
+
+async def test_deleting_removes_the_signal_its_thread_and_every_wrap(services: Services) -> None:
+    await adviser_in_teams(services, "aad-second", name="Canary-Name-de01")
+    kept = await submit_signal(services, what="Canary-Text-c4")
+    gone = await submit_signal(services, what="Canary-Text-c5")
+    await add_to_thread(gone.person, gone.receipt, "Canary-Text-c6")
+    before = await snapshot(services)
+    replies = await delete_signal(gone.person, gone.receipt)
+    assert all_text(replies) == t("follow_up.deleted")
+    after = await snapshot(services)
+    assert len(after["signals"]) == 1
+    assert len(after["signal_messages"]) == 1
+    assert len(after["signal_wraps"]) == 2
+    survivors = set(after["signals"])
+    assert survivors <= set(before["signals"])
+    assert t("follow_up.status_open") in all_text(await read_thread(kept.person, kept.receipt))
+    assert t("follow_up.not_found") in all_text(await read_thread(gone.person, gone.receipt))
+
+
+async def test_answering_no_to_delete_keeps_everything(services: Services) -> None:
+    sent = await submit_signal(services)
+    before = await snapshot(services)
+    await sent.person.press("topic:follow-up")
+    await sent.person.press("follow-up:delete")
+    replies = await sent.person.submit("follow-up:delete", code=sent.receipt, confirm="no")
+    assert all_text(replies) == t("follow_up.kept")
+    assert await snapshot(services) == before
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda r: r.lower(),
+        lambda r: r.replace("-", ""),
+        lambda r: r.replace("-", " ").lower(),
+        lambda r: r.replace("1", "I").replace("0", "O"),
+        lambda r: r.replace("1", "l").replace("0", "o").replace("-", ""),
+        lambda r: f"  {r}  ",
+    ],
+    ids=["lower", "no-dashes", "spaces", "I-and-O", "l-and-o", "padded"],
+)
+async def test_receipts_typed_by_hand_still_open(services: Services, typed: object) -> None:
+    sent = await submit_signal(services)
+    assert callable(typed)
+    thread = all_text(await read_thread(sent.person, typed(sent.receipt)))
+    assert t("follow_up.status_open") in thread
+
+
+async def test_a_look_alike_receipt_really_differs_from_the_original(services: Services) -> None:
+    """Guards the test above: the look-alikes must have been in the receipt to be typed."""
+    for _ in range(20):
+        sent = await submit_signal(services)
+        if any(c in sent.receipt for c in "01"):
+            break
+    assert any(c in sent.receipt for c in "01")
+    typed = sent.receipt.replace("1", "I").replace("0", "O")
+    assert typed != sent.receipt
+    assert t("follow_up.status_open") in all_text(await read_thread(sent.person, typed))
+
+
+@pytest.mark.parametrize("wrong", WRONG_RECEIPTS)
+async def test_every_wrong_receipt_gets_the_same_answer_and_changes_nothing(
+    services: Services, wrong: str
+) -> None:
+    sent = await submit_signal(services)
+    before = await snapshot(services)
+    person = reporter(services)
+    for replies in (
+        await read_thread(person, wrong),
+        await add_to_thread(person, wrong, "Canary-Text-c7"),
+        await delete_signal(person, wrong),
+    ):
+        assert all_text(replies) == t("follow_up.not_found")
+    assert await snapshot(services) == before
+    assert t("follow_up.status_open") in all_text(await read_thread(sent.person, sent.receipt))
+
+
+async def test_a_flipped_receipt_symbol_is_not_found_either(services: Services) -> None:
+    sent = await submit_signal(services)
+    first = sent.receipt[0]
+    flipped = ("2" if first != "2" else "3") + sent.receipt[1:]
+    replies = await read_thread(reporter(services), flipped)
+    assert all_text(replies) == t("follow_up.not_found")
+
+
+async def fail_until_limited(person: Person) -> None:
+    for _ in range(PER_CONVERSATION):
+        replies = await read_thread(person, "0000-0000-0000-0000-0000-0")
+        assert all_text(replies) == t("follow_up.not_found")
+
+
+async def test_after_five_failures_even_the_right_receipt_is_refused(services: Services) -> None:
+    sent = await submit_signal(services)
+    guesser = reporter(services)
+    await fail_until_limited(guesser)
+    before = await snapshot(services, *SIGNAL_TABLES)
+    assert all_text(await read_thread(guesser, sent.receipt)) == t("follow_up.rate_limited")
+    limited_add = await add_to_thread(guesser, sent.receipt, "Canary-Text-c8")
+    assert all_text(limited_add) == t("follow_up.rate_limited")
+    assert all_text(await delete_signal(guesser, sent.receipt)) == t("follow_up.rate_limited")
+    assert await snapshot(services, *SIGNAL_TABLES) == before
+
+
+async def test_the_limit_is_per_conversation(services: Services) -> None:
+    sent = await submit_signal(services)
+    await fail_until_limited(reporter(services))
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    assert t("follow_up.status_open") in thread
+
+
+async def test_four_failures_are_not_yet_limited(services: Services) -> None:
+    sent = await submit_signal(services)
+    for _ in range(PER_CONVERSATION - 1):
+        await read_thread(sent.person, "0000-0000-0000-0000-0000-0")
+    thread = all_text(await read_thread(sent.person, sent.receipt))
+    assert t("follow_up.status_open") in thread
+
+
+async def test_a_closed_signal_can_be_read_but_not_added_to(services: Services) -> None:
+    sent = await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-closer")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    await desk.close(signal_id)
+    assert t("follow_up.status_closed") in all_text(await read_thread(sent.person, sent.receipt))
+    refused = await add_to_thread(sent.person, sent.receipt, "Canary-Text-c9")
+    assert t("follow_up.closed") in all_text(refused)
+    assert await count(services, "signal_messages") == 1

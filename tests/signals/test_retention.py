@@ -1,0 +1,73 @@
+"""Closed signals are deleted after the retention period, ciphertext and all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.app import Services, today
+from bot.retention import purge_closed_signals
+from tests.signals.conftest import (
+    add_to_thread,
+    adviser_in_teams,
+    count,
+    signal_ids,
+    submit_signal,
+    values,
+)
+
+
+async def closed_and_open(services: Services) -> tuple[str, str]:
+    """Two signals with threads; the first is closed today."""
+    closed = await submit_signal(services, what="Canary-Text-h1")
+    await add_to_thread(closed.person, closed.receipt, "Canary-Text-h2")
+    (closed_id,) = await signal_ids(services)
+    await submit_signal(services, what="Canary-Text-h3")
+    (open_id,) = [s for s in await signal_ids(services) if s != closed_id]
+    desk = await adviser_in_teams(services, "aad-retention")
+    await desk.unlock()
+    await desk.close(closed_id)
+    return closed_id, open_id
+
+
+async def purge(services: Services, days_later: int) -> int:
+    when = today() + timedelta(days=days_later)
+    return await purge_closed_signals(services.sessions, when, services.settings.retention_days)
+
+
+async def test_closed_signals_go_after_the_retention_period(services: Services) -> None:
+    closed_id, open_id = await closed_and_open(services)
+    retention = services.settings.retention_days
+    assert await purge(services, retention - 1) == 0
+    assert set(await signal_ids(services)) == {closed_id, open_id}
+    assert await purge(services, retention) == 1
+    assert await signal_ids(services) == [open_id]
+    assert await values(services, "signal_messages", "signal_id") == [(open_id,)]
+    assert {s for (s,) in await values(services, "signal_wraps", "signal_id")} == {open_id}
+
+
+async def test_open_signals_stay_however_old(services: Services) -> None:
+    await submit_signal(services)
+    assert await purge(services, 10 * 365) == 0
+    assert await count(services, "signals") == 1
+
+
+def file_bytes(services: Services) -> bytes:
+    folder: Path = services.settings.data_dir
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("meldwijzer.db*")))
+
+
+async def test_deleted_ciphertext_is_gone_from_the_files(services: Services) -> None:
+    closed_id, _ = await closed_and_open(services)
+    async with services.sessions() as db:
+        from sqlalchemy import text
+
+        query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
+        sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": closed_id})).all()]
+    await services.engine.dispose()  # everything written through to the main file
+    assert all(blob[16:80] in file_bytes(services) for blob in sealed), "the check can fail"
+    assert await purge(services, services.settings.retention_days) == 1
+    await services.engine.dispose()
+    remaining = file_bytes(services)
+    for blob in sealed:
+        assert blob[16:80] not in remaining
