@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core import Choice, FieldKind, Form, FormField, Reply
+from bot.core import LANGUAGES, Choice, FieldKind, Form, FormField, Reply
 from bot.signals.content import SignalContent
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs, section_text
 from dialogs.effects import Directory, Effect, LoadDirectory, Result, SubmitSignal
@@ -78,7 +78,7 @@ class SignalDialog(BaseDialog):
             "units": "\x1f".join(directory.units),
             "advisers": "\x1f".join(a for a, _ in directory.advisers),
         }
-        reply = Reply(text=form.title, lang=ctx.lang, form=form, buttons=(back_to_menu(ctx),))
+        reply = Reply(text=form.title, lang=ctx.lang, form=form)
         return Step((reply,), state.at("form", **allowed))
 
     def _receipt(self, ctx: Context, receipt: str, state: DialogState) -> Step:
@@ -123,7 +123,11 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
             )
         )
     fields.append(FormField("hope", ctx.t("signal.hope"), FieldKind.TEXTAREA, max_length=MAX_SHORT))
-    languages = tuple(Choice(lang, lang.upper()) for lang in directory.languages)
+    languages = tuple(
+        Choice(lang, ctx.t(f"signal.lang_{lang}"))
+        for lang in directory.languages
+        if lang in LANGUAGES
+    )
     if len(languages) > 1:
         fields.append(
             FormField(

@@ -10,9 +10,10 @@ from rapidfuzz.distance import OSA
 from knowledge.lexicon import Lexicon
 from knowledge.normalise import tokenize
 
-# Typo repair only for words long enough that one slip still leaves them recognisable;
+# Typo repair only for words long enough that one slip still leaves them recognisable
+# (five letters: "sent" must not become "vent");
 # OSA counts a swap of two neighbouring letters as one edit, the commonest typo.
-MIN_CORRECTABLE = 4
+MIN_CORRECTABLE = 5
 LONG_WORD = 8
 MIN_COMPOUND_PART = 4
 
@@ -41,7 +42,9 @@ class Analyser:
             lexicon=self.lexicon,
             vocabulary=content,
             known=frozenset(known | content),
-            _sorted_vocabulary=tuple(sorted(content)),
+            # A typo is only ever repaired into a content word: "morgen" read as the
+            # stop word "mogen" would turn chatter into a question about nothing.
+            _sorted_vocabulary=tuple(sorted(content - self.lexicon.stopwords)),
         )
 
     def words(self, text: str) -> list[str]:

@@ -64,7 +64,9 @@ def build_index(topics: Iterable[Topic], analyser: Analyser) -> TopicIndex:
         bags[topic.id], primary[topic.id] = bag, seen
         for keyword in topic.keywords:
             terms = frozenset(analyser.terms(keyword))
-            if len(terms) >= 2:
+            # Several keywords can become the same concept ("press charges", "crime"):
+            # the phrase counts once per topic, or a topic with many synonyms runs away.
+            if len(terms) >= 2 and (topic.id, terms) not in phrases:
                 phrases.append((topic.id, terms))
     return TopicIndex(
         postings=_postings(bags, primary),

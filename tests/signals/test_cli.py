@@ -17,7 +17,7 @@ from bot.app import Services, build_services, prepare_database
 from bot.cli import main
 from bot.settings import Settings
 from tests.conftest import TEST_KDF
-from tests.signals.conftest import read_thread, submit_signal
+from tests.signals.conftest import all_text, read_thread, reporter, submit_signal
 
 PASSPHRASE = "canary-passphrase-cli-71"
 NAME = "Canary-Name-cli1"
@@ -77,8 +77,6 @@ def leave_signal(data_dir: Path, what: str) -> str:
 
 def reporter_reads(data_dir: Path, receipt: str) -> str:
     async def act(services: Services) -> str:
-        from tests.signals.conftest import all_text, reporter
-
         return all_text(await read_thread(reporter(services), receipt))
 
     return str(in_the_bot(data_dir, act))

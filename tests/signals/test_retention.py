@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from bot.app import Services, today
 from bot.retention import purge_closed_signals
 from tests.signals.conftest import (
@@ -60,14 +63,28 @@ def file_bytes(services: Services) -> bytes:
 async def test_deleted_ciphertext_is_gone_from_the_files(services: Services) -> None:
     closed_id, _ = await closed_and_open(services)
     async with services.sessions() as db:
-        from sqlalchemy import text
-
         query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
         sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": closed_id})).all()]
     await services.engine.dispose()  # everything written through to the main file
     assert all(blob[16:80] in file_bytes(services) for blob in sealed), "the check can fail"
     assert await purge(services, services.settings.retention_days) == 1
     await services.engine.dispose()
+    remaining = file_bytes(services)
+    for blob in sealed:
+        assert blob[16:80] not in remaining
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: until a checkpoint, the write-ahead log keeps the deleted pages' "
+    "old versions; a PRAGMA wal_checkpoint(TRUNCATE) after purging would clear them",
+)
+async def test_deleted_ciphertext_is_gone_while_the_server_runs(services: Services) -> None:
+    closed_id, _ = await closed_and_open(services)
+    async with services.sessions() as db:
+        query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
+        sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": closed_id})).all()]
+    assert await purge(services, services.settings.retention_days) == 1
     remaining = file_bytes(services)
     for blob in sealed:
         assert blob[16:80] not in remaining

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import Services
 from tests.signals.conftest import (
@@ -69,8 +70,6 @@ async def two_signals_with_threads(services: Services) -> tuple[Desk, str, str]:
 
 async def _has_thread(services: Services, signal_id: str) -> bool:
     async with services.sessions() as db:
-        from sqlalchemy import text
-
         query = text("SELECT count(*) FROM signal_messages WHERE signal_id = :s")
         return int((await db.execute(query, {"s": signal_id})).scalar_one()) > 1
 

@@ -177,7 +177,9 @@ class OpenIdServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self.metadata_url = self.base + "/v1/.well-known/openidconfiguration"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def __enter__(self) -> OpenIdServer:
         self._thread.start()
