@@ -54,6 +54,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # FULL, not WAL's usual NORMAL: a signal whose receipt was shown must survive a power
+    # cut. It costs an fsync per commit; measured in bench/RESULTS.md.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

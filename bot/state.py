@@ -8,7 +8,9 @@ import json
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import Boolean, DateTime, String, Text, delete, select
+from sqlalchemy import Boolean, DateTime, String, Text, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,6 +37,17 @@ class ConversationRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+_BY_KEY = select(
+    ConversationRow.lang,
+    ConversationRow.lang_chosen,
+    ConversationRow.dialog,
+    ConversationRow.step,
+    ConversationRow.data,
+    ConversationRow.adviser_session,
+    ConversationRow.expires_at,
+).where(ConversationRow.key == bindparam("key"))
+
+
 class ConversationStore:
     """Loads and saves sessions; an expired conversation starts afresh."""
 
@@ -52,7 +65,7 @@ class ConversationStore:
     async def load(self, key: str, now: datetime) -> Session | None:
         try:
             async with self._sessions() as db:
-                row = await db.get(ConversationRow, key)
+                row = (await db.execute(_BY_KEY, {"key": key})).one_or_none()
         except SQLAlchemyError as exc:
             raise StorageError("cannot read conversation state") from exc
         if row is None or as_utc(row.expires_at) <= now:
@@ -61,19 +74,25 @@ class ConversationStore:
         return Session(row.lang, row.lang_chosen, state, row.adviser_session)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
-        row = ConversationRow(
-            key=key,
-            lang=session.lang,
-            lang_chosen=session.lang_chosen,
-            dialog=session.state.dialog,
-            step=session.state.step,
-            data=json.dumps(dict(session.state.data), ensure_ascii=False),
-            adviser_session=session.adviser_session,
-            expires_at=_next_hour(now + self._ttl),
-        )
+        values = {
+            "lang": session.lang,
+            "lang_chosen": session.lang_chosen,
+            "dialog": session.state.dialog,
+            "step": session.state.step,
+            "data": json.dumps(dict(session.state.data), ensure_ascii=False),
+            "adviser_session": session.adviser_session,
+            "expires_at": _next_hour(now + self._ttl),
+        }
         try:
             async with self._sessions.begin() as db:
-                await db.merge(row)
+                # One upsert statement instead of ORM merge (a read, then a write): a turn is
+                # one read and one write, whatever the database.
+                dialect = db.get_bind().dialect.name
+                insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+                statement = insert(ConversationRow).values(key=key, **values)
+                await db.execute(
+                    statement.on_conflict_do_update(index_elements=["key"], set_=values)
+                )
         except SQLAlchemyError as exc:
             raise StorageError("cannot save conversation state") from exc
 
