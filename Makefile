@@ -33,7 +33,8 @@ test: $(VENV)/.installed-test lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/bench_webchat.py --write bench/RESULTS.md
+	$(BIN)/python -m bench.bench_webchat --write bench/RESULTS.md
+	$(BIN)/python -m bench.bench_signals --write bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -6,9 +6,9 @@ its own process so the client's work does not slow it down. The bare echo has th
 same routes and shows what aiohttp and the loopback cost on their own; the adapter
 alone adds our validation, headers and JSON conversion around a core that does nothing.
 
-    python bench/bench_webchat.py                       # 20 and 50 users
-    python bench/bench_webchat.py --users 10 --rounds 2
-    python bench/bench_webchat.py --write bench/RESULTS.md
+    python -m bench.bench_webchat                       # 20 and 50 users
+    python -m bench.bench_webchat --users 10 --rounds 2
+    python -m bench.bench_webchat --write bench/RESULTS.md
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import platform
-import re
 import secrets
 import statistics
 import sys
@@ -32,6 +30,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from bench.results import machine_line, write_section
 
 QUESTIONS = (
     "Een collega maakt steeds grappen over mijn afkomst. Wat kan ik doen?",
@@ -206,15 +206,7 @@ async def measure(server: str, users: Sequence[int], rounds: int, budget: float)
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
-        model = found.group(1).strip() if found else model
-    cores = multiprocessing.cpu_count()
-    return (
-        f"{cores} CPUs ({model}), Python {platform.python_version()}, aiohttp {aiohttp.__version__}"
-    )
+    return f"{machine_line()}, aiohttp {aiohttp.__version__}"
 
 
 def table(results: Sequence[Result]) -> str:
@@ -253,17 +245,6 @@ def section(results: Sequence[Result], rounds: int) -> str:
     )
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the section if the file has it, else append it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: text + "\n", old, count=1).rstrip() + "\n"
-    else:
-        new = old.rstrip() + "\n\n" + text
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
@@ -278,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = section(results, args.rounds)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, SECTION.removeprefix("## "), text.split("\n")[2:])
     return 1 if any(r.failures for r in results) else 0
 
 
