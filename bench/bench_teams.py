@@ -1,6 +1,6 @@
 """Throughput of POST /api/messages: a bare botbuilder echo bot against our Teams adapter.
 
-Plain script: ``.venv/bin/python bench/bench_teams.py [--turns 300]``. Everything runs on
+Run: ``.venv/bin/python -m bench.bench_teams [--turns 300] [--write bench/RESULTS.md]``. Everything runs on
 127.0.0.1: a fake Bot Connector (replies and the bot's token endpoint) and OpenID metadata +
 JWKS served from a thread. Each configuration answers the same recorded Teams message; requests
 are sequential so the numbers show per-turn cost, not concurrency.
@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -37,6 +38,7 @@ from adapters.teams import TeamsEndpoints, setup_teams  # noqa: E402
 from adapters.teams.credentials import TeamsCredentialsFactory  # noqa: E402
 from adapters.teams.endpoints import sdk_configuration  # noqa: E402
 from adapters.teams.tokens import BotTokenSource  # noqa: E402
+from bench.results import machine_line, write_section  # noqa: E402
 from bot.core import Incoming, Reply  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.adapters.teams.fakes import (  # noqa: E402
@@ -95,12 +97,9 @@ def bare_app(settings: Settings, endpoints: TeamsEndpoints) -> web.Application:
 
 def ours_app(settings: Settings, endpoints: TeamsEndpoints, core: bool) -> web.Application:
     if core:
-        from bot.app import SERVICES, create_app
+        from bot.app import create_app
 
-        app = create_app(settings)
-        services = app[SERVICES]
-        setup_teams(app, services.conversations, settings, services.sessions, endpoints=endpoints)
-        return app
+        return create_app(settings, teams_endpoints=endpoints)
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     app = web.Application()
@@ -109,19 +108,20 @@ def ours_app(settings: Settings, endpoints: TeamsEndpoints, core: bool) -> web.A
 
 
 async def measure(
-    app: web.Application, activity: dict[str, Any], token: str | None, turns: int
+    app: web.Application, activities: list[dict[str, Any]], token: str | None, turns: int
 ) -> list[float]:
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     url = str(server.make_url("/api/messages"))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = json.dumps(activity)
+    bodies = [json.dumps(activity) for activity in activities]
     headers["Content-Type"] = "application/json"
     timings: list[float] = []
     try:
         async with ClientSession() as session:
             for index in range(turns + 20):
                 started = time.perf_counter()
+                body = bodies[index % len(bodies)]
                 async with session.post(url, data=body, headers=headers) as response:
                     await response.read()
                     if response.status >= 300:
@@ -133,7 +133,7 @@ async def measure(
     return timings
 
 
-async def main(turns: int) -> None:
+async def main(turns: int, write: Path | None) -> None:
     fake = FakeConnector()
     connector = TestServer(fake.app(), host="127.0.0.1", port=0)
     await connector.start_server()
@@ -149,35 +149,64 @@ async def main(turns: int) -> None:
         )
         activity = json.loads(FIXTURE.read_text(encoding="utf-8"))
         activity["serviceUrl"] = fake.url + "/"
+        # The same question every turn leaves the conversation's state as it was (no write);
+        # alternating two questions changes it every turn (one database write per turn).
+        other = {**activity, "text": "Ik zag dat een collega werd uitgescholden"}
+        scenarios = {"same": [activity], "changing": [activity, other]}
         token = key.token(**channel_claims(APP_ID, activity["serviceUrl"]))
         for auth in ("off", "on"):
             ids = {"teams_app_id": APP_ID, "teams_app_password": "s3cret"} if auth == "on" else {}
-            for name in ("bare", "ours+echo", "ours+core"):
+            for name in ("bare", "ours+echo", "ours+core", "ours+core*"):
                 settings = Settings(
                     data_dir=Path(data) / f"{name}-{auth}", kdf_memory_kib=64, **ids
                 )  # type: ignore[arg-type]
                 app = (
                     bare_app(settings, endpoints)
                     if name == "bare"
-                    else ours_app(settings, endpoints, core=name == "ours+core")
+                    else ours_app(settings, endpoints, core=name.startswith("ours+core"))
                 )
-                timings = await measure(app, activity, token if auth == "on" else None, turns)
+                sent = scenarios["changing" if name.endswith("*") else "same"]
+                timings = await measure(app, sent, token if auth == "on" else None, turns)
                 rows.append((name, auth, timings))
     await connector.close()
-    report(rows)
+    report(rows, turns, write)
 
 
-def report(rows: list[tuple[str, str, list[float]]]) -> None:
-    print(f"{'adapter':<10} {'auth':<4} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs bare':>8}")
+def report(rows: list[tuple[str, str, list[float]]], turns: int, write: Path | None) -> None:
+    lines = [
+        "| adapter | auth | turns/s | p50 ms | p95 ms | × bare echo |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     bare = {auth: len(t) / sum(t) for name, auth, t in rows if name == "bare"}
     for name, auth, timings in rows:
         rate = len(timings) / sum(timings)
         p50 = statistics.median(timings) * 1000
         p95 = statistics.quantiles(timings, n=20)[18] * 1000
-        print(f"{name:<10} {auth:<4} {rate:8.1f} {p50:8.2f} {p95:8.2f} {rate / bare[auth]:7.2f}x")
+        lines.append(
+            f"| {name} | {auth} | {rate:.1f} | {p50:.2f} | {p95:.2f} | {rate / bare[auth]:.2f} |"
+        )
+    print("\n".join(lines))
+    if write:
+        intro = [
+            f"Measured {date.today().isoformat()} on {machine_line()}; {turns} sequential turns "
+            "per row after 20 warm-up turns, fake Bot Connector and OpenID metadata on 127.0.0.1.",
+            "",
+            "* bare: botbuilder's CloudAdapter.process with an echo ActivityHandler (a new "
+            "ConnectorClient every turn). With auth on it gets our token source, since the SDK's "
+            "MSAL credentials cannot be pointed at a local token endpoint.",
+            "* ours+echo: our Teams adapter around a one-line echo handler.",
+            "* ours+core: our adapter around the real core (create_app), the same question every "
+            "turn, so the conversation state does not change and is not written.",
+            "* ours+core*: the same, alternating two questions, so every turn writes the state "
+            "(SQLite, synchronous=FULL).",
+            "",
+        ]
+        write_section(write, "Teams turn (POST /api/messages)", intro + lines)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=300, help="measured turns per configuration")
-    asyncio.run(main(max(20, min(parser.parse_args().turns, 5000))))
+    parser.add_argument("--write", type=Path, help="update the section in this Markdown file")
+    args = parser.parse_args()
+    asyncio.run(main(max(20, min(args.turns, 5000)), args.write))

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
 from adapters.webchat import setup_webchat
 from bot import migrate
 from bot.conversation import ConversationService, utc_now
@@ -105,9 +106,7 @@ def build_services(settings: Settings) -> Services:
         max_chars=settings.max_message_chars,
         webchat_url=settings.webchat_url,
     )
-    store = ConversationStore(
-        sessions, secret, timedelta(minutes=settings.conversation_ttl_minutes)
-    )
+    store = ConversationStore(engine, secret, timedelta(minutes=settings.conversation_ttl_minutes))
     signals = build_signal_services(settings, sessions, secret)
     conversations = ConversationService(router, store, signals.registry, EffectRunner(signals))
     return Services(settings, engine, sessions, knowledge, conversations, store, signals)
@@ -139,12 +138,19 @@ async def check_demo_advisers(services: Services) -> None:
         await seed_demo_adviser(services.signals.registry)
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(
+    settings: Settings, *, teams_endpoints: TeamsEndpoints = PUBLIC_CLOUD
+) -> web.Application:
+    """The whole bot as an aiohttp app; ``teams_endpoints`` points Teams at another cloud."""
     services = build_services(settings)
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
     app.cleanup_ctx.append(_lifetime)
     setup_webchat(app, services.conversations, max_message_chars=settings.max_message_chars)
+    if settings.teams_enabled:
+        setup_teams(
+            app, services.conversations, settings, services.sessions, endpoints=teams_endpoints
+        )
     return app
 
 

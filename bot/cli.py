@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.adviser_cli import add_commands as add_adviser_commands
@@ -67,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(run=_db_upgrade)
 
     add_adviser_commands(commands)
+
+    teams = commands.add_parser("teams", help="Microsoft Teams")
+    teams_commands = teams.add_subparsers(metavar="ACTION", required=True)
+    package = teams_commands.add_parser("package", help="write the Teams app package (zip)")
+    package.add_argument("--out", type=Path, default=Path("meldwijzer-teams.zip"))
+    package.add_argument("--version", default="1.0.0", help="the app version in the manifest")
+    package.set_defaults(run=_teams_package)
     return parser
 
 
@@ -146,6 +154,14 @@ def _knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
     count = len(knowledge.ids())
     print(f"{count} topics checked: {'OK' if not problems else f'{len(problems)} problem(s)'}")
     return 1 if problems else 0
+
+
+def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.teams.package import write_app_package
+
+    written = write_app_package(settings, args.out, version=args.version)
+    print(f"Teams app package written to {written}")
+    return 0
 
 
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:

@@ -43,11 +43,14 @@ class ConversationService:
         key = self._store.key(incoming)
         lang = language_of(incoming.locale) or DEFAULT_LANGUAGE
         try:
-            session = await self._store.load(key, now) or Session(lang=lang)
+            found = await self._store.load_with_expiry(key, now)
+            session = found[0] if found else Session(lang=lang)
             lang = session.lang
             adviser = await self._registry.by_address(incoming.channel, incoming.sender)
             outcome = await self._turn(incoming, session, key, adviser)
-            if outcome.changed:
+            # An unchanged conversation is written only to keep it from expiring.
+            fresh = found is not None and not self._store.stale(found[1], now)
+            if outcome.changed and not (fresh and outcome.session == session):
                 await self._store.save(key, outcome.session, now)
         except MeldwijzerError as exc:
             # Never the message text or ids: only what kind of failure it was.

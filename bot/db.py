@@ -61,7 +61,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_pre_ping=True)
+    driver_url = async_url(url)
+    # A ping before each checkout guards against a PostgreSQL server that dropped the
+    # connection; a local SQLite file needs none, and it would cost a round trip per query.
+    engine = create_async_engine(driver_url, pool_pre_ping=not driver_url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

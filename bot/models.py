@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.teams.references import AdviserConversationRow
 from bot.signals.models import (
     AdviserRow,
     AdviserSessionRow,
@@ -14,6 +15,7 @@ from bot.signals.models import (
 from bot.state import ConversationRow
 
 __all__ = [
+    "AdviserConversationRow",
     "AdviserRow",
     "AdviserSessionRow",
     "AttemptRow",

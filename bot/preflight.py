@@ -19,7 +19,7 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if not settings.public_url or not settings.public_url.startswith("https://"):
         problems.append("MELDWIJZER_PUBLIC_URL must be an https:// address")
-    if not settings.teams_app_id:
+    if settings.teams_enabled and not settings.teams_app_id:
         problems.append("MELDWIJZER_TEAMS_APP_ID is empty, which turns Teams authentication off")
     if not kdf_meets_owasp(settings.kdf_memory_kib, settings.kdf_iterations):
         problems.append("MELDWIJZER_KDF_* are below OWASP's Argon2id minimum")

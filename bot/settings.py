@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     adviser_session_minutes: int = Field(default=30, ge=1, le=8 * 60)
     retention_days: int = Field(default=180, ge=1, le=3650)
     demo_adviser: bool = True  # development only: a clearly marked demo adviser to try things
+    teams_enabled: bool = True  # mount /api/messages for Microsoft Teams
     teams_app_id: str = ""
     teams_app_password: SecretStr = SecretStr("")
     teams_tenant_id: str = ""

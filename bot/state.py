@@ -5,15 +5,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import Any, cast
 
 from sqlalchemy import Boolean, DateTime, String, Text, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import Executable
 
 from bot.core import Incoming
 from bot.db import Base, as_utc
@@ -49,29 +52,44 @@ _BY_KEY = select(
 
 
 class ConversationStore:
-    """Loads and saves sessions; an expired conversation starts afresh."""
+    """Loads and saves sessions; an expired conversation starts afresh.
 
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], secret: bytes, ttl: timedelta
-    ) -> None:
-        self._sessions = sessions
+    Conversation positions are written with relaxed durability (SQLite ``synchronous=NORMAL``
+    for this one commit, PostgreSQL ``synchronous_commit = off`` for this one transaction):
+    a power cut may forget where someone was in a dialog a moment ago, never a signal.
+    Everything else in the database keeps full durability.
+    """
+
+    def __init__(self, engine: AsyncEngine, secret: bytes, ttl: timedelta) -> None:
+        self._engine = engine
         self._secret = secret
         self._ttl = ttl
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._upsert = _upsert(sqlite_insert if self._sqlite else postgresql_insert)
 
     def key(self, event: Incoming) -> str:
         message = f"conversation\x1f{event.channel.value}\x1f{event.conversation}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
 
     async def load(self, key: str, now: datetime) -> Session | None:
+        found = await self.load_with_expiry(key, now)
+        return found[0] if found else None
+
+    def stale(self, expires_at: datetime, now: datetime) -> bool:
+        """True when an unchanged conversation should still be written to stay alive."""
+        return expires_at - now < self._ttl / 2
+
+    async def load_with_expiry(self, key: str, now: datetime) -> tuple[Session, datetime] | None:
         try:
-            async with self._sessions() as db:
-                row = (await db.execute(_BY_KEY, {"key": key})).one_or_none()
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(_BY_KEY, {"key": key})).one_or_none()
         except SQLAlchemyError as exc:
             raise StorageError("cannot read conversation state") from exc
         if row is None or as_utc(row.expires_at) <= now:
             return None
         state = DialogState(row.dialog, row.step, MappingProxyType(_decode(row.data)))
-        return Session(row.lang, row.lang_chosen, state, row.adviser_session)
+        session = Session(row.lang, row.lang_chosen, state, row.adviser_session)
+        return session, as_utc(row.expires_at)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
         values = {
@@ -84,31 +102,51 @@ class ConversationStore:
             "expires_at": _next_hour(now + self._ttl),
         }
         try:
-            async with self._sessions.begin() as db:
-                # One upsert statement instead of ORM merge (a read, then a write): a turn is
-                # one read and one write, whatever the database.
-                dialect = db.get_bind().dialect.name
-                insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-                statement = insert(ConversationRow).values(key=key, **values)
-                await db.execute(
-                    statement.on_conflict_do_update(index_elements=["key"], set_=values)
-                )
+            async with self._engine.connect() as connection:
+                await self._relaxed(connection, self._upsert, {"key": key, **values})
         except SQLAlchemyError as exc:
             raise StorageError("cannot save conversation state") from exc
 
+    async def _relaxed(
+        self, connection: AsyncConnection, statement: Executable, values: dict[str, object]
+    ) -> None:
+        if not self._sqlite:
+            await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            await connection.execute(statement, values)
+            await connection.commit()
+            return
+        await connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        try:
+            await connection.execute(statement, values)
+            await connection.commit()
+        finally:
+            # The pool hands this connection to signal writes next: full durability again.
+            await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+            await connection.commit()
+
     async def purge_expired(self, now: datetime) -> int:
         try:
-            async with self._sessions.begin() as db:
-                result = await db.execute(
+            async with self._engine.begin() as connection:
+                result = await connection.execute(
                     delete(ConversationRow).where(ConversationRow.expires_at <= now)
                 )
         except SQLAlchemyError as exc:
             raise StorageError("cannot purge expired conversations") from exc
-        return int(getattr(result, "rowcount", 0) or 0)
+        return int(result.rowcount or 0)
 
-    async def count(self) -> int:
-        async with self._sessions() as db:
-            return len((await db.execute(select(ConversationRow.key))).all())
+
+def _upsert(insert: Callable[[type[ConversationRow]], Any]) -> Executable:
+    """Built once with bind parameters, so SQLAlchemy compiles it once (its statement cache)."""
+    columns = ("lang", "lang_chosen", "dialog", "step", "data", "adviser_session", "expires_at")
+    statement = insert(ConversationRow).values(
+        key=bindparam("key"), **{name: bindparam(name) for name in columns}
+    )
+    return cast(
+        Executable,
+        statement.on_conflict_do_update(
+            index_elements=["key"], set_={name: statement.excluded[name] for name in columns}
+        ),
+    )
 
 
 def _decode(raw: str) -> dict[str, str]:

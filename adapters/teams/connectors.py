@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from botframework.connector.aio import ConnectorClient
 from botframework.connector.about import __version__ as connector_version
+from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticationConstants,
     BotFrameworkAuthentication,

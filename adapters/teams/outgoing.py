@@ -15,10 +15,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from adapters.teams.cards import attachment, buttons_card, form_card
-from bot.core import Reply
+from bot.core import Button, Reply
 
 # Per message, in UTF-8 bytes: leaves room for the card markup and the activity envelope.
 MAX_TEXT_BYTES = 8000
@@ -34,7 +35,19 @@ def to_activities(replies: Sequence[Reply]) -> list[Json]:
     return activities
 
 
+HIDE_ACTION = "teams:hide-sensitive"
+HIDE_LABEL = {"nl": "Verberg de code", "en": "Hide the code"}
+HIDDEN_TEXT = {
+    "nl": "De code is hier verborgen. Teams kan zelf nog een kopie bewaren.",
+    "en": "The code is hidden here. Teams may still keep a copy of its own.",
+}
+
+
 def _reply_activities(reply: Reply) -> Iterable[Json]:
+    if reply.sensitive and reply.form is None:
+        # A receipt: the person can have the bot overwrite its own message afterwards.
+        label = HIDE_LABEL.get(reply.lang, HIDE_LABEL["en"])
+        reply = replace(reply, buttons=(*reply.buttons, Button(label, HIDE_ACTION)))
     chunks = split_text(reply.text, MAX_TEXT_BYTES)
     if reply.form is None and not reply.buttons:
         return [_text_message(chunk, reply) for chunk in chunks]
@@ -46,6 +59,11 @@ def _reply_activities(reply: Reply) -> Iterable[Json]:
     messages = [_text_message(chunk, reply) for chunk in leading]
     messages.append(_card_message(card, reply))
     return messages
+
+
+def hidden_message(lang: str) -> Json:
+    """What replaces a hidden receipt: the same message id, the code gone."""
+    return {"type": "message", "text": HIDDEN_TEXT.get(lang, HIDDEN_TEXT["en"]), "locale": lang}
 
 
 def _text_message(text: str, reply: Reply) -> Json:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from botbuilder.schema import Activity
 
 from adapters.teams.incoming import to_incoming
-from adapters.teams.outgoing import to_activities
+from adapters.teams.outgoing import HIDE_ACTION, hidden_message, to_activities
 from adapters.teams.retry import ConnectorRejected, RetryPolicy, call_with_retry
 from bot.core import Incoming, Reply, language_of
 
@@ -39,6 +39,9 @@ class TeamsTurn:
         self._retry = retry
 
     async def run(self, context: Any, payload: Mapping[str, Any]) -> None:
+        if _asks_to_hide(payload):
+            await self._hide(context, payload)
+            return
         incoming = to_incoming(payload)
         if incoming is None:
             return
@@ -54,6 +57,20 @@ class TeamsTurn:
             lang = language_of(incoming.locale) or "nl"
             return [Reply(text=APOLOGY[lang], lang=lang)]
 
+    async def _hide(self, context: Any, payload: Mapping[str, Any]) -> None:
+        """Overwrite the bot's own message that showed a receipt; the core never sees this.
+
+        A card's Action.Submit arrives with ``replyToId`` set to the message holding the card
+        ("Card actions", learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/
+        cards/cards-actions), so nothing has to be stored to know which message to update.
+        """
+        message = hidden_message(language_of(str(payload.get("locale") or "")) or "nl")
+        activity = Activity.deserialize({**message, "id": payload["replyToId"]})
+        try:
+            await call_with_retry(lambda: context.update_activity(activity), self._retry)
+        except ConnectorRejected as exc:
+            log.warning("teams message not updated: HTTP %s %s", exc.status, exc.code)
+
     async def _send(self, context: Any, message: dict[str, Any]) -> None:
         activity = Activity.deserialize(message)
         try:
@@ -61,3 +78,14 @@ class TeamsTurn:
         except ConnectorRejected as exc:
             log.warning("teams reply not delivered: HTTP %s %s", exc.status, exc.code)
             raise
+
+
+def _asks_to_hide(payload: Mapping[str, Any]) -> bool:
+    value = payload.get("value")
+    return (
+        payload.get("type") == "message"
+        and isinstance(value, Mapping)
+        and value.get("action") == HIDE_ACTION
+        and isinstance(payload.get("replyToId"), str)
+        and bool(payload.get("replyToId"))
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -18,6 +20,7 @@ from bot.seal import AdviserKeyring, KdfParams
 from bot.signals.models import AdviserRow, SignalRow
 
 MIN_PASSPHRASE_CHARS = 12
+ADDRESS_CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class AdviserRegistry:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], kdf: KdfParams) -> None:
         self._sessions = sessions
         self._kdf = kdf
+        self._address_cache: tuple[float, Mapping[tuple[Channel, str], Adviser]] | None = None
 
     async def add(self, new: NewAdviser) -> Adviser:
         name = new.name.strip()
@@ -91,6 +95,7 @@ class AdviserRegistry:
             raise InputError("that Teams or Mattermost id belongs to another adviser") from None
         except SQLAlchemyError as exc:
             raise StorageError("cannot add the adviser") from exc
+        self._address_cache = None
         return Adviser.of(row)
 
     async def enrol(self, adviser_id: str, passphrase: str) -> Adviser:
@@ -124,6 +129,7 @@ class AdviserRegistry:
             if row is None:
                 raise InputError(f"no adviser with id {adviser_id}")
             row.active = False
+        self._address_cache = None
         return Adviser.of(row)
 
     async def all(self) -> list[Adviser]:
@@ -150,13 +156,30 @@ class AdviserRegistry:
         """The active adviser behind a Teams or Mattermost user id, if any."""
         if not address or channel not in (Channel.TEAMS, Channel.MATTERMOST):
             return None
-        column = AdviserRow.teams_id if channel is Channel.TEAMS else AdviserRow.mattermost_id
-        # Matched here, not in SQL: a reporter's platform id must never reach the database
-        # driver, whose statement logs (echo, aiosqlite, PostgreSQL) would keep it.
+        return (await self._addresses()).get((channel, address))
+
+    async def _addresses(self) -> Mapping[tuple[Channel, str], Adviser]:
+        """Active advisers by chat address, read at most every few seconds.
+
+        Matched here, not in SQL: a reporter's platform id must never reach the database
+        driver, whose statement logs (echo, aiosqlite, PostgreSQL) would keep it. The short
+        cache spares every chat turn a query; other replicas see a change within
+        ``ADDRESS_CACHE_SECONDS``, this one at once.
+        """
+        now = time.monotonic()
+        if self._address_cache is not None and now - self._address_cache[0] < ADDRESS_CACHE_SECONDS:
+            return self._address_cache[1]
         async with self._sessions() as db:
-            rows = (await db.execute(select(AdviserRow).where(column.is_not(None)))).scalars()
-            row = next((r for r in rows if getattr(r, column.key) == address), None)
-        return Adviser.of(row) if row is not None and row.active else None
+            rows = (await db.execute(select(AdviserRow).where(AdviserRow.active))).scalars().all()
+        found: dict[tuple[Channel, str], Adviser] = {}
+        for row in rows:
+            adviser = Adviser.of(row)
+            if row.teams_id:
+                found[(Channel.TEAMS, row.teams_id)] = adviser
+            if row.mattermost_id:
+                found[(Channel.MATTERMOST, row.mattermost_id)] = adviser
+        self._address_cache = (now, MappingProxyType(found))
+        return self._address_cache[1]
 
     async def keyring(self, adviser_id: str) -> AdviserKeyring:
         row = await self._row(adviser_id)

@@ -55,6 +55,8 @@ class AdviserSessions:
 
     async def unlock(self, adviser_id: str, passphrase: str) -> str:
         """Check the passphrase (Argon2id) and open a session; returns the session id."""
+        if not (await self._registry.get(adviser_id)).active:
+            raise InputError("this adviser is disabled", code="not_adviser")
         keyring = await self._registry.keyring(adviser_id)
         key = await asyncio.to_thread(keyring.unlock, passphrase)
         session_id = secrets.token_hex(32)

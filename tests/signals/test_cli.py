@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -33,25 +35,34 @@ class Ran:
 Cli = Callable[..., Ran]
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
+def environment(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.setenv("MELDWIJZER_DATA_DIR", str(folder))
     monkeypatch.setenv("MELDWIJZER_KDF_MEMORY_KIB", str(TEST_KDF["kdf_memory_kib"]))
     monkeypatch.delenv("MELDWIJZER_DATABASE_URL", raising=False)
     monkeypatch.delenv("MELDWIJZER_SECRET", raising=False)
+
+
+def command_line(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    def run(*argv: str, stdin: str = "") -> Ran:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(argv))
+        return Ran(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    environment(monkeypatch, folder)
     return folder
 
 
 @pytest.fixture
-def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
-    def run(*argv: str, stdin: str = "") -> Ran:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return Ran(code, out, err)
-
-    return run
+def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return command_line(monkeypatch)
 
 
 def in_the_bot(data_dir: Path, act: Callable[[Services], object]) -> object:
@@ -158,7 +169,7 @@ def test_disable_stops_routing(cli: Cli, data_dir: Path) -> None:
     leave_signal(data_dir, "Canary-Text-f6")
     inbox = cli("adviser", "inbox", "demo", stdin="demo-passphrase\n")
     assert "0 days" in inbox.out, "the demo adviser still receives it"
-    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+    with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db, db:
         holders = {row[0] for row in db.execute("SELECT adviser_id FROM signal_wraps")}
         ids = {row[0] for row in db.execute("SELECT id FROM advisers WHERE name = ?", (NAME,))}
     assert not holders & ids
@@ -183,36 +194,44 @@ def test_changing_the_passphrase_needs_the_old_one(cli: Cli) -> None:
     assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 0
 
 
-def audited(cli: Cli, data_dir: Path) -> None:
-    """Three audit rows: open, reply, close."""
-    add_adviser(cli)
-    leave_signal(data_dir, "Canary-Text-f8")
-    prefix = first_signal_prefix(cli)
-    for args in (("open",), ("reply",), ("close",)):
-        extra = ("--text", "Canary-Text-f9") if args == ("reply",) else ()
-        ran = cli("adviser", *args, NAME, prefix, *extra, stdin=PASSPHRASE + "\n")
-        assert ran.code == 0, ran.err
+@pytest.fixture(scope="module")
+def audited_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose audit log has three rows: open, reply, close (made once)."""
+    folder = tmp_path_factory.mktemp("audited") / "data"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        environment(monkeypatch, folder)
+        cli = command_line(monkeypatch)
+        add_adviser(cli)
+        leave_signal(folder, "Canary-Text-f8")
+        prefix = first_signal_prefix(cli)
+        for action, extra in (("open", ()), ("reply", ("--text", "Canary-Text-f9")), ("close", ())):
+            ran = cli("adviser", action, NAME, prefix, *extra, stdin=PASSPHRASE + "\n")
+            assert ran.code == 0, ran.err
+    return folder
 
 
-def test_an_intact_audit_log_verifies(cli: Cli, data_dir: Path) -> None:
-    audited(cli, data_dir)
+@pytest.fixture
+def audited(audited_folder: Path, data_dir: Path) -> Path:
+    shutil.copytree(audited_folder, data_dir)
+    return data_dir / "meldwijzer.db"
+
+
+def test_an_intact_audit_log_verifies(cli: Cli, audited: Path) -> None:
     ran = cli("audit", "verify")
     assert ran.code == 0
     assert "intact: 3 rows" in ran.out
 
 
-def test_an_altered_audit_row_is_named(cli: Cli, data_dir: Path) -> None:
-    audited(cli, data_dir)
-    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+def test_an_altered_audit_row_is_named(cli: Cli, audited: Path) -> None:
+    with contextlib.closing(sqlite3.connect(audited)) as db, db:
         db.execute("UPDATE audit_log SET action = 'reply' WHERE id = 3")
     ran = cli("audit", "verify")
     assert ran.code == 1
     assert "BROKEN at row 3" in ran.out
 
 
-def test_a_deleted_audit_row_is_noticed(cli: Cli, data_dir: Path) -> None:
-    audited(cli, data_dir)
-    with sqlite3.connect(data_dir / "meldwijzer.db") as db:
+def test_a_deleted_audit_row_is_noticed(cli: Cli, audited: Path) -> None:
+    with contextlib.closing(sqlite3.connect(audited)) as db, db:
         db.execute("DELETE FROM audit_log WHERE id = 2")
     ran = cli("audit", "verify")
     assert ran.code == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -81,9 +82,8 @@ async def test_tampered_rows_give_a_clear_damaged_reply(
     services: Services, tamper: Callable[[sqlite3.Connection, str], None]
 ) -> None:
     desk, target, other = await two_signals_with_threads(services)
-    with sqlite3.connect(database(services)) as db:
+    with contextlib.closing(sqlite3.connect(database(services))) as db, db:
         tamper(db, target)
-    db.close()
     before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
     replies = await desk.open(target)
     assert all_text(replies) == t("adviser.damaged")
@@ -98,9 +98,8 @@ async def test_the_reporter_of_a_tampered_signal_gets_the_generic_answer(
 ) -> None:
     sent = await submit_signal(services)
     (signal_id,) = await signal_ids(services)
-    with sqlite3.connect(database(services)) as db:
+    with contextlib.closing(sqlite3.connect(database(services))) as db, db:
         flip_a_byte(db, signal_id)
-    db.close()
     before = await snapshot(services)
     assert all_text(await read_thread(sent.person, sent.receipt)) == t("follow_up.not_found")
     assert await snapshot(services) == before

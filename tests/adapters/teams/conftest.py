@@ -92,6 +92,8 @@ class EchoHandler:
             return [Reply("Vul in:", form=SIGNAL_FORM)]
         if incoming.text == "long":
             return [Reply("woord " * 5000)]
+        if incoming.text == "receipt":
+            return [Reply("Je code: **ABCD-EFGH**", sensitive=True)]
         return [Reply(f"echo {incoming.text}", buttons=(Button("Ja", "yes"), Button("Nee", "no")))]
 
 
@@ -155,8 +157,11 @@ async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSess
 
 
 def make_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = {"teams_app_id": APP_ID, "teams_app_password": "s3cret",
-                              "teams_tenant_id": TENANT_ID}
+    values: dict[str, Any] = {
+        "teams_app_id": APP_ID,
+        "teams_app_password": "s3cret",
+        "teams_tenant_id": TENANT_ID,
+    }
     values.update(overrides)
     return Settings(**values)
 

@@ -58,6 +58,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{reply_to}", self._activity)
+        app.router.add_put("/v3/conversations/{cid}/activities/{activity_id}", self._activity)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 

@@ -91,8 +91,12 @@ async def test_bad_tokens_get_401_never_500(
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer"}, {"Authorization": "Basic dXNlcjpwYXNz"},
-     {"Authorization": "Bearer not-a-jwt"}],
+    [
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer not-a-jwt"},
+    ],
     ids=["missing", "empty bearer", "basic", "garbage"],
 )
 async def test_missing_or_malformed_header_gets_401(

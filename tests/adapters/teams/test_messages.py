@@ -36,7 +36,9 @@ async def test_message_is_answered_in_the_conversation_it_came_from(
     assert response.status == 200
     [incoming] = handler.seen
     assert (incoming.channel, incoming.kind, incoming.text) == (
-        Channel.TEAMS, Kind.TEXT, "Wat zijn mijn mogelijkheden?"
+        Channel.TEAMS,
+        Kind.TEXT,
+        "Wat zijn mijn mogelijkheden?",
     )
     assert incoming.sender == activity["from"]["aadObjectId"]
     assert incoming.locale == "nl-NL"
@@ -179,3 +181,25 @@ async def test_undeliverable_reply_is_a_502_without_details(
     response = await post(client, activity, token_for(signing_key, activity))
     assert response.status == 502
     assert len(connector.sent()) == 1
+
+
+async def test_a_receipt_can_be_hidden_by_updating_the_bots_own_message(
+    open_app: Client, connector: FakeConnector, handler: EchoHandler
+) -> None:
+    message = load_activity("message.json", connector.url + "/")
+    message["text"] = "receipt"
+    assert (await post(open_app, message)).status == 200
+    [shown] = connector.sent()
+    card = shown.body["attachments"][0]["content"]
+    assert "ABCD-EFGH" in json.dumps(card)
+    [hide] = [a["data"] for a in card["actions"]]
+    submit = load_activity("card_submit_action.json", connector.url + "/")
+    submit["value"] = hide
+    assert (await post(open_app, submit)).status == 200
+    update = connector.calls[-1]
+    conversation = submit["conversation"]["id"]
+    assert update.method == "PUT"
+    assert update.path == f"/v3/conversations/{conversation}/activities/{submit['replyToId']}"
+    assert "ABCD-EFGH" not in json.dumps(update.body)
+    assert "verborgen" in update.body["text"]
+    assert len(handler.seen) == 1, "hiding is the channel's own business, not the core's"
