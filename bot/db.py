@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -77,3 +77,16 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes even for timezone-aware columns."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def wipe_deleted(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """After deleting sealed data, leave no old copy of it in SQLite's write-ahead log.
+
+    ``secure_delete`` zeroes freed pages, but in WAL mode the zeroed page is a new frame and
+    the old frames stay in the ``-wal`` file until a checkpoint. TRUNCATE folds the log into
+    the main file and empties it. If a reader holds an old snapshot the checkpoint stops
+    short; the next one (at the latest when the app closes) finishes the job.
+    """
+    async with sessions() as db:
+        if db.get_bind().dialect.name == "sqlite":
+            await db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import wipe_deleted
 from bot.errors import StorageError
 from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
 
@@ -34,6 +35,7 @@ async def purge_closed_signals(
             result = await db.execute(
                 delete(SignalRow).where(SignalRow.status == "closed", SignalRow.closed_on <= cutoff)
             )
+        await wipe_deleted(sessions)
     except SQLAlchemyError as exc:
         raise StorageError("cannot delete closed signals") from exc
     return int(getattr(result, "rowcount", 0) or 0)

@@ -24,6 +24,8 @@ from knowledge.model import ROUTE_TOPICS, Match
 MAX_ACTION_CHARS = 200
 ADVISER_SESSION = "adviser_session"
 MAX_FORM_FIELDS = 30
+# A form's own dialog checks each field's length; this only bounds the work on junk.
+MAX_FORM_VALUE_CHARS = 8000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _LANGUAGE_WORDS = {
     "en": {
@@ -203,10 +205,10 @@ class Router:
         prefix, _, form = event.form.partition(":")
         dialog = self._dialogs.get(prefix)
         too_big = len(event.data) > MAX_FORM_FIELDS or any(
-            len(value) > self._max_chars for value in event.data.values()
+            len(value) > MAX_FORM_VALUE_CHARS for value in event.data.values()
         )
         if too_big:
-            return self._refuse(ctx, session, "input.too_long", limit=str(self._max_chars))
+            return self._refuse(ctx, session, "input.too_long", limit=str(MAX_FORM_VALUE_CHARS))
         step = None
         if dialog is not None and session.state.dialog == prefix:
             data = {name: clean_text(value) for name, value in event.data.items()}

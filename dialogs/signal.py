@@ -17,6 +17,7 @@ ROLES = ("target", "witness", "both")
 WHEN = ("ongoing", "week", "month", "earlier")
 MAX_WHAT = 4000
 MAX_SHORT = 1000
+MAX_CONTACT = 300
 
 
 class SignalDialog(BaseDialog):
@@ -54,7 +55,8 @@ class SignalDialog(BaseDialog):
             return None
         problem, content = read_intake(data, mode, ctx.lang, state.data)
         if problem:
-            return Step((ctx.reply(ctx.t(problem)),), state)
+            limits = {"what": str(MAX_WHAT), "short": str(MAX_SHORT)}
+            return Step((ctx.reply(ctx.t(problem, **limits)),), state)
         assert content is not None
         sending = DialogState(self.name, "sending").at("sending", mode=mode)
         return Step((), sending, SubmitSignal(content))
@@ -147,7 +149,7 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
                 ctx.t("signal.contact"),
                 FieldKind.TEXT,
                 True,
-                300,
+                MAX_CONTACT,
                 ctx.t("signal.contact_hint"),
             )
         )
@@ -167,6 +169,8 @@ def read_intake(
     contact = data.get("contact", "").strip()
     if mode == "named" and not contact:
         return "signal.missing_contact", None
+    if len(what) > MAX_WHAT or len(data.get("hope", "")) > MAX_SHORT or len(contact) > MAX_CONTACT:
+        return "signal.too_long", None
     kinds = _many(data.get("kinds", ""))
     exclude = _many(data.get("exclude", ""))
     units = set(filter(None, allowed.get("units", "").split("\x1f")))
@@ -179,7 +183,6 @@ def read_intake(
         data.get("when", "") in ("", *WHEN),
         data.get("outside_unit", "") in ("", "yes", "no"),
         data.get("adviser_language", "") in ("", "nl", "en"),
-        len(what) <= MAX_WHAT and len(data.get("hope", "")) <= MAX_SHORT and len(contact) <= 300,
     )
     if not all(checks):
         return "signal.bad_choice", None

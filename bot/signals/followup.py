@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import wipe_deleted
 from bot.errors import CryptoError, InputError, ReceiptNotFound, StorageError
 from bot.seal import Author, ReceiptIndex, normalise_receipt, open_signal_key_with_receipt
 from bot.signals.attempts import AttemptLimiter
@@ -80,6 +81,7 @@ class ReporterFollowUp:
         async with self._sessions.begin() as db:
             opened = await self._open(db, receipt, bucket)
             await db.delete(opened.row)
+        await wipe_deleted(self._sessions)
 
     async def _open(self, db: AsyncSession, receipt: str, bucket: str) -> Opened:
         await self._limiter.check(bucket, self._now())

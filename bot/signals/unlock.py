@@ -22,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import as_utc
 from bot.errors import CryptoError, InputError
 from bot.seal.envelope import load_private_key, open_with_key, private_key_bytes, seal_with_key
+from bot.signals import audit
 from bot.signals.models import AdviserSessionRow
 from bot.signals.registry import AdviserRegistry
 
 SESSION_MINUTES = 30
+NO_SIGNAL = "-"
 
 
 class SessionExpired(InputError):
@@ -70,6 +72,8 @@ class AdviserSessions:
                     expires_at=self._now() + self._length,
                 )
             )
+            # No signal is involved; the audit records when someone's key was in use.
+            await audit.append(db, self._now().date(), adviser_id, "unlock", NO_SIGNAL)
         return session_id
 
     async def resume(self, session_id: str) -> Unlocked:

@@ -196,7 +196,8 @@ def test_changing_the_passphrase_needs_the_old_one(cli: Cli) -> None:
 
 @pytest.fixture(scope="module")
 def audited_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder whose audit log has three rows: open, reply, close (made once)."""
+    """A data folder whose audit log has seven rows: each command unlocks, then opens, replies or
+    closes (made once)."""
     folder = tmp_path_factory.mktemp("audited") / "data"
     with pytest.MonkeyPatch.context() as monkeypatch:
         environment(monkeypatch, folder)
@@ -219,7 +220,7 @@ def audited(audited_folder: Path, data_dir: Path) -> Path:
 def test_an_intact_audit_log_verifies(cli: Cli, audited: Path) -> None:
     ran = cli("audit", "verify")
     assert ran.code == 0
-    assert "intact: 3 rows" in ran.out
+    assert "intact: 7 rows" in ran.out
 
 
 def test_an_altered_audit_row_is_named(cli: Cli, audited: Path) -> None:

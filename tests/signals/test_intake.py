@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import Services
 from bot.core import Channel
+from bot.router import MAX_FORM_VALUE_CHARS
 from bot.state import ConversationRow
 from tests.signals.conftest import (
     actions,
@@ -100,7 +101,8 @@ FILLED = {"what": "Canary-Text-a5", "role": "target"}
         ({**FILLED, "when": "tomorrow"}, "signal.bad_choice"),
         ({**FILLED, "exclude": "nobody"}, "signal.bad_choice"),
         ({**FILLED, "unit": "Mars"}, "signal.bad_choice"),
-        ({**FILLED, "hope": "h" * 1500}, "signal.bad_choice"),
+        ({**FILLED, "hope": "h" * 1500}, "signal.too_long"),
+        ({**FILLED, "what": "w" * 4001}, "signal.too_long"),
     ],
 )
 async def test_a_bad_form_gets_a_clear_message_and_nothing_is_stored(
@@ -109,19 +111,27 @@ async def test_a_bad_form_gets_a_clear_message_and_nothing_is_stored(
     person = reporter(services)
     await open_intake(person)
     replies = await person.submit("signal:intake", **data)
-    assert all_text(replies) == t(message)
+    assert all_text(replies) == t(message, what="4000", short="1000")
     assert not any(reply.sensitive for reply in replies)
     assert await count(services, "signals") == 0
     retried = await person.submit("signal:intake", what="Canary-Text-a6", role="target")
     assert receipt_in(retried), "the form can be sent again after a correction"
 
 
-async def test_an_oversized_field_is_refused_with_the_limit_and_nothing_stored(
+async def test_the_form_takes_a_longer_account_than_a_chat_message(services: Services) -> None:
+    person = reporter(services)
+    await open_intake(person)
+    longer = "w" * (services.settings.max_message_chars + 500)
+    replies = await person.submit("signal:intake", what=longer, role="target")
+    assert receipt_in(replies)
+
+
+async def test_an_absurdly_large_field_is_refused_with_the_limit_and_nothing_stored(
     services: Services,
 ) -> None:
     person = reporter(services)
     await open_intake(person)
-    limit = services.settings.max_message_chars
+    limit = MAX_FORM_VALUE_CHARS
     replies = await person.submit("signal:intake", what="w" * (limit + 1), role="target")
     assert all_text(replies) == t("input.too_long", limit=str(limit))
     assert await count(services, "signals") == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from bot.app import Services, today
@@ -14,6 +13,7 @@ from tests.signals.conftest import (
     add_to_thread,
     adviser_in_teams,
     count,
+    delete_signal,
     signal_ids,
     submit_signal,
     values,
@@ -74,17 +74,27 @@ async def test_deleted_ciphertext_is_gone_from_the_files(services: Services) -> 
         assert blob[16:80] not in remaining
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: until a checkpoint, the write-ahead log keeps the deleted pages' "
-    "old versions; a PRAGMA wal_checkpoint(TRUNCATE) after purging would clear them",
-)
 async def test_deleted_ciphertext_is_gone_while_the_server_runs(services: Services) -> None:
     closed_id, _ = await closed_and_open(services)
     async with services.sessions() as db:
         query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
         sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": closed_id})).all()]
     assert await purge(services, services.settings.retention_days) == 1
+    remaining = file_bytes(services)
+    for blob in sealed:
+        assert blob[16:80] not in remaining
+
+
+async def test_a_reporters_own_delete_leaves_no_ciphertext_while_the_server_runs(
+    services: Services,
+) -> None:
+    submitted = await submit_signal(services, what="Canary-Text-h4")
+    (signal_id,) = await signal_ids(services)
+    async with services.sessions() as db:
+        query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
+        sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": signal_id})).all()]
+    await delete_signal(submitted.person, submitted.receipt)
+    assert await signal_ids(services) == []
     remaining = file_bytes(services)
     for blob in sealed:
         assert blob[16:80] not in remaining
