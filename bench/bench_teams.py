@@ -1,9 +1,9 @@
 """Throughput of POST /api/messages: a bare botbuilder echo bot against our Teams adapter.
 
-Run: ``.venv/bin/python -m bench.bench_teams [--turns 300] [--write bench/RESULTS.md]``. Everything runs on
-127.0.0.1: a fake Bot Connector (replies and the bot's token endpoint) and OpenID metadata +
-JWKS served from a thread. Each configuration answers the same recorded Teams message; requests
-are sequential so the numbers show per-turn cost, not concurrency.
+Run: ``.venv/bin/python -m bench.bench_teams [--turns 300] [--write bench/RESULTS.md]``.
+Everything runs on 127.0.0.1: a fake Bot Connector (replies and the bot's token endpoint)
+and OpenID metadata + JWKS served from a thread. Each configuration answers recorded Teams
+messages; requests are sequential so the numbers show per-turn cost, not concurrency.
 
 * ``bare``: botbuilder's ``CloudAdapter.process`` with an ``ActivityHandler`` echo bot, the
   SDK's own connector factory (a new ConnectorClient per turn). With auth on it gets our

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from bot.app import Services, build_services, prepare_database
 from bot.errors import InputError
+from bot.recovery import new_recovery_pair, recovery_private_key
 from bot.settings import Settings
 from bot.signals import audit
 from bot.signals.content import SignalView
@@ -57,6 +58,17 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         if name in ("reply", "ask"):
             sub.add_argument("--text", help="the message; without it, read from stdin")
         sub.set_defaults(run=_run(handler))
+
+    recover = actions.add_parser(
+        "recover", help="new passphrase with the organisation's offline recovery key"
+    )
+    recover.add_argument("adviser", help="id or name")
+    recover.set_defaults(run=_run(_recover))
+
+    recovery = commands.add_parser("recovery", help="the optional organisation recovery key")
+    recovery_actions = recovery.add_subparsers(metavar="ACTION", required=True)
+    keygen = recovery_actions.add_parser("keygen", help="make a recovery key pair (offline!)")
+    keygen.set_defaults(run=_keygen)
 
     audit_parser = commands.add_parser("audit", help="the audit log of adviser actions")
     audit_actions = audit_parser.add_subparsers(metavar="ACTION", required=True)
@@ -127,6 +139,25 @@ async def _list(args: argparse.Namespace, services: Services) -> int:
 
 def _yes(value: str | None) -> str:
     return "yes" if value else "no"
+
+
+async def _recover(args: argparse.Namespace, services: Services) -> int:
+    registry = services.signals.registry
+    adviser = await registry.find(args.adviser)
+    key = recovery_private_key(_secret("Recovery private key: "))
+    await registry.recover(adviser.id, key, _secret(f"New passphrase for {adviser.name}: "))
+    print(f"passphrase of {adviser.name} reset with the recovery key")
+    return 0
+
+
+def _keygen(args: argparse.Namespace, settings: Settings) -> int:
+    public, private = new_recovery_pair()
+    print("Put the public key in the settings of every Meldwijzer server:")
+    print(f"  MELDWIJZER_RECOVERY_PUBLIC_KEY={public}")
+    print("Keep the private key OFFLINE (e.g. on paper in a safe, or split between two")
+    print("officers). Anyone holding it can read every adviser's signals. It is shown once:")
+    print(f"  {private}")
+    return 0
 
 
 async def _disable(args: argparse.Namespace, services: Services) -> int:

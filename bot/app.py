@@ -22,6 +22,7 @@ from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.preflight import check_production
+from bot.recovery import recovery_public_key
 from bot.retention import purge_closed_signals
 from bot.router import Router
 from bot.seal import KdfParams, ReceiptIndex
@@ -76,7 +77,7 @@ def build_signal_services(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], secret: bytes
 ) -> SignalServices:
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
-    registry = AdviserRegistry(sessions, kdf)
+    registry = AdviserRegistry(sessions, kdf, recovery_public_key(settings.recovery_public_key))
     index = ReceiptIndex(secret, kdf)
     return SignalServices(
         registry=registry,
@@ -112,18 +113,22 @@ def build_services(settings: Settings) -> Services:
     return Services(settings, engine, sessions, knowledge, conversations, store, signals)
 
 
-async def prepare_database(services: Services) -> None:
-    """Upgrade an embedded SQLite; a shared database must be upgraded on purpose."""
+async def prepare_database(services: Services, *, seed_demo: bool = False) -> None:
+    """Upgrade an embedded SQLite; a shared database must be upgraded on purpose.
+
+    ``seed_demo``: the ways a newcomer tries the bot (serve, chat) add a demo adviser to an
+    empty register in development; the admin's own commands never do.
+    """
     if services.settings.database_url is None or services.engine.dialect.name == "sqlite":
         await migrate.upgrade(services.engine)
     else:
         current = await migrate.current_revision(services.engine)
         if current != migrate.head_revision():
             raise StorageError("the database schema is not up to date: run `meldwijzer db upgrade`")
-    await check_demo_advisers(services)
+    await check_demo_advisers(services, seed=seed_demo)
 
 
-async def check_demo_advisers(services: Services) -> None:
+async def check_demo_advisers(services: Services, *, seed: bool) -> None:
     """Production refuses demo advisers; development seeds one so a newcomer can try it all."""
     advisers = await services.signals.registry.all()
     demos = [a for a in advisers if a.demo and a.active]
@@ -134,7 +139,7 @@ async def check_demo_advisers(services: Services) -> None:
                 "run `meldwijzer adviser disable demo` first"
             )
         return
-    if not advisers and services.settings.demo_adviser:
+    if seed and not advisers and services.settings.demo_adviser:
         await seed_demo_adviser(services.signals.registry)
 
 
@@ -156,7 +161,7 @@ def create_app(
 
 async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
-    await prepare_database(services)
+    await prepare_database(services, seed_demo=True)
     keeper = asyncio.create_task(_housekeeping(services))
     yield
     keeper.cancel()

@@ -103,7 +103,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     async def run() -> None:
         services = build_services(settings)
         try:
-            await prepare_database(services)
+            await prepare_database(services, seed_demo=True)
             channel = ConsoleChannel(
                 services.conversations,
                 sys.stdin,

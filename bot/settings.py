@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     kdf_iterations: int = Field(default=1, ge=1)
     adviser_session_minutes: int = Field(default=30, ge=1, le=8 * 60)
     retention_days: int = Field(default=180, ge=1, le=3650)
+    recovery_public_key: str | None = None  # base64url X25519 key of the offline recovery pair
     demo_adviser: bool = True  # development only: a clearly marked demo adviser to try things
     teams_enabled: bool = True  # mount /api/messages for Microsoft Teams
     teams_app_id: str = ""

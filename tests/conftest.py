@@ -65,6 +65,6 @@ def knowledge() -> KnowledgeBase:
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """The real services on a fresh SQLite file, schema upgraded, demo adviser seeded."""
     built = build_services(settings)
-    await prepare_database(built)
+    await prepare_database(built, seed_demo=True)
     yield built
     await built.engine.dispose()

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -68,9 +69,15 @@ class NewAdviser:
 class AdviserRegistry:
     """Adds, lists, enrols and disables advisers."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], kdf: KdfParams) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        kdf: KdfParams,
+        recovery: X25519PublicKey | None = None,
+    ) -> None:
         self._sessions = sessions
         self._kdf = kdf
+        self._recovery = recovery
         self._address_cache: tuple[float, Mapping[tuple[Channel, str], Adviser]] | None = None
 
     async def add(self, new: NewAdviser) -> Adviser:
@@ -103,7 +110,9 @@ class AdviserRegistry:
         if len(passphrase) < MIN_PASSPHRASE_CHARS:
             raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
         row = await self._row(adviser_id)
-        keyring = await asyncio.to_thread(AdviserKeyring.create, row.id, passphrase, self._kdf)
+        keyring = await asyncio.to_thread(
+            AdviserKeyring.create, row.id, passphrase, self._kdf, self._recovery
+        )
         async with self._sessions.begin() as db:
             stored = await db.get(AdviserRow, row.id)
             assert stored is not None
@@ -118,10 +127,22 @@ class AdviserRegistry:
         keyring = await self.keyring(adviser_id)
         key = await asyncio.to_thread(keyring.unlock, old)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
+        await self._store_keyring(adviser_id, fresh)
+
+    async def _store_keyring(self, adviser_id: str, keyring: AdviserKeyring) -> None:
         async with self._sessions.begin() as db:
             stored = await db.get(AdviserRow, adviser_id)
             assert stored is not None
-            stored.keyring = json.dumps(fresh.to_dict())
+            stored.keyring = json.dumps(keyring.to_dict())
+
+    async def recover(self, adviser_id: str, recovery: X25519PrivateKey, new: str) -> None:
+        """With the offline recovery key: the same key pair under a new passphrase."""
+        if len(new) < MIN_PASSPHRASE_CHARS:
+            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
+        keyring = await self.keyring(adviser_id)
+        key = keyring.recover(recovery)
+        fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
+        await self._store_keyring(adviser_id, fresh)
 
     async def disable(self, adviser_id: str) -> Adviser:
         async with self._sessions.begin() as db:

@@ -161,14 +161,54 @@ def test_a_wrong_passphrase_reads_nothing(cli: Cli, data_dir: Path) -> None:
     assert "Canary-Text-f5" not in ran.out + ran.err
 
 
+def test_adding_the_first_adviser_adds_no_demo_adviser(cli: Cli) -> None:
+    add_adviser(cli)
+    assert "demo" not in cli("adviser", "list").out
+
+
+def test_recovery_key_resets_a_forgotten_passphrase(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = cli("recovery", "keygen").out
+    public = re.search(r"MELDWIJZER_RECOVERY_PUBLIC_KEY=(\S+)", keys)
+    assert public, keys
+    private = keys.strip().splitlines()[-1].strip()
+    monkeypatch.setenv("MELDWIJZER_RECOVERY_PUBLIC_KEY", public.group(1))
+    add_adviser(cli)
+    receipt = leave_signal(data_dir, "Canary-Text-f10")
+    wrong = cli("adviser", "recover", NAME, stdin="not-a-key\nnew-passphrase-123\n")
+    assert wrong.code == 2
+    reset = cli("adviser", "recover", NAME, stdin=f"{private}\nnew-passphrase-123\n")
+    assert reset.code == 0, reset.err
+    prefix = first_signal_prefix_with(cli, "new-passphrase-123")
+    opened = cli("adviser", "open", NAME, prefix, stdin="new-passphrase-123\n")
+    assert "Canary-Text-f10" in opened.out, "signals sealed before the reset stay readable"
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 2
+    assert receipt
+
+
+def test_without_a_recovery_key_configured_recovery_is_impossible(cli: Cli) -> None:
+    add_adviser(cli)
+    private = cli("recovery", "keygen").out.strip().splitlines()[-1].strip()
+    ran = cli("adviser", "recover", NAME, stdin=f"{private}\nnew-passphrase-123\n")
+    assert ran.code == 2 and "recovery" in ran.err
+
+
+def first_signal_prefix_with(cli: Cli, passphrase: str) -> str:
+    inbox = cli("adviser", "inbox", NAME, stdin=passphrase + "\n")
+    assert inbox.code == 0, inbox.err
+    return inbox.out.split()[0]
+
+
 def test_disable_stops_routing(cli: Cli, data_dir: Path) -> None:
     add_adviser(cli)
+    add_adviser(cli, name="Canary-Name-cli2")
     disabled = cli("adviser", "disable", NAME)
     assert disabled.code == 0 and "disabled" in disabled.out
     assert "[disabled]" in cli("adviser", "list").out
     leave_signal(data_dir, "Canary-Text-f6")
-    inbox = cli("adviser", "inbox", "demo", stdin="demo-passphrase\n")
-    assert "0 days" in inbox.out, "the demo adviser still receives it"
+    inbox = cli("adviser", "inbox", "Canary-Name-cli2", stdin=PASSPHRASE + "\n")
+    assert "0 days" in inbox.out, "the other adviser still receives it"
     with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db, db:
         holders = {row[0] for row in db.execute("SELECT adviser_id FROM signal_wraps")}
         ids = {row[0] for row in db.execute("SELECT id FROM advisers WHERE name = ?", (NAME,))}

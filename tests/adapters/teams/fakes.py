@@ -30,6 +30,8 @@ class Call:
     path: str
     body: Any
     authorization: str | None
+    # The id the fake answered with, as Teams answers with the new message's id.
+    reply_id: str | None = None
 
 
 @dataclass
@@ -102,7 +104,11 @@ class FakeConnector:
 
     async def _activity(self, request: web.Request) -> web.Response:
         failure = await self._record(request, "activity")
-        return failure or web.json_response({"id": f"reply-{len(self.calls)}"})
+        if failure is not None:
+            return failure
+        call = self.calls[-1]
+        call.reply_id = f"reply-{len(self.calls)}"
+        return web.json_response({"id": call.reply_id})
 
     async def _member(self, request: web.Request) -> web.Response:
         failure = await self._record(request, "member")
