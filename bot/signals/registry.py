@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import Channel
 from bot.errors import InputError, StorageError
-from bot.seal import AdviserKeyring, KdfParams
+from bot.seal import AdviserKeyring, KdfParams, recovery_key_id
 from bot.signals.models import AdviserRow, SignalRow
 
 MIN_PASSPHRASE_CHARS = 12
@@ -127,7 +127,15 @@ class AdviserRegistry:
         keyring = await self.keyring(adviser_id)
         key = await asyncio.to_thread(keyring.unlock, old)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
-        await self._store_keyring(adviser_id, fresh)
+        await self._store_keyring(adviser_id, self._with_current_recovery(fresh, key))
+
+    def _with_current_recovery(
+        self, keyring: AdviserKeyring, key: X25519PrivateKey
+    ) -> AdviserKeyring:
+        """Advisers enrolled before a recovery key was configured get its wrap now."""
+        if self._recovery is None or keyring.recovery_key_id == recovery_key_id(self._recovery):
+            return keyring
+        return keyring.with_recovery(key, self._recovery)
 
     async def _store_keyring(self, adviser_id: str, keyring: AdviserKeyring) -> None:
         async with self._sessions.begin() as db:

@@ -277,3 +277,21 @@ def test_a_deleted_audit_row_is_noticed(cli: Cli, audited: Path) -> None:
     ran = cli("audit", "verify")
     assert ran.code == 1
     assert "BROKEN at row 3" in ran.out
+
+
+def test_an_adviser_enrolled_earlier_gets_the_recovery_wrap_on_a_passphrase_change(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_adviser(cli)
+    keys = cli("recovery", "keygen").out
+    public = re.search(r"MELDWIJZER_RECOVERY_PUBLIC_KEY=(\S+)", keys)
+    assert public, keys
+    private = keys.strip().splitlines()[-1].strip()
+    monkeypatch.setenv("MELDWIJZER_RECOVERY_PUBLIC_KEY", public.group(1))
+    before = cli("adviser", "recover", NAME, stdin=f"{private}\nnew-passphrase-123\n")
+    assert before.code == 2, "no recovery wrap yet"
+    changed = cli("adviser", "passphrase", NAME, stdin=f"{PASSPHRASE}\nsecond-passphrase-1\n")
+    assert changed.code == 0, changed.err
+    after = cli("adviser", "recover", NAME, stdin=f"{private}\nthird-passphrase-12\n")
+    assert after.code == 0, after.err
+    assert cli("adviser", "inbox", NAME, stdin="third-passphrase-12\n").code == 0
