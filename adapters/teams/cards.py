@@ -37,7 +37,8 @@ def buttons_card(text: str, buttons: Sequence[Button]) -> Json:
 
 
 def form_card(text: str, form: Form) -> Json:
-    body = _text_blocks(text)
+    # Dialogs often send the form's title as the message text; show that heading once.
+    body = [] if text.strip() == form.title.strip() else _text_blocks(text)
     body.append(
         {
             "type": "TextBlock",

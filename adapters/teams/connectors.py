@@ -12,6 +12,8 @@ working when the SDK changes how it builds clients.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections import OrderedDict
 from typing import Any
 
@@ -31,6 +33,29 @@ USER_AGENT = f"Microsoft-BotFramework/3.1 (BotBuilder Python/{connector_version}
 MAX_CACHED_CLIENTS = 64
 
 ClientKey = tuple[str, str, str]
+# msrest sends through requests, whose urllib3 logs every request line at DEBUG; a Bot
+# Connector URL names the person's Teams conversation.
+HTTP_LOGGER = "urllib3.connectionpool"
+_CONVERSATION_PATH = re.compile(r"/v3/conversations/[^\s\"]*")
+
+
+class HideConversationPaths(logging.Filter):
+    """Rewrites a logged Bot Connector URL so no conversation or message id is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/v3/conversations/" in message:
+            record.msg = _CONVERSATION_PATH.sub("/v3/conversations/<hidden>", message)
+            record.args = ()
+        return True
+
+
+_HIDE_CONVERSATION_PATHS = HideConversationPaths()
+
+
+def hide_conversation_paths_in_http_logs() -> None:
+    """Idempotent: a logger keeps one copy of the same filter."""
+    logging.getLogger(HTTP_LOGGER).addFilter(_HIDE_CONVERSATION_PATHS)
 
 
 class ConnectorCache:

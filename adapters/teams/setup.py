@@ -13,7 +13,12 @@ from botbuilder.integration.aiohttp import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.teams.connectors import CachingAuthentication, CachingConnectorFactory, ConnectorCache
+from adapters.teams.connectors import (
+    CachingAuthentication,
+    CachingConnectorFactory,
+    ConnectorCache,
+    hide_conversation_paths_in_http_logs,
+)
 from adapters.teams.credentials import TeamsCredentialsFactory
 from adapters.teams.endpoints import PUBLIC_CLOUD, TeamsEndpoints, sdk_configuration
 from adapters.teams.messages import MessagesEndpoint
@@ -77,6 +82,7 @@ def build_teams_channel(
     retry: RetryPolicy | None = None,
 ) -> TeamsChannel:
     _check(settings)
+    hide_conversation_paths_in_http_logs()
     retry = retry or RetryPolicy()
     configuration = sdk_configuration(settings, endpoints)
     tokens = _token_source(settings, endpoints)

@@ -159,7 +159,7 @@ async def test_a_signal_round_trip_on_postgres(postgres: AsyncEngine, tmp_path: 
     )
     services = build_services(settings)
     try:
-        await prepare_database(services)
+        await prepare_database(services, seed_demo=True)
         sent = await submit_signal(services, what="Canary-Text-pg1")
         desk = await adviser_in_teams(services, "aad-postgres")
         await desk.unlock()
