@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
 from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply
 
+# The terminal's own prompts; everything else the person reads comes from the core.
+SKIP_HINT = {"nl": "Enter = overslaan", "en": "Enter to skip"}
+MULTI_HINT = {"nl": "nummers met komma's, bijv. 1,3", "en": "numbers with commas, e.g. 1,3"}
 QUIT_WORDS = frozenset({"/quit", "/exit", "/stop", "quit", "exit", "stoppen"})
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -73,15 +78,15 @@ class ConsoleChannel:
             self._print(render_reply(reply))
             if reply.buttons:
                 self._last = reply
-        forms = [reply.form for reply in replies if reply.form is not None]
+        forms = [(reply.form, reply.lang) for reply in replies if reply.form is not None]
         if forms:
-            await self._fill(forms[-1])
+            await self._fill(*forms[-1])
 
-    async def _fill(self, form: Form) -> None:
+    async def _fill(self, form: Form, lang: str) -> None:
         self._print(f"[{form.title}]")
         data: dict[str, str] = {}
         for field in form.fields:
-            value = self._ask_field(field)
+            value = self._ask_field(field, lang)
             if value is None:
                 return
             data[field.name] = value
@@ -89,16 +94,16 @@ class ConsoleChannel:
             Incoming(Channel.CONSOLE, self._conversation, Kind.FORM, form=form.id, data=data)
         )
 
-    def _ask_field(self, field: FormField) -> str | None:
-        label = field.label + ("" if field.required else " (optional, Enter to skip)")
+    def _ask_field(self, field: FormField, lang: str) -> str | None:
         if field.hint:
             self._print(field.hint)
+        prompt = _prompt(field, lang)
         if field.kind is FieldKind.PASSWORD and self._ask_secret is not None:
-            return self._ask_secret(f"{label}: ")
+            return self._ask_secret(prompt)
         if field.kind in (FieldKind.CHOICE, FieldKind.MULTI):
-            for number, choice in enumerate(field.choices, start=1):
-                self._print(f"  {number}) {choice.label}")
-        answer = self._readline(f"{label}: ")
+            choices = (f"  {n}) {c.label}" for n, c in enumerate(field.choices, start=1))
+            self._out.write("\n".join(choices) + "\n")
+        answer = self._readline(prompt)
         if answer is None:
             return None
         return _choice_values(field, answer.strip()) if field.choices else answer.strip()
@@ -111,8 +116,33 @@ class ConsoleChannel:
         return None if line == "" else line
 
     def _print(self, text: str) -> None:
+        if self._out.isatty():
+            text = _wrapped(text, shutil.get_terminal_size().columns)
         self._out.write(text + "\n\n")
         self._out.flush()
+
+
+def _prompt(field: FormField, lang: str) -> str:
+    hints = []
+    if field.kind is FieldKind.MULTI:
+        hints.append(MULTI_HINT.get(lang, MULTI_HINT["en"]))
+    if not field.required:
+        hints.append(SKIP_HINT.get(lang, SKIP_HINT["en"]))
+    label = field.label.rstrip()
+    separator = " " if label.endswith(("?", ":", ")")) else ": "
+    extra = f" [{', '.join(hints)}]" if hints else ""
+    return f"{label}{extra}{separator}"
+
+
+def _wrapped(text: str, width: int) -> str:
+    """Break long lines at spaces for a terminal; choices and short lines stay as they are."""
+    width = max(40, width - 1)
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="     " if line.startswith("  ") else "")
+        if len(line) > width
+        else line
+        for line in text.split("\n")
+    )
 
 
 def _choice_values(field: FormField, answer: str) -> str:

@@ -157,7 +157,7 @@ def user(
         connector,
         key,
         user_id=f"29:user-{tag}",
-        aad_id=f"00000000-0000-4000-8000-{abs(hash(tag)) % 10**12:012d}",
+        aad_id=str(uuid.uuid5(uuid.NAMESPACE_URL, tag)),
         conversation_id=f"a:conversation-{tag}",
         **extra,
     )
@@ -225,12 +225,8 @@ async def leave_signal(reporter: TeamsUser, what: str, **fields: str) -> Receipt
     intake = {"what": what, "role": "target", "kinds": "racism", **fields}
     before = len(reporter.connector.calls)
     messages = await reporter.submit("signal:intake", **intake)
-    [shown] = [
-        call
-        for call in reporter.connector.calls[before:]
-        if {"action": "teams:hide-sensitive"}
-        in [d for c in cards([call.body]) for d in submit_data(c)]
-    ]
+    calls = reporter.connector.calls[before:]
+    [shown] = [call for call in calls if "teams:hide-sensitive" in actions([call.body])]
     [code] = RECEIPT_SHAPE.findall(text_of([shown.body]))
     assert shown.reply_id is not None
     return Receipt(code, shown.reply_id, messages)
@@ -239,6 +235,15 @@ async def leave_signal(reporter: TeamsUser, what: str, **fields: str) -> Receipt
 async def count(services: Services, table: str) -> int:
     async with services.sessions() as db:
         return int((await db.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+
+async def rows(services: Services, query: str) -> list[tuple[Any, ...]]:
+    async with services.sessions() as db:
+        return [tuple(row) for row in (await db.execute(text(query))).all()]
+
+
+def files_under(folder: Path) -> list[tuple[Path, bytes]]:
+    return [(path, path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()]
 
 
 async def enrol_adviser(services: Services, teams_id: str) -> str:
@@ -461,15 +466,6 @@ async def test_adviser_desk_in_teams_and_the_reporter_reads_the_reply_elsewhere(
     # The passphrase went in through a card; it is nowhere in the database.
     for path, blob in files_under(services.settings.data_dir):
         assert PASSPHRASE.encode() not in blob, path.name
-
-
-async def rows(services: Services, query: str) -> list[tuple[Any, ...]]:
-    async with services.sessions() as db:
-        return [tuple(row) for row in (await db.execute(text(query))).all()]
-
-
-def files_under(folder: Path) -> list[tuple[Path, bytes]]:
-    return [(path, path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()]
 
 
 # ---- 5. the anonymity canary -------------------------------------------------------------
