@@ -36,7 +36,8 @@ def buttons_card(text: str, buttons: Sequence[Button]) -> Json:
     return _card(body + rows, [])
 
 
-def form_card(text: str, form: Form) -> Json:
+def form_card(text: str, form: Form, buttons: Sequence[Button] = ()) -> Json:
+    """One card: the inputs, their one submit, then any other buttons (which send no input)."""
     # Dialogs often send the form's title as the message text; show that heading once.
     body = [] if text.strip() == form.title.strip() else _text_blocks(text)
     body.append(
@@ -49,7 +50,13 @@ def form_card(text: str, form: Form) -> Json:
         }
     )
     body.extend(_input(field) for field in form.fields)
-    return _card(body, [_submit(form.submit_label, {"form": form.id})])
+    # associatedInputs "none" (schema 1.3+): pressing "Menu" must not send a typed receipt
+    # or passphrase along with it.
+    others = [
+        {**_submit(button.label, {"action": button.action}), "associatedInputs": "none"}
+        for button in buttons
+    ]
+    return _card(body, [_submit(form.submit_label, {"form": form.id}), *others])
 
 
 def attachment(card: Json) -> Json:

@@ -53,7 +53,7 @@ def _reply_activities(reply: Reply) -> Iterable[Json]:
         return [_text_message(chunk, reply) for chunk in chunks]
     leading, last = chunks[:-1], (chunks[-1] if chunks else "")
     if reply.form is not None:
-        card = form_card(last, reply.form)
+        card = form_card(last, reply.form, reply.buttons)
     else:
         card = buttons_card(last, reply.buttons)
     messages = [_text_message(chunk, reply) for chunk in leading]

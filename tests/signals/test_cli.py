@@ -166,14 +166,19 @@ def test_adding_the_first_adviser_adds_no_demo_adviser(cli: Cli) -> None:
     assert "demo" not in cli("adviser", "list").out
 
 
-def test_recovery_key_resets_a_forgotten_passphrase(
-    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def configure_recovery(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make a recovery key pair, configure its public half, return the private half."""
     keys = cli("recovery", "keygen").out
     public = re.search(r"MELDWIJZER_RECOVERY_PUBLIC_KEY=(\S+)", keys)
     assert public, keys
-    private = keys.strip().splitlines()[-1].strip()
     monkeypatch.setenv("MELDWIJZER_RECOVERY_PUBLIC_KEY", public.group(1))
+    return keys.strip().splitlines()[-1].strip()
+
+
+def test_recovery_key_resets_a_forgotten_passphrase(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = configure_recovery(cli, monkeypatch)
     add_adviser(cli)
     receipt = leave_signal(data_dir, "Canary-Text-f10")
     wrong = cli("adviser", "recover", NAME, stdin="not-a-key\nnew-passphrase-123\n")
@@ -283,11 +288,7 @@ def test_an_adviser_enrolled_earlier_gets_the_recovery_wrap_on_a_passphrase_chan
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_adviser(cli)
-    keys = cli("recovery", "keygen").out
-    public = re.search(r"MELDWIJZER_RECOVERY_PUBLIC_KEY=(\S+)", keys)
-    assert public, keys
-    private = keys.strip().splitlines()[-1].strip()
-    monkeypatch.setenv("MELDWIJZER_RECOVERY_PUBLIC_KEY", public.group(1))
+    private = configure_recovery(cli, monkeypatch)
     before = cli("adviser", "recover", NAME, stdin=f"{private}\nnew-passphrase-123\n")
     assert before.code == 2, "no recovery wrap yet"
     changed = cli("adviser", "passphrase", NAME, stdin=f"{PASSPHRASE}\nsecond-passphrase-1\n")

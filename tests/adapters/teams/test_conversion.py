@@ -112,3 +112,22 @@ def test_split_text_respects_utf8_bytes_and_keeps_every_word() -> None:
     )
     assert split_text("x" * 20000, 1000)[0] == "x" * 1000
     assert split_text("", 1000) == [""]
+
+
+def test_a_form_keeps_its_other_buttons_which_send_no_input() -> None:
+    from adapters.teams.cards import form_card
+    from bot.core import Button, FieldKind, Form, FormField
+
+    form = Form(
+        "follow-up:read", "Code", (FormField("code", "Code", FieldKind.TEXT, True),), "Read"
+    )
+    card = form_card("Welcome back", form, (Button("Menu", "menu:show"),))
+    submit, menu = card["actions"]
+    assert submit["data"] == {"form": "follow-up:read"}
+    assert "associatedInputs" not in submit
+    assert menu == {
+        "type": "Action.Submit",
+        "title": "Menu",
+        "data": {"action": "menu:show"},
+        "associatedInputs": "none",
+    }

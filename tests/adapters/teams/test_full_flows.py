@@ -386,7 +386,7 @@ async def test_follow_up_in_teams_reads_and_adds(
 
     start = await reporter.press("topic:follow-up")
     card = the_form(start)
-    assert submit_data(card) == [{"form": "follow-up:read"}]
+    assert submit_data(card) == [{"form": "follow-up:read"}, {"action": "menu:show"}]
     assert inputs(card)["code"]["type"] == "Input.Text"
 
     read = await reporter.submit("follow-up:read", code=receipt.code.lower())
