@@ -10,10 +10,9 @@ and every log record at DEBUG must hold none of it, nor the receipts.
 from __future__ import annotations
 
 import io
-import logging
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from adapters.webchat import RouteAccessLogger
 from bot.app import SERVICES, Services, create_app
 from bot.core import Channel
 from bot.settings import Settings
+from tests.leaks import assert_absent, assert_nowhere, capture_every_log, files_under
 from tests.signals.conftest import (
     Person,
     add_to_thread,
@@ -75,11 +75,7 @@ class Canary:
 
 @pytest.fixture
 def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every logger, ours and the libraries', at DEBUG."""
-    caplog.set_level(logging.DEBUG)
-    for name in list(logging.root.manager.loggerDict):
-        caplog.set_level(logging.DEBUG, logger=name)
-    return caplog
+    return capture_every_log(caplog)
 
 
 @pytest.fixture
@@ -142,7 +138,8 @@ class Terminal(io.StringIO):
 
 
 def _asks(screen: str, label: str) -> bool:
-    return screen.endswith((f"{label}: ", f"{label} (optional, Enter to skip): "))
+    """The last line on screen is the prompt for this field (its label, then hints)."""
+    return screen.rsplit("\n", 1)[-1].startswith(label)
 
 
 async def through_the_terminal(services: Services, canary: Canary) -> None:
@@ -188,32 +185,8 @@ async def adviser_answers_all(services: Services, canary: Canary) -> None:
 # ---- where to look ------------------------------------------------------------------
 
 
-def files_under(folder: Path) -> Iterator[tuple[Path, bytes]]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            yield path, path.read_bytes()
-
-
-def forms_of(secret: str) -> set[bytes]:
-    return {secret.encode(), secret.lower().encode(), secret.upper().encode()}
-
-
-def assert_absent(secrets_: list[str], where: str, blob: bytes) -> None:
-    for secret in secrets_:
-        for form in forms_of(secret):
-            assert form not in blob, f"{secret!r} found in {where}"
-
-
-def assert_nowhere(canaries: list[Canary], folder: Path, logs: pytest.LogCaptureFixture) -> None:
-    everything = [s for c in canaries for s in c.secrets()]
-    seen = {path.name for path, _ in files_under(folder)}
-    for path, blob in files_under(folder):
-        assert_absent(everything, path.name, blob)
-    assert "meldwijzer.db" in seen
-    for record in logs.records:
-        text = record.getMessage() + (record.exc_text or "") + record.name
-        assert_absent(everything, f"log record {record.name}", text.encode())
-    assert_absent(everything, "formatted log", logs.text.encode())
+def assert_no_canary(canaries: list[Canary], folder: Path, logs: pytest.LogCaptureFixture) -> None:
+    assert_nowhere([s for c in canaries for s in c.secrets()], folder, logs)
 
 
 # ---- the test ---------------------------------------------------------------------
@@ -233,9 +206,9 @@ async def test_nothing_a_reporter_wrote_or_is_called_leaves_the_seal(
     canaries = [web, terminal, teams]
     names = {p.name for p, _ in files_under(settings.data_dir)}
     assert "meldwijzer.db-wal" in names, "read the write-ahead log as it is, not checkpointed"
-    assert_nowhere(canaries, settings.data_dir, every_log)
+    assert_no_canary(canaries, settings.data_dir, every_log)
     await web_client.close()  # the app's cleanup closes the engine
-    assert_nowhere(canaries, settings.data_dir, every_log)
+    assert_no_canary(canaries, settings.data_dir, every_log)
     assert any(r.name == "meldwijzer.signals" for r in every_log.records), "logs were captured"
 
 
@@ -243,6 +216,6 @@ def test_the_canary_check_can_fail(tmp_path: Path) -> None:
     """The search itself finds a canary in raw bytes, in any case."""
     canary = Canary("check")
     (tmp_path / "leak.bin").write_bytes(b"\x00junk" + canary.name.lower().encode() + b"\xff")
-    (path, blob) = next(files_under(tmp_path))
+    (path, blob) = files_under(tmp_path)[0]
     with pytest.raises(AssertionError, match=r"found in leak\.bin"):
         assert_absent(canary.secrets(), path.name, blob)

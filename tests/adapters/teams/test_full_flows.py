@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.signals.registry import NewAdviser
 from dialogs.messages import Messages
 from tests.conftest import TEST_KDF
+from tests.leaks import assert_absent, assert_nowhere, capture_every_log, files_under
 
 from .conftest import APP_ID, TENANT_ID, load_activity
 from .fakes import FakeConnector, SigningKey, channel_claims
@@ -240,10 +241,6 @@ async def count(services: Services, table: str) -> int:
 async def rows(services: Services, query: str) -> list[tuple[Any, ...]]:
     async with services.sessions() as db:
         return [tuple(row) for row in (await db.execute(text(query))).all()]
-
-
-def files_under(folder: Path) -> list[tuple[Path, bytes]]:
-    return [(path, path.read_bytes()) for path in sorted(folder.rglob("*")) if path.is_file()]
 
 
 async def enrol_adviser(services: Services, teams_id: str) -> str:
@@ -546,28 +543,7 @@ class Canary:
 
 @pytest.fixture
 def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    """Every logger, ours and the libraries', at DEBUG."""
-    caplog.set_level(logging.DEBUG)
-    for name in list(logging.root.manager.loggerDict):
-        caplog.set_level(logging.DEBUG, logger=name)
-    return caplog
-
-
-def assert_absent(secrets_: list[str], where: str, blob: bytes) -> None:
-    for secret in secrets_:
-        for form in {secret, secret.lower(), secret.upper()}:
-            assert form.encode() not in blob, f"{secret!r} found in {where}"
-
-
-def assert_nowhere(secrets_: list[str], folder: Path, logs: pytest.LogCaptureFixture) -> None:
-    stored = files_under(folder)
-    assert "meldwijzer.db" in {path.name for path, _ in stored}
-    for path, blob in stored:
-        assert_absent(secrets_, path.name, blob)
-    for record in logs.records:
-        line = record.getMessage() + (record.exc_text or "") + record.name
-        assert_absent(secrets_, f"log record {record.name}", line.encode())
-    assert_absent(secrets_, "formatted log", logs.text.encode())
+    return capture_every_log(caplog)
 
 
 def places(value: Any, needle: str, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
