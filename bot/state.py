@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -66,6 +68,9 @@ class ConversationStore:
         self._ttl = ttl
         self._sqlite = engine.dialect.name == "sqlite"
         self._upsert = _upsert(sqlite_insert if self._sqlite else postgresql_insert)
+        self._writer: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if self._sqlite else contextlib.nullcontext()
+        )
 
     def key(self, event: Incoming) -> str:
         message = f"conversation\x1f{event.channel.value}\x1f{event.conversation}".encode()
@@ -102,7 +107,9 @@ class ConversationStore:
             "expires_at": _next_hour(now + self._ttl),
         }
         try:
-            async with self._engine.connect() as connection:
+            # SQLite has one writer at a time; queueing here is cheaper than its busy
+            # handler, which sleeps for milliseconds when writers collide.
+            async with self._writer, self._engine.connect() as connection:
                 await self._relaxed(connection, self._upsert, {"key": key, **values})
         except SQLAlchemyError as exc:
             raise StorageError("cannot save conversation state") from exc

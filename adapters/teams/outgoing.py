@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from botbuilder.schema import Activity, Attachment
+
 from adapters.teams.cards import attachment, buttons_card, form_card
 from bot.core import Button, Reply
 
@@ -101,3 +103,34 @@ def _chars_within(text: str, max_bytes: int) -> int:
     """How many leading characters of ``text`` fit in ``max_bytes`` UTF-8 bytes."""
     encoded = text.encode("utf-8")[:max_bytes]
     return len(encoded.decode("utf-8", errors="ignore"))
+
+
+class SentAttachment(Attachment):  # type: ignore[misc]
+    """A card built for one send and never changed after: copying it buys nothing.
+
+    botbuilder's ``TurnContext.send_activities`` deep-copies every outgoing activity; for a
+    menu card that copy costs more than the rest of our adapter's work in a turn.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> SentAttachment:
+        return self
+
+
+def to_sdk_activity(message: Json) -> Activity:
+    """One of our message dicts as the SDK's ``Activity``, built directly.
+
+    ``Activity.deserialize`` walks every card element through msrest's model machinery;
+    for a menu card that is a noticeable part of a turn, and the SDK walks it again to send.
+    """
+    attachments = [
+        SentAttachment(content_type=item["contentType"], content=item["content"])
+        for item in message.get("attachments", ())
+    ]
+    return Activity(
+        type=message["type"],
+        id=message.get("id"),
+        text=message.get("text"),
+        text_format=message.get("textFormat"),
+        locale=message.get("locale"),
+        attachments=attachments or None,
+    )

@@ -56,6 +56,8 @@ async def call_with_retry(operation: Callable[[], Awaitable[T]], policy: RetryPo
     for attempt in range(policy.attempts):
         try:
             return await operation()
+        except ConnectorRejected as exc:
+            rejected = exc
         except (HttpOperationError, ClientRequestError) as exc:
             rejected = rejection_of(exc)
         if not _worth_retrying(rejected) or attempt == policy.attempts - 1:

@@ -24,6 +24,7 @@ from adapters.teams.endpoints import PUBLIC_CLOUD, TeamsEndpoints, sdk_configura
 from adapters.teams.messages import MessagesEndpoint
 from adapters.teams.notifier import TeamsNotifier
 from adapters.teams.references import AdviserConversationStore
+from adapters.teams.replies import ReplySender
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.tokens import BotTokenSource
 from adapters.teams.turn import TeamsTurn, TurnHandler
@@ -44,9 +45,11 @@ class TeamsChannel:
     adapter: Any
     connectors: ConnectorCache
     tokens: BotTokenSource | None
+    replies: ReplySender
 
     async def close(self) -> None:
         await self.connectors.close()
+        await self.replies.close()
         if self.tokens is not None:
             await self.tokens.close()
 
@@ -93,8 +96,9 @@ def build_teams_channel(
     cache = ConnectorCache(credentials, configuration.TO_CHANNEL_FROM_BOT_LOGIN_URL)
     authentication = CachingAuthentication(sdk_auth, cache)
     adapter = CloudAdapter(authentication)
+    replies = ReplySender(tokens, endpoints.channel_scope, retry)
     endpoint = MessagesEndpoint(
-        adapter, authentication, TeamsTurn(handler, retry), auth_required=bool(tokens)
+        adapter, authentication, TeamsTurn(handler, replies, retry), auth_required=bool(tokens)
     )
     notifier = TeamsNotifier(
         CachingConnectorFactory(cache, settings.teams_app_id, endpoints.channel_scope),
@@ -103,7 +107,7 @@ def build_teams_channel(
         service_url=endpoints.default_service_url,
         retry=retry,
     )
-    return TeamsChannel(endpoint, notifier, adapter, cache, tokens)
+    return TeamsChannel(endpoint, notifier, adapter, cache, tokens, replies)
 
 
 def _check(settings: Settings) -> None:

@@ -10,10 +10,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from botbuilder.schema import Activity
-
 from adapters.teams.incoming import to_incoming
-from adapters.teams.outgoing import HIDE_ACTION, hidden_message, to_activities
+from adapters.teams.outgoing import HIDE_ACTION, hidden_message, to_activities, to_sdk_activity
+from adapters.teams.replies import ReplySender
 from adapters.teams.retry import ConnectorRejected, RetryPolicy, call_with_retry
 from bot.core import Incoming, Reply, language_of
 
@@ -34,8 +33,9 @@ class TurnHandler(Protocol):
 class TeamsTurn:
     """Runs the core handler for one activity and sends what it answers."""
 
-    def __init__(self, handler: TurnHandler, retry: RetryPolicy) -> None:
+    def __init__(self, handler: TurnHandler, replies: ReplySender, retry: RetryPolicy) -> None:
         self._handler = handler
+        self._replies_out = replies
         self._retry = retry
 
     async def run(self, context: Any, payload: Mapping[str, Any]) -> None:
@@ -47,7 +47,7 @@ class TeamsTurn:
             return
         replies = await self._replies(incoming)
         for message in to_activities(replies):
-            await self._send(context, message)
+            await self._send(payload, message)
 
     async def _replies(self, incoming: Incoming) -> Sequence[Reply]:
         try:
@@ -65,16 +65,15 @@ class TeamsTurn:
         cards/cards-actions), so nothing has to be stored to know which message to update.
         """
         message = hidden_message(language_of(str(payload.get("locale") or "")) or "nl")
-        activity = Activity.deserialize({**message, "id": payload["replyToId"]})
+        activity = to_sdk_activity({**message, "id": payload["replyToId"]})
         try:
             await call_with_retry(lambda: context.update_activity(activity), self._retry)
         except ConnectorRejected as exc:
             log.warning("teams message not updated: HTTP %s %s", exc.status, exc.code)
 
-    async def _send(self, context: Any, message: dict[str, Any]) -> None:
-        activity = Activity.deserialize(message)
+    async def _send(self, payload: Mapping[str, Any], message: dict[str, Any]) -> None:
         try:
-            await call_with_retry(lambda: context.send_activity(activity), self._retry)
+            await self._replies_out.reply(payload, message)
         except ConnectorRejected as exc:
             log.warning("teams reply not delivered: HTTP %s %s", exc.status, exc.code)
             raise
