@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import platform
 import statistics
 import tempfile
 import time
@@ -107,9 +106,10 @@ async def main() -> None:
     print("\n".join(lines))
     if args.write:
         intro = [
-            f"Measured {date.today().isoformat()} on {machine_line()}, Python "
-            f"{platform.python_version()}; {args.rounds} rounds each, SQLite (WAL, "
-            "synchronous=FULL) in a temporary folder, three enrolled advisers.",
+            f"Measured {date.today().isoformat()} on {machine_line()}; {args.rounds} rounds "
+            "each, SQLite (WAL, synchronous=FULL) in a temporary folder, three enrolled "
+            "advisers. The KDF is Argon2id over the receipt (index and receipt key) and, for "
+            "the intake, nothing else: advisers' keys are not unlocked to seal.",
             "",
         ]
         write_section(args.write, "Sealed signals", intro + lines)

@@ -197,8 +197,11 @@ def report(rows: list[tuple[str, str, list[float]]], turns: int, write: Path | N
             "* ours+echo: our Teams adapter around a one-line echo handler.",
             "* ours+core: our adapter around the real core (create_app), the same question every "
             "turn, so the conversation state does not change and is not written.",
-            "* ours+core*: the same, alternating two questions, so every turn writes the state "
-            "(SQLite, synchronous=FULL).",
+            "* ours+core*: the same, alternating two questions, so every turn writes the "
+            "conversation state (SQLite; that commit with synchronous=NORMAL, see bot/state.py).",
+            "* Our adapter posts replies to the Bot Connector itself (adapters/teams/replies.py) "
+            "and reuses connector clients and tokens; the bare bot pays msrest's per-turn "
+            "client construction and model serialisation.",
             "",
         ]
         write_section(write, "Teams turn (POST /api/messages)", intro + lines)
