@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import shutil
@@ -14,6 +15,11 @@ from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply
 # The terminal's own prompts; everything else the person reads comes from the core.
 SKIP_HINT = {"nl": "Enter = overslaan", "en": "Enter to skip"}
 MULTI_HINT = {"nl": "nummers met komma's, bijv. 1,3", "en": "numbers with commas, e.g. 1,3"}
+APOLOGY = (
+    "Sorry, er ging bij mij iets mis. Probeer het nog eens. / "
+    "Sorry, something went wrong on my side. Please try again."
+)
+log = logging.getLogger("meldwijzer.console")
 QUIT_WORDS = frozenset({"/quit", "/exit", "/stop", "quit", "exit", "stoppen"})
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -73,7 +79,12 @@ class ConsoleChannel:
         return Incoming(Channel.CONSOLE, self._conversation, Kind.TEXT, text=line.rstrip("\n"))
 
     async def _send(self, incoming: Incoming) -> None:
-        replies = await self._handler.handle(incoming)
+        try:
+            replies = await self._handler.handle(incoming)
+        except Exception as exc:  # the channel's one catch-all: apologise, log the type only
+            log.error("console turn failed: %s", type(exc).__name__)
+            self._print(APOLOGY)
+            return
         for reply in replies:
             self._print(render_reply(reply))
             if reply.buttons:

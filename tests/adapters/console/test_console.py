@@ -7,6 +7,7 @@ import io
 import pytest
 
 from adapters.console import ConsoleChannel, render_reply
+from adapters.console.channel import APOLOGY
 from bot.app import Services
 from bot.core import Button, Reply
 
@@ -57,3 +58,20 @@ async def test_quit_word_ends_the_conversation(services: Services) -> None:
     out = await converse(services, "/quit\n1\n", "en")
     assert "  1) " in out
     assert services.knowledge.topic("options", "en").intro[:20] not in out
+
+
+class BrokenCore:
+    """A core with a bug in it: the terminal must apologise, not show a traceback."""
+
+    async def handle(self, incoming: object) -> list[Reply]:
+        raise RuntimeError("Canary-Secret-c0 in a bug")
+
+
+async def test_a_bug_in_the_core_gets_an_apology_and_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    out = io.StringIO()
+    await ConsoleChannel(BrokenCore(), io.StringIO("hallo\n"), out).run()
+    assert out.getvalue().count(APOLOGY) == 2, "the start and the message each get one"
+    assert "Traceback" not in out.getvalue() and "Canary-Secret-c0" not in out.getvalue()
+    assert [r.getMessage() for r in caplog.records] == ["console turn failed: RuntimeError"] * 2
