@@ -88,8 +88,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port if args.port is not None else settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(settings)
-    print(f"Meldwijzer is running: web chat at http://{host}:{port}/  (Ctrl+C to stop)")
-    web.run_app(app, host=host, port=port, access_log_class=RouteAccessLogger, print=None)
+    ready = f"Meldwijzer is running: web chat at http://{host}:{port}/  (Ctrl+C to stop)"
+    # aiohttp calls ``print`` once the database is ready and the port is open.
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        access_log_class=RouteAccessLogger,
+        print=lambda _default: print(ready, flush=True),
+    )
     return 0
 
 
