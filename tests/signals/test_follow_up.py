@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.app import Services
@@ -12,6 +14,7 @@ from tests.signals.conftest import (
     add_to_thread,
     adviser_in_teams,
     all_text,
+    core_at,
     count,
     delete_signal,
     read_thread,
@@ -158,9 +161,14 @@ async def fail_until_limited(person: Person) -> None:
         assert all_text(replies) == t("follow_up.not_found")
 
 
+# Mid-window, so the five failures of a test never straddle two rate-limit windows.
+STEADY = datetime(2026, 3, 2, 10, 7, tzinfo=UTC)
+
+
 async def test_after_five_failures_even_the_right_receipt_is_refused(services: Services) -> None:
-    sent = await submit_signal(services)
-    guesser = reporter(services)
+    core = core_at(services, STEADY)
+    sent = await submit_signal(core)
+    guesser = reporter(core)
     await fail_until_limited(guesser)
     before = await snapshot(services, *SIGNAL_TABLES)
     assert all_text(await read_thread(guesser, sent.receipt)) == t("follow_up.rate_limited")
@@ -171,14 +179,15 @@ async def test_after_five_failures_even_the_right_receipt_is_refused(services: S
 
 
 async def test_the_limit_is_per_conversation(services: Services) -> None:
-    sent = await submit_signal(services)
-    await fail_until_limited(reporter(services))
+    core = core_at(services, STEADY)
+    sent = await submit_signal(core)
+    await fail_until_limited(reporter(core))
     thread = all_text(await read_thread(sent.person, sent.receipt))
     assert t("follow_up.status_open") in thread
 
 
 async def test_four_failures_are_not_yet_limited(services: Services) -> None:
-    sent = await submit_signal(services)
+    sent = await submit_signal(core_at(services, STEADY))
     for _ in range(PER_CONVERSATION - 1):
         await read_thread(sent.person, "0000-0000-0000-0000-0000-0")
     thread = all_text(await read_thread(sent.person, sent.receipt))
