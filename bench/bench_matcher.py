@@ -1,7 +1,8 @@
 """Measure the topic matcher on the labelled utterance sets.
 
 Run: ``.venv/bin/python bench/bench_matcher.py [-v]`` (prints accuracy; writes nothing).
-The held-out set is split in two halves by line order: tune on ``tune``, check on ``check``.
+The held-out and unseen sets are split in two halves by line order: tune on ``tune``,
+check on ``check``.
 With ``-v`` it lists every miss and the most frequent confusions.
 """
 
@@ -51,6 +52,10 @@ def main() -> None:
     report(kb, "heldout (all)", heldout, False)
     report(kb, "heldout tune", heldout[0::2], verbose)
     report(kb, "heldout check", heldout[1::2], "-vv" in sys.argv)
+    unseen = rows("utterances_unseen.tsv")
+    report(kb, "unseen (all)", unseen, False)
+    report(kb, "unseen tune", unseen[0::2], verbose)
+    report(kb, "unseen check", unseen[1::2], "-vv" in sys.argv)
 
 
 if __name__ == "__main__":
