@@ -1,0 +1,74 @@
+"""The matcher on utterances written without looking at the topics' examples.
+
+Two sets, written at different times: ``heldout`` and ``unseen``. Each was tuned on its
+even lines and checked on its odd lines; both halves are shown in the terminal summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from knowledge.base import KnowledgeBase
+from knowledge.model import TOPIC_IDS
+from tests.knowledge.conftest import ACCURACY_LINES
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+@dataclass(frozen=True)
+class BlindSet:
+    name: str
+    file: str
+    floor: float  # a little below what the matcher reaches, so a real regression fails
+    min_lines: int
+    min_per_topic: int
+    dutch_share: tuple[float, float]
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """The labelled lines; ``#`` lines (how labels were decided) and blank lines skipped."""
+        rows = []
+        for line in (DATA / self.file).read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                lang, topic, text = line.split("\t")
+                rows.append((lang, topic, text))
+        return rows
+
+
+SETS = [
+    BlindSet("held-out", "utterances_heldout.tsv", 0.86, 200, 8, (0.4, 0.6)),
+    BlindSet("unseen", "utterances_unseen.tsv", 0.84, 240, 10, (0.45, 0.55)),
+]
+
+
+@pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
+def test_the_set_is_big_balanced_and_covers_every_topic(blind: BlindSet) -> None:
+    rows = blind.rows()
+    assert len(rows) >= blind.min_lines
+    for topic in TOPIC_IDS:
+        wanted = blind.min_per_topic if topic not in ("help", "fallback") else 5
+        assert sum(1 for _, label, _ in rows if label == topic) >= wanted, topic
+    dutch = sum(1 for lang, _, _ in rows if lang == "nl") / len(rows)
+    assert blind.dutch_share[0] <= dutch <= blind.dutch_share[1]
+
+
+@pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
+def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeBase) -> None:
+    rows = blind.rows()
+    hits = [shipped_kb.match(text, lang).topic == topic for lang, topic, text in rows]
+    misses = [
+        f"{lang} {text!r}: {shipped_kb.match(text, lang).topic} (wanted {topic})"
+        for (lang, topic, text), hit in zip(rows, hits, strict=True)
+        if not hit
+    ]
+    accuracy = sum(hits) / len(rows)
+    tune, check = hits[0::2], hits[1::2]
+    line = (
+        f"{blind.name} accuracy: {accuracy:.3f} ({sum(hits)}/{len(rows)}; "
+        f"tune half {sum(tune) / len(tune):.3f}, check half {sum(check) / len(check):.3f})"
+    )
+    print(line)
+    ACCURACY_LINES.append(line)
+    assert accuracy >= blind.floor, "\n".join(misses)
