@@ -38,6 +38,8 @@ class Lexicon:
     # first word of a variant → (variant words, concept words), longest variant first
     concepts: Mapping[str, tuple[tuple[Phrase, Phrase], ...]]
     stemmer: WordStemmer
+    first_person: frozenset[str] = frozenset()
+    other_person: frozenset[str] = frozenset()
 
     def replace_concepts(self, words: list[str]) -> list[str]:
         """Replace every known variant (longest first) by its concept's words."""
@@ -84,19 +86,30 @@ def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
     """Read stop words and synonyms for every language that has a stemmer."""
     stopwords = _read_toml(data_dir / "stopwords.toml")
     synonyms = _read_toml(data_dir / "synonyms.toml")
+    cues = _read_toml(data_dir / "cues.toml")
     lexicons: dict[str, Lexicon] = {}
     for lang, stemmer_name in STEMMERS.items():
         words = stopwords.get(lang, "")
         table = synonyms.get(lang, {})
-        if not isinstance(words, str) or not isinstance(table, dict):
-            raise KnowledgeError(f"{data_dir}: stop words or synonyms for {lang!r} are malformed")
+        persons = cues.get(lang, {})
+        if not (isinstance(words, str) and isinstance(table, dict) and isinstance(persons, dict)):
+            raise KnowledgeError(f"{data_dir}: word lists for {lang!r} are malformed")
         lexicons[lang] = Lexicon(
             lang=lang,
             stopwords=frozenset(tokenize(words)),
             concepts=_concept_table(table, data_dir / "synonyms.toml"),
             stemmer=snowballstemmer.stemmer(stemmer_name),
+            first_person=_word_set(persons, "first_person", data_dir / "cues.toml"),
+            other_person=_word_set(persons, "other_person", data_dir / "cues.toml"),
         )
     return lexicons
+
+
+def _word_set(table: dict[str, object], key: str, path: Path) -> frozenset[str]:
+    words = table.get(key, "")
+    if not isinstance(words, str):
+        raise KnowledgeError(f"{path}: {key!r} must be a string of words")
+    return frozenset(tokenize(words))
 
 
 def _concept_table(

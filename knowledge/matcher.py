@@ -20,81 +20,14 @@ CONFIDENT_SCORE = 1.6
 OTHER_LANGUAGE_WEIGHT = 0.5
 MAX_ALTERNATIVES = 3
 # "Bystander" is about something that happened to someone else: without a word that
-# points at another person or at seeing it happen, a story with "collega" or "wat kan
-# ik doen" is the writer's own situation, and bystander only counts at this weight.
+# points at another person or at seeing it happen (knowledge/data/cues.toml), a story with
+# "collega" or "wat kan ik doen" is the writer's own situation, and bystander only counts
+# at this weight.
 BYSTANDER = "bystander"
 OPTIONS = "options"
+OTHER_PERSON_WEIGHT = 0.5
 OWN_SITUATION_BOOST = 1.4
 OPTIONS_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "opties", "en": "option"})
-FIRST_PERSON = frozenset(
-    ["ik", "mij", "me", "mijn", "mn", "m", "n", "i", "my", "im", "ive", "myself", "mezelf"]
-)
-OTHER_PERSON_WEIGHT = 0.5
-OTHER_PERSON_CUES: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        "nl": frozenset(
-            [
-                "haar",
-                "hem",
-                "hij",
-                "zij",
-                "iemand",
-                "werd",
-                "wordt",
-                "stagiair",
-                "stagiaire",
-                "omstander",
-                "omstanders",
-                "getuige",
-                "getuigen",
-                "zag",
-                "gezien",
-                "zie",
-                "hoorde",
-                "ingrijpen",
-                "overkomen",
-                "anderen",
-                "vriendin",
-                "vriend",
-                "aanspreken",
-                "spreek",
-            ]
-        ),
-        "en": frozenset(
-            [
-                "her",
-                "him",
-                "she",
-                "he",
-                "someone",
-                "somebody",
-                "being",
-                "get",
-                "gets",
-                "got",
-                "intern",
-                "bystander",
-                "bystanders",
-                "witness",
-                "witnessed",
-                "witnesses",
-                "saw",
-                "seen",
-                "see",
-                "watched",
-                "overheard",
-                "step",
-                "friend",
-                "others",
-                "happen",
-                "happened",
-                "froze",
-                "call",
-                "intervene",
-            ]
-        ),
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +41,8 @@ class Matcher:
     """One index per language; topics are matched by id across languages."""
 
     languages: Mapping[str, LanguageIndex]
+    first_person: frozenset[str] = frozenset()
+    other_person: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, topics: Iterable[Topic], lexicons: Mapping[str, Lexicon]) -> Matcher:
@@ -123,7 +58,11 @@ class Matcher:
                 vocabularies[lang], every_word
             )
             languages[lang] = LanguageIndex(analyser, build_index(found, analyser))
-        return cls(MappingProxyType(languages))
+        return cls(
+            MappingProxyType(languages),
+            first_person=frozenset().union(*(x.first_person for x in lexicons.values())),
+            other_person=frozenset().union(*(x.other_person for x in lexicons.values())),
+        )
 
     def scores(self, text: str, lang: str) -> dict[str, float]:
         """Score per topic id: ``lang`` fully, words it does not know in other languages."""
@@ -136,12 +75,13 @@ class Matcher:
             if other != lang and foreign:
                 for topic, score in entry.index.scores(entry.analyser.terms(foreign)).items():
                     totals[topic] = totals.get(topic, 0.0) + OTHER_LANGUAGE_WEIGHT * score
-        if not _mentions_other_person(text):
+        words = set(tokenize(text))
+        if not words & self.other_person:
             if BYSTANDER in totals:
                 totals[BYSTANDER] *= OTHER_PERSON_WEIGHT
             # "Wat kan ik doen" about one's own situation, no route chosen: the overview.
             asks_options = OPTIONS_CONCEPT.get(lang, OPTIONS) in main.analyser.terms(text)
-            if OPTIONS in totals and asks_options and _first_person(text):
+            if OPTIONS in totals and asks_options and words & self.first_person:
                 totals[OPTIONS] *= OWN_SITUATION_BOOST
         return totals
 
@@ -173,15 +113,6 @@ def match_to_json(match: Match) -> dict[str, object]:
         "alternatives": [{"topic": s.topic, "score": s.score} for s in match.alternatives],
         "confident": match.confident,
     }
-
-
-def _first_person(text: str) -> bool:
-    return bool(set(tokenize(text)) & FIRST_PERSON)
-
-
-def _mentions_other_person(text: str) -> bool:
-    words = set(tokenize(text))
-    return any(words & cues for cues in OTHER_PERSON_CUES.values())
 
 
 def _scored(ranked: list[tuple[str, float]]) -> tuple[Scored, ...]:
