@@ -7,6 +7,7 @@ new state. They read the knowledge base and the interface texts through
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -120,13 +121,13 @@ def section_text(topic: Topic, key: str) -> str:
     return f"**{section.heading}**\n{section.text}"
 
 
-class BaseDialog:
+class BaseDialog(ABC):
     """Defaults for the optional parts of :class:`Dialog`: nothing handled, nothing to resume."""
 
     name = ""
 
-    def start(self, ctx: Context, arg: str) -> Step:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self, ctx: Context, arg: str) -> Step: ...
 
     def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
         return None
@@ -143,4 +144,5 @@ class BaseDialog:
         return self.start(ctx, "")
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
-        raise NotImplementedError(f"{self.name} asks for no effects")
+        # Only a dialog that returned an effect is asked for its result.
+        raise AssertionError(f"{self.name} asks for no effects")

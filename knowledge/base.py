@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
 from knowledge.crisis import CrisisDetector
 from knowledge.language import LanguageDetector, build_profile
 from knowledge.lexicon import Lexicon, load_lexicons
 from knowledge.loader import SHIPPED_CONTENT, TopicKey, load_topics
 from knowledge.matcher import Matcher
-from knowledge.model import LANGUAGES, Match, Topic
+from knowledge.model import Match, Topic
 from knowledge.normalise import tokenize
 
 CRISIS = "crisis"

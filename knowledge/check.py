@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core import LANGUAGES
 from knowledge.matcher import FALLBACK
-from knowledge.model import LANGUAGES, TOPIC_IDS, Match, Topic
+from knowledge.model import TOPIC_IDS, Match, Topic
 from knowledge.topic_file import is_https_url
 
 

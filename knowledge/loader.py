@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
 from knowledge.contacts import load_contacts
-from knowledge.model import LANGUAGES, TOPIC_IDS, Topic
+from knowledge.model import TOPIC_IDS, Topic
 from knowledge.topic_file import read_topic
 
 SHIPPED_CONTENT = Path(__file__).with_name("content")

@@ -7,10 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-# The languages content is written in, first one the default. Kept here rather than
-# imported from bot.core so the knowledge package stands on its own (mirrors bot.core).
-LANGUAGES: tuple[str, ...] = ("nl", "en")
-
 TOPIC_IDS: tuple[str, ...] = (
     "options",
     "confidential-adviser",

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import KnowledgeBase
-from knowledge.loader import SHIPPED_CONTENT
 
 FIXTURES = Path(__file__).with_name("fixtures")
 ACCURACY_LINES: list[str] = []
@@ -24,10 +23,9 @@ def fixture_overlay() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shipped_kb() -> KnowledgeBase:
-    if not (SHIPPED_CONTENT / ".done").exists():
-        pytest.skip("the shipped content is still being written (knowledge/content/.done missing)")
-    return KnowledgeBase.load()
+def shipped_kb(knowledge: KnowledgeBase) -> KnowledgeBase:
+    """The shipped content, loaded once for the whole run (tests/conftest.py)."""
+    return knowledge
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -19,6 +19,7 @@ from bot.app import build_services, prepare_database
 from bot.db import Base, create_engine, sqlite_url
 from bot.settings import Settings
 from tests.conftest import TEST_KDF
+from tests.environment import unavailable
 from tests.signals.conftest import (
     adviser_in_teams,
     all_text,
@@ -112,10 +113,7 @@ async def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
 def require_postgres() -> str:
     if POSTGRES_URL:
         return POSTGRES_URL
-    reason = "set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable("set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests")
 
 
 def _drop_everything(connection: Connection) -> None:

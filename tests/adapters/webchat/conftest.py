@@ -7,7 +7,6 @@ can be checked exactly. End-to-end tests use the real ``create_app``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from adapters.webchat import RouteAccessLogger, TurnRateLimiter, setup_webchat
 from bot.app import create_app
 from bot.core import Button, Choice, FieldKind, Form, FormField, Incoming, Reply
 from bot.settings import Settings
+from tests.environment import unavailable
 
 SIGNAL_FORM = Form(
     id="signal:report",
@@ -120,10 +120,7 @@ TIMEOUT_MS = 15_000
 def require_chromium() -> None:
     if CHROMIUM.exists():
         return
-    reason = f"the browser test needs Chromium at {CHROMIUM}"
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable(f"the browser test needs Chromium at {CHROMIUM}")
 
 
 @pytest.fixture
