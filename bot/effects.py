@@ -5,12 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.errors import CryptoError, InputError, RateLimited, ReceiptNotFound, WrongPassphrase
+from bot.errors import (
+    CryptoError,
+    InputError,
+    NoAdviserAvailable,
+    RateLimited,
+    ReceiptNotFound,
+    SessionExpired,
+    WrongPassphrase,
+)
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
-from bot.signals.intake import NoAdviserAvailable, SignalIntake
+from bot.signals.intake import SignalIntake
 from bot.signals.registry import Adviser, AdviserRegistry
-from bot.signals.unlock import AdviserSessions, SessionExpired, Unlocked
+from bot.signals.unlock import AdviserSessions, Unlocked
 from dialogs.effects import (
     AddToThread,
     CloseSignal,

@@ -6,9 +6,11 @@
     ├── KnowledgeError         a content or overlay file is broken
     ├── InputError             bad input from outside; carries a code for the user's message
     │   ├── TooLong
-    │   ├── UnknownAction
     │   ├── RateLimited
-    │   └── MalformedReceipt   not a receipt at all (length, symbol or check character)
+    │   ├── MalformedReceipt   not a receipt at all (length, symbol or check character)
+    │   ├── SessionExpired     an adviser's unlocked session ended (or never began)
+    │   └── NotYours           no such signal for this adviser (unknown, or not sealed to them)
+    ├── NoAdviserAvailable     nobody may read this signal; nothing was stored
     ├── CryptoError            sealing or opening failed (tampered data, wrong key)
     │   ├── WrongPassphrase
     │   └── ReceiptNotFound    one generic answer; never says whether a signal exists
@@ -51,10 +53,6 @@ class TooLong(InputError):
     code = "too_long"
 
 
-class UnknownAction(InputError):
-    code = "unknown_action"
-
-
 class RateLimited(InputError):
     code = "rate_limited"
 
@@ -67,6 +65,20 @@ class MalformedReceipt(InputError):
     """
 
     code = "malformed_receipt"
+
+
+class SessionExpired(InputError):
+    code = "session_expired"
+
+
+class NotYours(InputError):
+    """No such signal for this adviser: unknown id, or not sealed for them."""
+
+    code = "not_yours"
+
+
+class NoAdviserAvailable(MeldwijzerError):
+    """Nobody is enrolled who may read this signal; nothing was stored."""
 
 
 class CryptoError(MeldwijzerError):

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bot.errors import ConfigError
+from bot.seal.kdf import KdfParams, meets_owasp_minimum
 from bot.secret import MIN_SECRET_CHARS
 from bot.settings import Settings
-
-OWASP_MIN_MEMORY_KIB = 19456  # OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1
 
 
 def production_problems(settings: Settings) -> list[str]:
@@ -27,9 +26,11 @@ def production_problems(settings: Settings) -> list[str]:
 
 
 def kdf_meets_owasp(memory_kib: int, iterations: int) -> bool:
-    """OWASP's equivalent Argon2id settings trade memory for iterations (p=1)."""
-    minimum_iterations = {47104: 1, 19456: 2, 12288: 3, 9216: 4, 7168: 5}
-    return any(memory_kib >= m and iterations >= t for m, t in minimum_iterations.items())
+    """The settings' Argon2id cost against OWASP's minimum (one table, in bot.seal.kdf)."""
+    try:
+        return meets_owasp_minimum(KdfParams(memory_kib, iterations))
+    except ConfigError:
+        return False
 
 
 def check_production(settings: Settings, extra: list[str] | None = None) -> None:

@@ -224,10 +224,7 @@ class Router:
 
     def _start_topic(self, ctx: Context, topic: str, dialog: str | None = None) -> Step:
         name = dialog or TOPIC_DIALOGS.get(topic) or (topic if topic in self._dialogs else "answer")
-        arg = topic if name in ("answer", "options", "menu") else ""
-        if name == "options" and topic == "options":
-            arg = ""
-        return self._dialogs[name].start(ctx, arg)
+        return self._dialogs[name].start(ctx, topic)
 
     def _switch_language(self, ctx: Context, lang: str, session: Session) -> Outcome:
         ctx = replace(ctx, lang=lang)

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import InputError
+from bot.errors import InputError, NotYours
 from bot.seal import AdviserRecipient, Author, open_signal_key_as_adviser, wrap_for_adviser
 from bot.signals import audit
 from bot.signals.content import SignalView, ThreadMessage
@@ -20,12 +20,6 @@ from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import Unlocked
 from bot.signals.vault import add_message, read_signal
-
-
-class NotYours(InputError):
-    """No such signal for this adviser: unknown id, or not sealed for them."""
-
-    code = "not_yours"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import MeldwijzerError, StorageError
+from bot.errors import NoAdviserAvailable, StorageError
 from bot.seal import (
     CONTENT_SEQUENCE,
     AdviserRecipient,
@@ -25,10 +25,6 @@ from bot.seal import (
 from bot.signals.content import SignalContent
 from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser, AdviserRegistry
-
-
-class NoAdviserAvailable(MeldwijzerError):
-    """Nobody is enrolled who may read this signal; nothing was stored."""
 
 
 def eligible(advisers: list[Adviser], content: SignalContent) -> list[Adviser]:

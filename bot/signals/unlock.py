@@ -20,7 +20,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import as_utc
-from bot.errors import CryptoError, InputError
+from bot.errors import CryptoError, InputError, SessionExpired
 from bot.seal.envelope import load_private_key, open_with_key, private_key_bytes, seal_with_key
 from bot.signals import audit
 from bot.signals.models import AdviserSessionRow
@@ -28,10 +28,6 @@ from bot.signals.registry import AdviserRegistry
 
 SESSION_MINUTES = 30
 NO_SIGNAL = "-"
-
-
-class SessionExpired(InputError):
-    code = "session_expired"
 
 
 @dataclass(frozen=True, slots=True)
