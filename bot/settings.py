@@ -1,8 +1,7 @@
-"""The one typed settings object, read from ``MELDWIJZER_*`` and an optional TOML file."""
+"""The one typed settings object, read from the ``MELDWIJZER_*`` environment variables."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +24,6 @@ class Settings(BaseSettings):
     secret: SecretStr | None = None
     knowledge_dir: Path | None = None
     public_url: str | None = None
-    config: Path | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=0, le=65535)
     conversation_ttl_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
@@ -70,14 +68,3 @@ def load_settings(**overrides: object) -> Settings:
             for err in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from None
-
-
-def read_config_file(path: Path) -> dict[str, object]:
-    """Read the optional TOML config (advisers, organisation contacts)."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
