@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -74,20 +74,44 @@ def today() -> date:
 
 
 def build_signal_services(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], secret: bytes
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    secret: bytes,
+    now: Callable[[], datetime] = utc_now,
 ) -> SignalServices:
+    """``now`` is the clock of this replica; signals only ever see its date."""
+
+    def on() -> date:
+        return now().date()
+
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
     registry = AdviserRegistry(sessions, kdf, recovery_public_key(settings.recovery_public_key))
     index = ReceiptIndex(secret, kdf)
     return SignalServices(
         registry=registry,
-        intake=SignalIntake(sessions, registry, index, today),
-        follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), today, utc_now),
-        sessions=AdviserSessions(
-            sessions, registry, secret, utc_now, settings.adviser_session_minutes
-        ),
-        desk=AdviserDesk(sessions, registry, today),
+        intake=SignalIntake(sessions, registry, index, on),
+        follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), on, now),
+        sessions=AdviserSessions(sessions, registry, secret, now, settings.adviser_session_minutes),
+        desk=AdviserDesk(sessions, registry, on),
     )
+
+
+def build_conversations(
+    settings: Settings,
+    knowledge: KnowledgeBase,
+    store: ConversationStore,
+    signals: SignalServices,
+    now: Callable[[], datetime] = utc_now,
+) -> ConversationService:
+    """The turn handler every channel gets: router, state, adviser register and effects."""
+    router = Router(
+        knowledge,
+        Messages.load(),
+        all_dialogs(),
+        max_chars=settings.max_message_chars,
+        webchat_url=settings.webchat_url,
+    )
+    return ConversationService(router, store, signals.registry, EffectRunner(signals), now)
 
 
 def build_services(settings: Settings) -> Services:
@@ -100,16 +124,9 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
     sessions = session_factory(engine)
     knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
-    router = Router(
-        knowledge,
-        Messages.load(),
-        all_dialogs(),
-        max_chars=settings.max_message_chars,
-        webchat_url=settings.webchat_url,
-    )
     store = ConversationStore(engine, secret, timedelta(minutes=settings.conversation_ttl_minutes))
     signals = build_signal_services(settings, sessions, secret)
-    conversations = ConversationService(router, store, signals.registry, EffectRunner(signals))
+    conversations = build_conversations(settings, knowledge, store, signals)
     return Services(settings, engine, sessions, knowledge, conversations, store, signals)
 
 

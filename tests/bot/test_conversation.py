@@ -5,13 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from bot.app import Services
-from bot.conversation import ConversationService
+from bot.app import Services, build_conversations
 from bot.core import Channel, Incoming, Kind
-from bot.effects import EffectRunner
-from bot.router import Router
-from dialogs.messages import Messages
-from dialogs.registry import all_dialogs
 
 CONVERSATION = "19:conversation-canary-8d1f@thread.v2"
 
@@ -79,10 +74,8 @@ async def test_storage_failure_gives_an_apology_and_no_stack_trace(services: Ser
 
 async def test_clock_is_injected(services: Services) -> None:
     frozen = datetime(2026, 1, 1, tzinfo=UTC)
-    router = Router(services.knowledge, Messages.load(), all_dialogs(), max_chars=2000)
-    registry = services.signals.registry
-    effects = EffectRunner(services.signals)
-    service = ConversationService(router, services.store, registry, effects, clock=lambda: frozen)
+    s = services
+    service = build_conversations(s.settings, s.knowledge, s.store, s.signals, lambda: frozen)
     await service.handle(event(Kind.START))
     (row,) = rows(services)
     assert str(row[-1]).startswith("2026-01-01 02:00"), "expiry: clock + one hour, rounded up"

@@ -10,27 +10,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import text, update
 
-from bot.app import Services
+from bot.app import Services, build_conversations, build_signal_services
 from bot.conversation import ConversationService
 from bot.core import Channel, Incoming, Kind, Reply
-from bot.effects import EffectRunner, SignalServices
-from bot.router import Router
-from bot.seal import KdfParams, ReceiptIndex
 from bot.secret import server_secret
-from bot.signals.attempts import AttemptLimiter
-from bot.signals.desk import AdviserDesk
-from bot.signals.followup import ReporterFollowUp
-from bot.signals.intake import SignalIntake
 from bot.signals.models import AdviserRow
 from bot.signals.registry import NewAdviser
-from bot.signals.unlock import AdviserSessions
 from dialogs.messages import Messages
-from dialogs.registry import all_dialogs
 
 PASSPHRASE = "canary-passphrase-2c9e"
 DEMO_PASSPHRASE = "demo-passphrase"
@@ -265,35 +256,13 @@ async def signal_ids(services: Services) -> list[str]:
 def core_at(services: Services, moment: datetime) -> ConversationService:
     """The core as another replica on the same database sees it, its clock at ``moment``."""
     settings = services.settings
-    secret = server_secret(None, settings.data_dir)
-    kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
-    registry = services.signals.registry
-    index = ReceiptIndex(secret, kdf)
-    limiter = AttemptLimiter(services.sessions)
 
     def now() -> datetime:
         return moment
 
-    def today() -> date:
-        return moment.date()
-
-    signals = SignalServices(
-        registry=registry,
-        intake=SignalIntake(services.sessions, registry, index, today),
-        follow_up=ReporterFollowUp(services.sessions, index, limiter, today, now),
-        sessions=AdviserSessions(
-            services.sessions, registry, secret, now, settings.adviser_session_minutes
-        ),
-        desk=AdviserDesk(services.sessions, registry, today),
-    )
-    router = Router(
-        services.knowledge,
-        MESSAGES,
-        all_dialogs(),
-        max_chars=settings.max_message_chars,
-        webchat_url=settings.webchat_url,
-    )
-    return ConversationService(router, services.store, registry, EffectRunner(signals), now)
+    secret = server_secret(None, settings.data_dir)
+    signals = build_signal_services(settings, services.sessions, secret, now)
+    return build_conversations(settings, services.knowledge, services.store, signals, now)
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
