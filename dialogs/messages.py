@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from types import MappingProxyType
 
 from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
+from knowledge.toml_file import read_toml
 
 _FOLDER = Path(__file__).parent / "texts"
 
@@ -37,11 +37,7 @@ class Messages:
 
 
 def _read(path: Path) -> Mapping[str, str]:
-    try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path.name}: cannot read interface texts: {exc}") from None
+    raw = read_toml(path)
     flat: dict[str, str] = {}
     _flatten(raw, "", flat)
     return MappingProxyType(flat)

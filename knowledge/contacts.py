@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from bot.errors import KnowledgeError
+from knowledge.toml_file import read_toml
 
 CONTACTS_FILE = "contacts.toml"
 _PLACEHOLDER = re.compile(r"\{\{\s*(?P<name>[^{}]*?)\s*\}\}")
@@ -60,11 +60,7 @@ def load_contacts(shipped: Path, overlay: Path | None, webchat_url: str) -> Cont
 
 
 def _read(path: Path) -> dict[str, dict[str, str]]:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path)
     result: dict[str, dict[str, str]] = {}
     for lang, entries in data.items():
         if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from bot.errors import KnowledgeError
 from knowledge.analyser import MIN_CORRECTABLE, allowed_edits
 from knowledge.lexicon import DATA_DIR
 from knowledge.normalise import normalise
+from knowledge.toml_file import read_toml
 
 CRISIS_FILE = DATA_DIR / "crisis.toml"
 # "~ " in a pattern stands for up to three words of any kind ("ik wil echt gewoon dood").
@@ -51,7 +51,7 @@ class CrisisDetector:
     @classmethod
     def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
         """``known`` words are never "repaired" into crisis words ("door" is not "dood")."""
-        data = _read(path)
+        data = read_toml(path)
         compiled = {
             name: tuple(_compile(pattern, path) for pattern in _texts(data, name, path))
             for name in _PATTERN_LISTS
@@ -101,11 +101,3 @@ def _compile(pattern: str, path: Path) -> re.Pattern[str]:
         raise KnowledgeError(
             f"{path}: pattern {pattern!r} is not a valid expression: {exc}"
         ) from None
-
-
-def _read(path: Path) -> dict[str, object]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from None

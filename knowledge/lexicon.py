@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import snowballstemmer
 
 from bot.errors import KnowledgeError
 from knowledge.normalise import tokenize
+from knowledge.toml_file import read_toml
 
 DATA_DIR = Path(__file__).with_name("data")
 # The Porter-style Dutch stemmer keeps "melding"/"meld" and "discriminatie" apart
@@ -84,9 +84,9 @@ class Lexicon:
 
 def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
     """Read stop words and synonyms for every language that has a stemmer."""
-    stopwords = _read_toml(data_dir / "stopwords.toml")
-    synonyms = _read_toml(data_dir / "synonyms.toml")
-    cues = _read_toml(data_dir / "cues.toml")
+    stopwords = read_toml(data_dir / "stopwords.toml")
+    synonyms = read_toml(data_dir / "synonyms.toml")
+    cues = read_toml(data_dir / "cues.toml")
     lexicons: dict[str, Lexicon] = {}
     for lang, stemmer_name in STEMMERS.items():
         words = stopwords.get(lang, "")
@@ -130,11 +130,3 @@ def _concept_table(
             for first, entries in by_first.items()
         }
     )
-
-
-def _read_toml(path: Path) -> dict[str, object]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from None
