@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.errors import (
     CryptoError,
@@ -63,6 +63,11 @@ class EffectRunner:
         self._s = services
 
     async def run(self, effect: Effect, caller: Caller) -> Result:
+        return replace(
+            await self._outcome(effect, caller), session_minutes=self._s.sessions.minutes
+        )
+
+    async def _outcome(self, effect: Effect, caller: Caller) -> Result:
         try:
             return await self._run(effect, caller)
         except RateLimited:

@@ -24,7 +24,6 @@ from dialogs.follow_up import thread_text
 from dialogs.menu import back_to_menu
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
-SESSION_MINUTES = "30"
 INBOX_BUTTONS = 10
 ERRORS = {"wrong_passphrase", "not_yours", "no_other_adviser", "not_adviser", "damaged", "closed"}
 
@@ -73,14 +72,16 @@ class AdviserDialog(BaseDialog):
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
         if result.error == "locked":
-            return self._unlock_form(ctx, ctx.t("adviser.locked_again", minutes=SESSION_MINUTES))
+            return self._unlock_form(
+                ctx, ctx.t("adviser.locked_again", minutes=str(result.session_minutes))
+            )
         if result.error:
             key = f"adviser.{result.error}" if result.error in ERRORS else "input.apology"
             if result.error == "wrong_passphrase":
                 return self._unlock_form(ctx, ctx.t(key))
             return Step((ctx.reply(ctx.t(key), self._desk_buttons(ctx)),), state)
         if isinstance(effect, Unlock):
-            head = ctx.t("adviser.unlocked", minutes=SESSION_MINUTES)
+            head = ctx.t("adviser.unlocked", minutes=str(result.session_minutes))
             step = self._inbox(ctx, result.inbox, head)
             return Step(step.replies, step.state.at("inbox", adviser_session=result.session))
         if isinstance(effect, ShowInbox):

@@ -8,7 +8,6 @@ dialog's ``after``, which turns it into replies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from bot.signals.content import SignalContent, SignalView
 from bot.signals.desk import InboxItem
@@ -113,7 +112,7 @@ class Result:
     inbox: tuple[InboxItem, ...] = ()
     session: str = field(default="", repr=False)
     name: str = ""
-    today: date | None = None
+    session_minutes: int = 0  # how long an adviser's unlocked session lasts
 
     @property
     def ok(self) -> bool:

@@ -51,6 +51,11 @@ class AdviserSessions:
         self._now = now
         self._length = timedelta(minutes=minutes)
 
+    @property
+    def minutes(self) -> int:
+        """How long an unlocked session lasts."""
+        return int(self._length.total_seconds() // 60)
+
     async def unlock(self, adviser_id: str, passphrase: str) -> str:
         """Check the passphrase (Argon2id) and open a session; returns the session id."""
         if not (await self._registry.get(adviser_id)).active:

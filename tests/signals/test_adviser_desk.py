@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from bot.app import Services, build_services
+from bot.app import Services, build_services, prepare_database
 from bot.core import Channel, FieldKind
+from bot.settings import Settings
+from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
     SIGNAL_TABLES,
     Person,
@@ -234,3 +237,22 @@ async def test_a_disabled_adviser_is_no_longer_an_adviser(services: Services) ->
     await services.signals.registry.disable(desk.adviser_id)
     assert all_text(await desk.inbox()) == t("input.unknown_action")
     assert await count(services, "adviser_sessions") == 0
+
+
+async def test_the_configured_session_length_is_what_the_adviser_is_told(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        adviser_session_minutes=45,
+        **TEST_KDF,  # type: ignore[arg-type]
+    )
+    services = build_services(settings)
+    try:
+        await prepare_database(services)
+        desk = await adviser_in_teams(services, "aad-length", name="Canary-Name-len")
+        shown = all_text(await desk.unlock())
+        assert t("adviser.unlocked", minutes="45") in shown
+        await desk.person.press("adviser:lock")
+        again = all_text(await desk.inbox())
+        assert t("adviser.locked_again", minutes="45") in again
+    finally:
+        await services.engine.dispose()
