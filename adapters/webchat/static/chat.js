@@ -466,16 +466,21 @@
     }
     // Take what was typed (a report, a passphrase) off the page once it has been sent.
     form.replaceWith(node("p", "hint", t("formSent", formLang) + spec.title));
-    showMine(t("formSent", formLang) + spec.title);
+    // The answer is already on the page: the person's own line goes above it.
+    showMine(t("formSent", formLang) + spec.title, first);
     first.focus();
   }
 
   // ---- the person's own messages ---------------------------------------------
 
-  function showMine(text) {
+  function showMine(text, beforeAnswer = null) {
     const box = node("div", "message me");
     box.append(node("span", "visually-hidden", t("me")), document.createTextNode(text));
-    logEl.append(box);
+    if (beforeAnswer) {
+      beforeAnswer.before(box);
+    } else {
+      logEl.append(box);
+    }
     box.scrollIntoView({ block: "nearest" });
   }
 

@@ -53,6 +53,10 @@ async def test_form_is_submitted_in_one_go_and_leaves_the_page(
     }
     # What was typed is no longer anywhere on the page.
     assert "geloof" not in await page.inner_text("body")
+    # The person's own line stands just above the answer it got (which has the focus).
+    assert await page.evaluate(
+        "() => document.activeElement.previousElementSibling.classList.contains('me')"
+    )
 
 
 async def test_required_field_is_enforced_by_the_browser(
