@@ -1,69 +1,84 @@
 """``POST /api/messages``: the HTTP boundary of the Teams channel.
 
 We do what ``CloudAdapter.process`` does (``botbuilder/integration/aiohttp/cloud_adapter.py``)
-in two explicit steps, authenticate then process, so that every authentication failure is a
-401. The SDK lets many of them escape as other exceptions and aiohttp answers 500: an expired
-token (PyJWT's ``ExpiredSignatureError``), an unknown signing key (``IndexError`` in
-``_OpenIdMetadata._find``), a missing header with the parameterized configuration
-(``AttributeError``), a missing Content-Type (``KeyError``). No response carries a stack trace.
+in explicit steps so that a stranger costs almost nothing and every authentication failure is
+a 401:
+
+1. With an app id set, the token is verified from the header alone, before a byte of the body
+   is read: signature, issuer, audience, expiry and the signing key's endorsement for Teams.
+   A forged or missing token is a 401 whatever the body, so no stranger's body reaches the
+   JSON parser or msrest.
+2. The body is read and parsed within fixed bounds (``request_body.py``): never a 500.
+3. The SDK authenticates the parsed activity with the same token, which adds the check that
+   needs the activity: the token's ``serviceurl`` claim must equal its ``serviceUrl``.
+   With authentication off (development only) that check cannot exist, so the bot only
+   posts to loopback or the configured Bot Connector host (``destinations.py``).
+
+The SDK lets many authentication failures escape as other exceptions, which aiohttp would
+answer with a 500: an expired token (PyJWT's ``ExpiredSignatureError``), an unknown signing
+key (``IndexError`` in ``_OpenIdMetadata._find``), a missing header with the parameterized
+configuration (``AttributeError``). No response carries a stack trace.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 from botbuilder.schema import Activity
+from botframework.connector.channels import Channels
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
+from adapters.teams.destinations import service_url_allowed
+from adapters.teams.request_body import MAX_BODY_BYTES, RequestRefused, read_activity_json
 from adapters.teams.retry import ConnectorRejected
 from adapters.teams.turn import TeamsTurn
 
 log = logging.getLogger(__name__)
 
-# A Teams activity is at most about 28 KB of message plus its envelope.
-MAX_BODY_BYTES = 256 * 1024
-READ_CHUNK = 64 * 1024
-
-
-class RequestRefused(Exception):
-    """The request is answered with ``status`` and a short fixed message."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
 
 class MessagesEndpoint:
     """Authenticates an activity with the SDK, runs the turn, answers the connector."""
 
-    def __init__(self, adapter: Any, authentication: Any, turn: TeamsTurn, auth_required: bool):
+    def __init__(
+        self,
+        adapter: Any,
+        authentication: Any,
+        turn: TeamsTurn,
+        *,
+        auth_required: bool,
+        service_url: str,
+    ) -> None:
         self._adapter = adapter
         self._authentication = authentication
         self._turn = turn
         self._auth_required = auth_required
+        self._service_url = service_url
 
-    async def handle(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         try:
             return await self._handle(request)
         except RequestRefused as refused:
             log.info("teams request refused: %s %s", refused.status, refused.reason)
-            return web.json_response({"error": refused.reason}, status=refused.status)
+            response = web.json_response({"error": refused.reason}, status=refused.status)
+            if _unbounded_body_left(request):
+                return await _answer_and_close(request, response)
+            return response
 
     async def _handle(self, request: web.Request) -> web.Response:
-        header = self._auth_header(request)
-        payload = await self._payload(request)
+        header = await self._verify_token(request)
+        payload = await read_activity_json(request)
         activity = _activity(payload)
+        if not self._auth_required:
+            self._check_destination(activity)
         result = await self._authenticate(activity, header)
         invoke_response = await self._process(result, activity, payload)
         if invoke_response is not None:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
 
-    def _auth_header(self, request: web.Request) -> str | None:
+    async def _verify_token(self, request: web.Request) -> str | None:
         if not self._auth_required:
             # With authentication off the SDK only accepts "no header"; a stray token from a
             # local emulator would otherwise be validated against an empty app id.
@@ -71,24 +86,26 @@ class MessagesEndpoint:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or not header[7:].strip():
             raise RequestRefused(401, "unauthorized")
+        # The SDK's one check of a token without an activity: its streaming path verifies the
+        # WebSocket upgrade before any activity exists (CloudAdapter._connect). It is the
+        # same validation as for a request, given the channel id for the key's endorsement
+        # and no serviceUrl; the serviceurl claim is checked in _authenticate.
+        await self._sdk_check(
+            self._authentication.authenticate_streaming_request(header, Channels.ms_teams)
+        )
         return header
 
-    async def _payload(self, request: web.Request) -> dict[str, Any]:
-        if request.content_type != "application/json":
-            # With auth on, nothing about the request is trusted yet: just 401.
-            raise RequestRefused(401 if self._auth_required else 415, "expected application/json")
-        body = await _read_limited(request)
-        try:
-            payload = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
-            raise RequestRefused(400, "malformed JSON") from None
-        if not isinstance(payload, dict):
-            raise RequestRefused(400, "expected an activity object")
-        return payload
+    def _check_destination(self, activity: Any) -> None:
+        if not service_url_allowed(activity.service_url or "", self._service_url):
+            # Logged by handle() as one line, without the URL a stranger chose to send.
+            raise RequestRefused(400, "serviceUrl is neither loopback nor the Bot Connector")
 
     async def _authenticate(self, activity: Any, header: str | None) -> Any:
+        return await self._sdk_check(self._authentication.authenticate_request(activity, header))
+
+    async def _sdk_check(self, check: Any) -> Any:
         try:
-            return await self._authentication.authenticate_request(activity, header)
+            return await check
         except Exception as exc:  # see the module docstring: the SDK raises many types
             log.info("teams authentication failed: %s", type(exc).__name__)
             raise RequestRefused(401, "unauthorized") from None
@@ -106,19 +123,6 @@ class MessagesEndpoint:
             raise RequestRefused(500, "internal error") from None
 
 
-async def _read_limited(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise RequestRefused(413, "request body too large")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(READ_CHUNK):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestRefused(413, "request body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _activity(payload: dict[str, Any]) -> Any:
     try:
         activity = Activity.deserialize(payload)
@@ -127,3 +131,23 @@ def _activity(payload: dict[str, Any]) -> Any:
     if not activity.type:
         raise RequestRefused(400, "not an activity")
     return activity
+
+
+def _unbounded_body_left(request: web.Request) -> bool:
+    """An unread body that is chunked or declared larger than we would ever read."""
+    if request.content.is_eof():
+        return False
+    length = request.content_length
+    return length is None or length > MAX_BODY_BYTES
+
+
+async def _answer_and_close(request: web.Request, response: web.Response) -> web.Response:
+    # aiohttp keeps reading and discarding an unread body for up to ``lingering_time``
+    # (10 s, aiohttp/web_protocol.py) so that the client sees the answer; for a body we
+    # refused unread and that may be endless, that is unbounded work for a stranger. Send
+    # the answer, then close: the transport flushes what was written before it closes.
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()
+    return response

@@ -98,7 +98,11 @@ def build_teams_channel(
     adapter = CloudAdapter(authentication)
     replies = ReplySender(tokens, endpoints.channel_scope, retry)
     endpoint = MessagesEndpoint(
-        adapter, authentication, TeamsTurn(handler, replies, retry), auth_required=bool(tokens)
+        adapter,
+        authentication,
+        TeamsTurn(handler, replies, retry),
+        auth_required=bool(tokens),
+        service_url=endpoints.default_service_url,
     )
     notifier = TeamsNotifier(
         CachingConnectorFactory(cache, settings.teams_app_id, endpoints.channel_scope),

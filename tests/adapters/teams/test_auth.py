@@ -108,16 +108,17 @@ async def test_missing_or_malformed_header_gets_401(
     assert connector.sent() == []
 
 
-async def test_missing_content_type_gets_401_when_auth_is_on(
+async def test_missing_content_type_from_a_verified_caller_is_415(
     secured: tuple[Client, TeamsChannel], connector: FakeConnector, signing_key: SigningKey
 ) -> None:
+    """The token is checked first (a forged one is a 401: test_auth_before_body.py)."""
     client, _ = secured
     activity = activity_for(connector)
     token = signing_key.token(**channel_claims(APP_ID, activity["serviceUrl"]))
     response = await client.post(
         "/api/messages", data=b"{}", headers={"Authorization": f"Bearer {token}"}
     )
-    assert response.status == 401
+    assert response.status == 415
 
 
 async def test_token_for_one_activity_cannot_redirect_replies(
