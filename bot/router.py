@@ -26,7 +26,18 @@ ADVISER_SESSION = "adviser_session"
 MAX_FORM_FIELDS = 30
 # A form's own dialog checks each field's length; this only bounds the work on junk.
 MAX_FORM_VALUE_CHARS = 8000
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Characters a person cannot see but software acts on: C0/C1 controls (tab and newline stay),
+# zero-width and direction marks, embeddings, overrides and isolates (CVE-2021-42574, "Trojan
+# Source"), the soft hyphen, word joiner and invisible operators, the byte order mark, the
+# interlinear annotation marks, and the tag block U+E0000-U+E007F, which spells hidden ASCII
+# (Unicode Technical Standard #39, "Unicode Security Mechanisms", and UAX #9).
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+)
+# LINE and PARAGRAPH SEPARATOR end a line in JavaScript and JSON-in-HTML but look like nothing
+# in most viewers; as a plain newline they keep the line break the person meant.
+_LINE_SEPARATORS = re.compile(r"[\u2028\u2029]")
 _LANGUAGE_WORDS = {
     "en": {
         "english",
@@ -272,9 +283,9 @@ class Router:
 
 
 def clean_text(raw: str) -> str:
-    """Normalise Unicode, drop control and direction-override characters, trim."""
-    text = unicodedata.normalize("NFC", raw)
-    return _CONTROL.sub("", text).strip()
+    """Normalise Unicode, drop invisible and control characters, trim."""
+    text = _LINE_SEPARATORS.sub("\n", unicodedata.normalize("NFC", raw))
+    return _INVISIBLE.sub("", text).strip()
 
 
 def language_command(text: str) -> str | None:
