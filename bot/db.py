@@ -6,6 +6,8 @@ production path. Every table derives from :class:`Base` so Alembic sees one meta
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ def async_url(url: str) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    _owner_only(cursor)
     # WAL lets readers run beside the writer; secure_delete overwrites deleted rows so a
     # deleted signal leaves no ciphertext behind in free pages.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -58,6 +61,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # cut. It costs an fsync per commit; measured in bench/RESULTS.md.
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
+
+
+def _owner_only(cursor: Any) -> None:
+    """Make the database file and its companions mode 0600, whatever the umask.
+
+    SQLite creates the main file with 0644 less the umask, and gives the ``-wal``,
+    ``-shm`` and ``-journal`` files the main file's permissions (``findCreateFileMode`` and
+    ``unixOpenSharedMemory`` in ``os_unix.c``). So tightening the main file as soon as the
+    connection exists, before the pragmas below create the log, covers files yet to come; the
+    companions are tightened too in case an older version or another tool left them looser.
+    """
+    cursor.execute("PRAGMA database_list")
+    for _seq, _name, filename in cursor.fetchall():
+        if not filename:  # an in-memory or temporary database
+            continue
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(f"{filename}{suffix}", 0o600)
 
 
 def create_engine(url: str) -> AsyncEngine:
