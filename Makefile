@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck audit check bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Meldwijzer needs Python 3.11 or newer")'
@@ -28,13 +28,19 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test: $(VENV)/.installed-test lint typecheck
+# Known vulnerabilities in the installed (pinned) dependencies fail the build; a machine that
+# cannot reach the vulnerability database says so on one line and goes on.
+audit: $(VENV)/.installed-test
+	$(BIN)/python -m scripts.audit_dependencies
+
+test: $(VENV)/.installed-test lint typecheck audit
 	$(BIN)/meldwijzer knowledge check
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_webchat --write bench/RESULTS.md
 	$(BIN)/python -m bench.bench_signals --write bench/RESULTS.md
+	$(BIN)/python -m bench.bench_analyser --write bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
