@@ -33,6 +33,10 @@ from bot.settings import Settings
 
 log = logging.getLogger("meldwijzer.http")
 
+# After answering a request whose body was not read to the end (too large, too slow),
+# aiohttp keeps reading and discarding it for this long so the client sees the answer
+# (web_protocol.py, RequestHandler.start; its default is 10 s).
+LINGERING_SECONDS = 2.0
 # aiohttp raises this BadHttpMessage text past max_headers (http_parser.py, _http_parser.pyx).
 _TOO_MANY_HEADERS = "Too many headers received"
 
@@ -198,6 +202,7 @@ class GuardedRunner(web.AppRunner):
             limits=self._limits,
             access_log_class=RouteAccessLogger,
             keepalive_timeout=self._limits.keepalive,
+            lingering_time=LINGERING_SECONDS,
         )
 
 

@@ -64,7 +64,7 @@ async def webchat_error_boundary(request: web.Request, handler: Handler) -> web.
     try:
         return await handler(request)
     except WebchatProblem as problem:
-        return problem_response(problem.status, problem.code)
+        return problem_response(problem.status, problem.code, retry_after=problem.retry_after)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise  # redirects are answers, not errors

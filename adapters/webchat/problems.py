@@ -79,10 +79,11 @@ CODE_FOR_STATUS: dict[int, str] = {
 class WebchatProblem(Exception):
     """A request the web chat refuses; ``code`` picks the fixed message."""
 
-    def __init__(self, status: int, code: str) -> None:
+    def __init__(self, status: int, code: str, *, retry_after: int | None = None) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 def problem_body(code: str) -> dict[str, dict[str, str]]:
@@ -96,6 +97,8 @@ def problem_response(status: int, code: str, *, retry_after: int | None = None) 
         retry_after = 60
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    if status == 408:
+        response.force_close()  # the rest of a slow body may still be on its way
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -20,10 +21,23 @@ def body_limit_for(max_message_chars: int) -> int:
     return max(MIN_BODY_BYTES, _BYTES_PER_CHAR * max_message_chars)
 
 
-async def read_json_object(request: web.Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object, or a :class:`WebchatProblem` (415, 413, 400)."""
+DEFAULT_BODY_TIMEOUT_SECONDS = 20.0
+
+
+async def read_json_object(
+    request: web.Request, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS
+) -> dict[str, Any]:
+    """The body as a JSON object, or a :class:`WebchatProblem` (415, 413, 408, 400).
+
+    ``timeout`` bounds the whole read: aiohttp itself waits for a slow body as long as the
+    client keeps the connection open.
+    """
     _require_json_media_type(request)
-    raw = await _read_limited(request, limit)
+    try:
+        async with asyncio.timeout(timeout):
+            raw = await _read_limited(request, limit)
+    except TimeoutError:
+        raise WebchatProblem(408, "timeout") from None
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.http.conftest import Served, ServeApp
+from tests.http.conftest import ServeApp, Served
 
 CANARY = "Canary-Turn-61c0"
 ACCESS = "aiohttp.access"
