@@ -203,6 +203,9 @@ class GuardedRunner(web.AppRunner):
             access_log_class=RouteAccessLogger,
             keepalive_timeout=self._limits.keepalive,
             lingering_time=LINGERING_SECONDS,
+            # Nothing we serve takes a compressed body (the web chat refuses one with a
+            # 400 problem); left on, aiohttp decodes gzip, deflate and br inside its parser.
+            auto_decompress=False,
         )
 
 

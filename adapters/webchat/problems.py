@@ -41,6 +41,9 @@ PROBLEM_TEXTS: dict[str, ProblemText] = {
     "unsupported_media_type": ProblemText(
         "Stuur JSON (application/json, UTF-8).", "Send JSON (application/json, UTF-8)."
     ),
+    "unsupported_encoding": ProblemText(
+        "Stuur het verzoek zonder compressie.", "Send the request without compression."
+    ),
     "rate_limited": ProblemText(
         "Even rustig aan: probeer het over een minuut opnieuw.",
         "Please slow down: try again in a minute.",

@@ -33,6 +33,7 @@ async def read_json_object(
     client keeps the connection open.
     """
     _require_json_media_type(request)
+    _require_no_content_encoding(request)
     try:
         async with asyncio.timeout(timeout):
             raw = await _read_limited(request, limit)
@@ -56,6 +57,14 @@ def _require_json_media_type(request: web.Request) -> None:
     charset = request.charset
     if charset is not None and charset.lower() not in {"utf-8", "utf8"}:
         raise WebchatProblem(415, "unsupported_media_type")
+
+
+def _require_no_content_encoding(request: web.Request) -> None:
+    # The page never compresses; aiohttp would otherwise decompress gzip, deflate and br
+    # itself and fail on a bad stream halfway through the read (RequestPayloadError).
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in {"", "identity"}:
+        raise WebchatProblem(400, "unsupported_encoding")
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:
