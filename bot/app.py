@@ -35,6 +35,7 @@ from bot.signals.intake import SignalIntake
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
 from bot.state import ConversationStore
+from bot.throttle import TokenBucket
 from dialogs.messages import Messages
 from dialogs.registry import all_dialogs
 from knowledge.base import KnowledgeBase
@@ -168,7 +169,15 @@ def create_app(
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
     app.cleanup_ctx.append(_lifetime)
-    setup_webchat(app, services.conversations, max_message_chars=settings.max_message_chars)
+    setup_webchat(
+        app,
+        services.conversations,
+        max_message_chars=settings.max_message_chars,
+        new_conversations=TokenBucket(
+            settings.new_conversations_per_minute, settings.new_conversations_burst
+        ),
+        body_timeout_seconds=settings.http_body_timeout_seconds,
+    )
     if settings.teams_enabled:
         setup_teams(
             app, services.conversations, settings, services.sessions, endpoints=teams_endpoints

@@ -79,24 +79,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
-
-    from adapters.webchat import RouteAccessLogger
     from bot.app import create_app
+    from bot.server import ServerLimits, run
 
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(settings)
     ready = f"Meldwijzer is running: web chat at http://{host}:{port}/  (Ctrl+C to stop)"
-    # aiohttp calls ``print`` once the database is ready and the port is open.
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        access_log_class=RouteAccessLogger,
-        print=lambda _default: print(ready, flush=True),
-    )
+    # Called once the database is ready and the port is open.
+    run(app, host, port, ServerLimits.from_settings(settings), lambda: print(ready, flush=True))
     return 0
 
 

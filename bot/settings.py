@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     teams_tenant_id: str = ""
     mattermost_url: str | None = None
     mattermost_token: SecretStr | None = None
+    # -- The HTTP edge: slow clients, open connections, new conversations. Safe defaults for
+    # one process; a reverse proxy in front may be stricter. Read by bot/server.py and
+    # adapters/webchat (see its README).
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    http_keepalive_seconds: float = Field(default=15.0, gt=0, le=3600)
+    http_max_connections: int = Field(default=512, ge=1, le=100_000)
+    new_conversations_per_minute: int = Field(default=300, ge=1, le=100_000)
+    new_conversations_burst: int = Field(default=60, ge=1, le=100_000)
+    # -- end of the HTTP edge
 
     @field_validator("public_url")
     @classmethod

@@ -33,6 +33,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; "
     "object-src 'none'; frame-ancestors 'none'"
 )
+# aiohttp sets ``Server: Python/3.x aiohttp/3.y`` unless a response has one
+# (``web_response.StreamResponse._prepare_headers``: ``setdefault``); ours names no versions.
+SERVER_HEADER = "Meldwijzer"
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -61,7 +64,7 @@ async def webchat_error_boundary(request: web.Request, handler: Handler) -> web.
     try:
         return await handler(request)
     except WebchatProblem as problem:
-        return problem_response(problem.status, problem.code)
+        return problem_response(problem.status, problem.code, retry_after=problem.retry_after)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise  # redirects are answers, not errors
@@ -87,6 +90,7 @@ def _log_failure(exc: BaseException) -> None:
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare`` hook: runs for every response, even aiohttp's own errors."""
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Server"] = SERVER_HEADER
     if is_webchat_request(request):
         # Nothing of ours sets cookies; this makes sure nothing in between does either.
         response.headers.popall("Set-Cookie", None)

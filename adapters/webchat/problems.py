@@ -35,12 +35,22 @@ PROBLEM_TEXTS: dict[str, ProblemText] = {
         "Deze methode is hier niet toegestaan.", "This method is not allowed here."
     ),
     "too_large": ProblemText("Het verzoek is te groot.", "The request is too large."),
+    "timeout": ProblemText(
+        "Het verzoek kwam te langzaam binnen.", "The request arrived too slowly."
+    ),
     "unsupported_media_type": ProblemText(
         "Stuur JSON (application/json, UTF-8).", "Send JSON (application/json, UTF-8)."
+    ),
+    "unsupported_encoding": ProblemText(
+        "Stuur het verzoek zonder compressie.", "Send the request without compression."
     ),
     "rate_limited": ProblemText(
         "Even rustig aan: probeer het over een minuut opnieuw.",
         "Please slow down: try again in a minute.",
+    ),
+    "busy": ProblemText(
+        "Het is nu erg druk. Probeer het over een minuut opnieuw.",
+        "It is very busy right now. Please try again in a minute.",
     ),
     "unavailable": ProblemText(
         "De Meldwijzer is even niet bereikbaar. Probeer het later opnieuw.",
@@ -59,9 +69,11 @@ PROBLEM_TEXTS: dict[str, ProblemText] = {
 CODE_FOR_STATUS: dict[int, str] = {
     400: "bad_request",
     404: "not_found",
+    408: "timeout",
     405: "method_not_allowed",
     413: "too_large",
     415: "unsupported_media_type",
+    431: "too_large",
     429: "rate_limited",
     503: "unavailable",
 }
@@ -70,18 +82,26 @@ CODE_FOR_STATUS: dict[int, str] = {
 class WebchatProblem(Exception):
     """A request the web chat refuses; ``code`` picks the fixed message."""
 
-    def __init__(self, status: int, code: str) -> None:
+    def __init__(self, status: int, code: str, *, retry_after: int | None = None) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
-def problem_response(status: int, code: str) -> web.Response:
+def problem_body(code: str) -> dict[str, dict[str, str]]:
     text = PROBLEM_TEXTS.get(code, PROBLEM_TEXTS["bad_request"])
-    body = {"error": {"code": code, "message": text.both()}}
-    response = web.json_response(body, status=status)
-    if status == 429:
-        response.headers["Retry-After"] = "60"
+    return {"error": {"code": code, "message": text.both()}}
+
+
+def problem_response(status: int, code: str, *, retry_after: int | None = None) -> web.Response:
+    response = web.json_response(problem_body(code), status=status)
+    if retry_after is None and status == 429:
+        retry_after = 60
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    if status == 408:
+        response.force_close()  # the rest of a slow body may still be on its way
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -20,10 +21,24 @@ def body_limit_for(max_message_chars: int) -> int:
     return max(MIN_BODY_BYTES, _BYTES_PER_CHAR * max_message_chars)
 
 
-async def read_json_object(request: web.Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object, or a :class:`WebchatProblem` (415, 413, 400)."""
+DEFAULT_BODY_TIMEOUT_SECONDS = 20.0
+
+
+async def read_json_object(
+    request: web.Request, limit: int, timeout: float = DEFAULT_BODY_TIMEOUT_SECONDS
+) -> dict[str, Any]:
+    """The body as a JSON object, or a :class:`WebchatProblem` (415, 413, 408, 400).
+
+    ``timeout`` bounds the whole read: aiohttp itself waits for a slow body as long as the
+    client keeps the connection open.
+    """
     _require_json_media_type(request)
-    raw = await _read_limited(request, limit)
+    _require_no_content_encoding(request)
+    try:
+        async with asyncio.timeout(timeout):
+            raw = await _read_limited(request, limit)
+    except TimeoutError:
+        raise WebchatProblem(408, "timeout") from None
     try:
         value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -42,6 +57,14 @@ def _require_json_media_type(request: web.Request) -> None:
     charset = request.charset
     if charset is not None and charset.lower() not in {"utf-8", "utf8"}:
         raise WebchatProblem(415, "unsupported_media_type")
+
+
+def _require_no_content_encoding(request: web.Request) -> None:
+    # The page never compresses; aiohttp would otherwise decompress gzip, deflate and br
+    # itself and fail on a bad stream halfway through the read (RequestPayloadError).
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in {"", "identity"}:
+        raise WebchatProblem(400, "unsupported_encoding")
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:

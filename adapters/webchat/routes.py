@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -10,15 +11,24 @@ from aiohttp import web
 from adapters.webchat.boundary import add_security_headers, webchat_error_boundary
 from adapters.webchat.problems import WebchatProblem
 from adapters.webchat.rate_limit import TurnRateLimiter
-from adapters.webchat.request_body import body_limit_for, read_json_object
+from adapters.webchat.request_body import (
+    DEFAULT_BODY_TIMEOUT_SECONDS,
+    body_limit_for,
+    read_json_object,
+)
 from adapters.webchat.static_files import StaticFiles
 from adapters.webchat.tokens import is_well_formed, issue_token
 from adapters.webchat.wire import message_incoming, replies_json, start_incoming
 from bot.core import Incoming, Reply
+from bot.throttle import TokenBucket
 
 CONVERSATIONS = "/api/webchat/conversations"
 MESSAGES = "/api/webchat/conversations/{token}/messages"
 HEALTH = "/healthz"
+# A new conversation costs a database write and a turn of the core, with nobody to count
+# it against; the default bucket, should the app not pass one, is generous for one process.
+DEFAULT_NEW_CONVERSATIONS_PER_MINUTE = 300
+DEFAULT_NEW_CONVERSATIONS_BURST = 60
 
 
 class TurnHandler(Protocol):
@@ -31,15 +41,28 @@ class ConversationApi:
     """``POST`` handlers that turn JSON bodies into turns of the core."""
 
     def __init__(
-        self, handler: TurnHandler, *, max_message_chars: int, limiter: TurnRateLimiter
+        self,
+        handler: TurnHandler,
+        *,
+        max_message_chars: int,
+        limiter: TurnRateLimiter,
+        new_conversations: TokenBucket,
+        body_timeout_seconds: float,
     ) -> None:
         self._handler = handler
         self._max_message_chars = max_message_chars
         self._body_limit = body_limit_for(max_message_chars)
         self._limiter = limiter
+        self._new_conversations = new_conversations
+        self._body_timeout = body_timeout_seconds
 
     async def start(self, request: web.Request) -> web.Response:
-        body = await read_json_object(request, self._body_limit)
+        body = await self._body(request)
+        # Only starting draws from the bucket: a turn in an existing conversation (and so
+        # follow-up with a receipt) never waits for strangers' new conversations.
+        if not self._new_conversations.take():
+            wait = math.ceil(self._new_conversations.seconds_until_next())
+            raise WebchatProblem(503, "busy", retry_after=max(1, wait))
         token = issue_token()
         replies = await self._handler.handle(start_incoming(body, token))
         payload = {
@@ -57,9 +80,12 @@ class ConversationApi:
             raise WebchatProblem(404, "not_found")
         if not self._limiter.allow(token):
             raise WebchatProblem(429, "rate_limited")
-        body = await read_json_object(request, self._body_limit)
+        body = await self._body(request)
         replies = await self._handler.handle(message_incoming(body, token))
         return web.json_response({"replies": replies_json(replies)})
+
+    async def _body(self, request: web.Request) -> dict[str, object]:
+        return await read_json_object(request, self._body_limit, self._body_timeout)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -72,10 +98,21 @@ def setup_webchat(
     *,
     max_message_chars: int,
     limiter: TurnRateLimiter | None = None,
+    new_conversations: TokenBucket | None = None,
+    body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS,
 ) -> None:
-    """Add the page, its files, the conversation API and ``/healthz`` (unless present)."""
+    """Add the page, its files, the conversation API and ``/healthz`` (unless present).
+
+    ``new_conversations`` is the process-wide bucket that starting a conversation draws
+    from; ``body_timeout_seconds`` bounds reading one request body.
+    """
     api = ConversationApi(
-        handler, max_message_chars=max_message_chars, limiter=limiter or TurnRateLimiter()
+        handler,
+        max_message_chars=max_message_chars,
+        limiter=limiter or TurnRateLimiter(),
+        new_conversations=new_conversations
+        or TokenBucket(DEFAULT_NEW_CONVERSATIONS_PER_MINUTE, DEFAULT_NEW_CONVERSATIONS_BURST),
+        body_timeout_seconds=body_timeout_seconds,
     )
     files = StaticFiles.from_package()
     app.router.add_get("/", files.page)

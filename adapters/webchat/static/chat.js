@@ -32,6 +32,7 @@
       menu: "Menu",
       cleared: "Gesprek gewist. Er is een nieuw gesprek begonnen.",
       offline: "Geen verbinding met de Meldwijzer. Controleer je internet en probeer het opnieuw.",
+      busy: "Het is nu erg druk bij de Meldwijzer. Probeer het over een minuut opnieuw.",
       crisis: "Direct in gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 of gratis 0800-0113.",
       charsLeft: (n) => n >= 0 ? `Nog ${n} tekens.` : `${-n} tekens te veel.`,
     },
@@ -58,6 +59,7 @@
       menu: "Menu",
       cleared: "Conversation cleared. A new conversation has started.",
       offline: "No connection to Meldwijzer. Check your internet connection and try again.",
+      busy: "Meldwijzer is very busy right now. Please try again in a minute.",
       crisis: "In danger right now? Call 112. Thinking about suicide? Call 113 or 0800-0113 (free).",
       charsLeft: (n) => n >= 0 ? `${n} characters left.` : `${-n} characters too many.`,
     },
@@ -113,9 +115,10 @@
   // ---- talking to the server -----------------------------------------------
 
   class ApiProblem extends Error {
-    constructor(status, message) {
+    constructor(status, message, code) {
       super(message);
       this.status = status;
+      this.code = code;
     }
   }
 
@@ -134,8 +137,8 @@
       });
       const payload = await response.json().catch(() => null);
       if (!response.ok) {
-        const message = payload && payload.error ? payload.error.message : "";
-        throw new ApiProblem(response.status, message);
+        const problem = payload && payload.error ? payload.error : {};
+        throw new ApiProblem(response.status, problem.message || "", problem.code || "");
       }
       return payload;
     } finally {
@@ -183,7 +186,10 @@
       forgetToken();
     }
     let text = t("offline");
-    if (error instanceof ApiProblem && error.message) {
+    if (error instanceof ApiProblem && error.code === "busy") {
+      // Too many new conversations at once (or connections): not this person's doing.
+      text = t("busy");
+    } else if (error instanceof ApiProblem && error.message) {
       const parts = error.message.split(" / ");
       text = parts[lang === "en" && parts.length > 1 ? 1 : 0];
     }
