@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     teams_tenant_id: str = ""
     mattermost_url: str | None = None
     mattermost_token: SecretStr | None = None
+    # --- advisers (issue 7: keys, sessions, disabling) ---
+    # Days after `adviser disable` before that adviser's key wraps of signals are removed.
+    disabled_wrap_grace_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("public_url")
     @classmethod

@@ -183,7 +183,7 @@ async def test_the_own_unit_without_the_wish_keeps_everyone(services: Services) 
 
 
 async def test_without_an_enrolled_adviser_nothing_is_stored(services: Services) -> None:
-    await services.signals.registry.disable(await the_demo_adviser_id(services))
+    await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
     person = reporter(services)
     await open_intake(person)
     replies = await person.submit("signal:intake", what="Canary-Text-b1", role="target")
