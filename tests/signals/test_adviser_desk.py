@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.app import Services, build_services, build_signal_services, prepare_database
 from bot.conversation import utc_now
+from bot.core import Channel, FieldKind
 from bot.effects import SignalServices
 from bot.secret import server_secret
-from bot.core import Channel, FieldKind
 from bot.settings import Settings
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
