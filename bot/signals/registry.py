@@ -125,19 +125,23 @@ class AdviserRegistry:
         """A new key pair under ``passphrase`` (and the recovery key, if configured)."""
         row = await self._row(adviser_id)
         if checked:
-            self.check_passphrase_strength(passphrase, row.name)
+            self.check_passphrase_strength(passphrase, row.name, demo=row.demo)
         return await asyncio.to_thread(
             AdviserKeyring.create, row.id, passphrase, self._kdf, self._recovery
         )
 
-    def check_passphrase_strength(self, passphrase: str, name: str = "") -> None:
-        """Refuse a weak passphrase (and the demo one outside development) before any work."""
-        check_strength(passphrase, allow_demo=self._allow_demo, context=(name, *name.split()))
+    def check_passphrase_strength(
+        self, passphrase: str, name: str = "", *, demo: bool = False
+    ) -> None:
+        """Refuse a weak passphrase before any work; the public demo one only for the demo
+        adviser in development."""
+        allow_demo = self._allow_demo and demo
+        check_strength(passphrase, allow_demo=allow_demo, context=(name, *name.split()))
 
     async def change_passphrase(self, adviser_id: str, key: X25519PrivateKey, new: str) -> None:
         """Rewrap the same key pair (unlocked by the caller) under a new passphrase."""
         adviser = await self.get(adviser_id)
-        self.check_passphrase_strength(new, adviser.name)
+        self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
         await self._store_keyring(adviser_id, self._with_current_recovery(fresh, key))
@@ -158,7 +162,8 @@ class AdviserRegistry:
 
     async def recover(self, adviser_id: str, recovery: X25519PrivateKey, new: str) -> None:
         """With the offline recovery key: the same key pair under a new passphrase."""
-        self.check_passphrase_strength(new, (await self.get(adviser_id)).name)
+        adviser = await self.get(adviser_id)
+        self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
         key = keyring.recover(recovery)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
