@@ -216,10 +216,11 @@ async def test_a_teams_reporter_is_told_the_platform_keeps_a_transcript(
 async def test_the_signal_content_reaches_only_the_seal(services: Services) -> None:
     sent = await submit_signal(services, what="Canary-Text-b3", hope="Canary-Text-b4")
     await add_to_thread(sent.person, sent.receipt, "Canary-Text-b5")
-    session = await services.signals.sessions.unlock(
-        await the_demo_adviser_id(services), "demo-passphrase"
+    binding = "test\x1fconversation"
+    opened = await services.signals.sessions.unlock(
+        await the_demo_adviser_id(services), "demo-passphrase", binding
     )
-    who = await services.signals.sessions.resume(session)
+    who = await services.signals.sessions.resume(opened.reference, binding)
     (signal_id,) = await signal_ids(services)
     view = await services.signals.desk.open(who, signal_id)
     assert view.content.what == "Canary-Text-b3"
