@@ -101,6 +101,11 @@ class AdviserSessions:
             failed = await self._guard.succeeded(db, adviser_id)
         return key, failed
 
+    async def failed_since_unlock(self, adviser_id: str) -> FailedUnlocks:
+        """Failed attempts the adviser has not been told of yet (for their digest)."""
+        async with self._sessions() as db:
+            return await self._guard.pending(db, adviser_id)
+
     async def unlock(self, adviser_id: str, passphrase: str, binding: str) -> Opened:
         """Check the passphrase (Argon2id) and open a session bound to ``binding``."""
         if not binding:

@@ -11,12 +11,12 @@ never be kept from their signals for good.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, literal, null, or_, update
+from sqlalchemy import Row, case, delete, literal, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,5 +107,16 @@ class UnlockGuard:
             .where(FailedUnlockRow.adviser_id == adviser_id)
             .returning(FailedUnlockRow.on, FailedUnlockRow.count)
         )
-        found = sorted((on, int(count)) for on, count in taken.all())
-        return FailedUnlocks(sum(count for _, count in found), tuple(on for on, _ in found))
+        return _summed(taken.all())
+
+    async def pending(self, db: AsyncSession, adviser_id: str) -> FailedUnlocks:
+        """The failures since the last unlock, left in place."""
+        query = select(FailedUnlockRow.on, FailedUnlockRow.count).where(
+            FailedUnlockRow.adviser_id == adviser_id
+        )
+        return _summed((await db.execute(query)).all())
+
+
+def _summed(rows: Iterable[Row[date, int]]) -> FailedUnlocks:
+    found = sorted((on, int(count)) for on, count in rows)
+    return FailedUnlocks(sum(count for _, count in found), tuple(on for on, _ in found))

@@ -424,3 +424,30 @@ def test_rotating_needs_the_passphrase(cli: Cli, data_dir: Path) -> None:
     ran = cli("adviser", "rotate-key", NAME, stdin="not-the-passphrase-at-all\n")
     assert ran.code != 0
     assert stored_keyring(data_dir, adviser_id) == before
+
+
+def test_rotating_the_key_renews_the_recovery_wrap(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = configure_recovery(cli, monkeypatch)
+    adviser_id = add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-rot-rec")
+    before = stored_keyring(data_dir, adviser_id)
+    assert cli("adviser", "rotate-key", NAME, stdin=PASSPHRASE + "\n").code == 0
+    after = stored_keyring(data_dir, adviser_id)
+    assert after.recovery_wrap is not None and after.recovery_wrap != before.recovery_wrap
+    recovered = cli("adviser", "recover", NAME, stdin=f"{private}\nfourth-passphrase-12\n")
+    assert recovered.code == 0, recovered.err
+    prefix = first_signal_prefix_with(cli, "fourth-passphrase-12")
+    opened = cli("adviser", "open", NAME, prefix, stdin="fourth-passphrase-12\n")
+    assert "Canary-Text-rot-rec" in opened.out
+
+
+def test_disable_tells_what_happened_to_the_signals(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-dis-cli")
+    ran = cli("adviser", "disable", NAME)
+    assert ran.code == 0, ran.err
+    assert "0 open signal(s) handed over" in ran.out
+    assert "1 open signal(s) can be read by nobody else and wait" in ran.out
+    assert "removed after 30 days" in ran.out

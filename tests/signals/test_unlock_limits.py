@@ -20,7 +20,6 @@ from tests.signals.conftest import (
     core_at,
     form_of,
     t,
-    values,
 )
 
 GUESSES = 12
@@ -103,8 +102,9 @@ async def test_the_adviser_is_told_of_failed_attempts_at_the_next_unlock(
         replies = await there.unlock("wrong-guess-xyzzy-2")
         assert all_text(replies) == t("adviser.wrong_passphrase"), day
         assert form_of(replies)["id"] == "adviser:unlock"
-    ((count,),) = await values(services, "adviser_failed_unlocks", "sum(count)")
-    assert count == 2, "kept for the digest until the adviser unlocks"
+    pending = await services.signals.sessions.failed_since_unlock(desk.adviser_id)
+    assert pending.count == 2, "kept for the digest until the adviser unlocks"
+    assert [on.isoformat() for on in pending.dates] == ["2026-04-01", "2026-04-02"]
     later = desk.elsewhere(core_at(services, first + timedelta(days=2)))
     shown = all_text(await later.unlock())
     assert t("adviser.failed_unlocks", count="2", dates="2026-04-01, 2026-04-02") in shown
@@ -113,6 +113,7 @@ async def test_the_adviser_is_told_of_failed_attempts_at_the_next_unlock(
     assert t("adviser.failed_unlocks", count="2", dates="2026-04-01, 2026-04-02") not in all_text(
         await again.unlock()
     )
+    assert (await services.signals.sessions.failed_since_unlock(desk.adviser_id)).count == 0
 
 
 async def test_a_refused_unlock_says_to_wait_in_chat(services: Services) -> None:
