@@ -11,9 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 
-from bot.app import Services
+from bot import migrate
+from bot.app import Services, build_services, prepare_database
 from bot.cli import main
+from bot.db import create_engine, sqlite_url
+from bot.settings import Settings
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import adviser_in_teams, all_text, signal_ids, submit_signal
 
@@ -144,3 +148,59 @@ async def test_a_cut_tail_shows_against_the_stored_head(
         db.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
     code, out = await verify(services, monkeypatch)
     assert code == 1, out
+
+
+async def test_rows_from_before_the_keyed_chain_stay_anchored(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.data_dir.mkdir(parents=True)
+    engine = create_engine(sqlite_url(settings.data_dir))
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(migrate._config(sync), "0003"))
+        database = settings.data_dir / "meldwijzer.db"
+        write_legacy_chain(database, rows=3)
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    services = build_services(settings)
+    try:
+        await prepare_database(services, seed_demo=True)
+        code, out = await verify(services, monkeypatch)
+        assert code == 0 and "intact: 3 rows" in out, out
+        await audited_sqlite(services, opens=1)
+        code, out = await verify(services, monkeypatch)
+        assert code == 0 and "intact: 5 rows" in out, out
+        # Rewriting the old rows (plain SHA-256, no key needed) breaks the first keyed row.
+        with contextlib.closing(sqlite3.connect(database)) as db, db:
+            db.execute("DELETE FROM audit_log WHERE id = 2")
+        write_legacy_chain(database, rows=0)
+        code, out = await verify(services, monkeypatch)
+        assert code == 1 and "BROKEN at row 4" in out, out
+    finally:
+        await services.engine.dispose()
+
+
+def write_legacy_chain(database: Path, rows: int) -> None:
+    """Rows as the SHA-256 chain wrote them (``rows`` new ones), or re-chain the old ones."""
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        for n in range(rows):
+            db.execute(
+                'INSERT INTO audit_log ("on", adviser_id, action, signal_id, previous, digest)'
+                " VALUES ('2026-01-0' || ?, 'old-adviser', 'open', 'old-signal', '', ?)",
+                (n + 1, f"placeholder-{n}"),
+            )
+        legacy = db.execute(
+            'SELECT id, "on", adviser_id, action, signal_id FROM audit_log'
+            + (" WHERE version = 1" if rows == 0 else "")
+            + " ORDER BY id"
+        ).fetchall()
+        previous = "0" * 64
+        for row_id, on, adviser_id, action, signal_id in legacy:
+            fields = (previous, on, adviser_id, action, signal_id)
+            digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+            db.execute(
+                "UPDATE audit_log SET previous = ?, digest = ? WHERE id = ?",
+                (previous, digest, row_id),
+            )
+            previous = digest
