@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import InputError, StorageError
+from bot.errors import InputError
 from bot.signals.models import AuditHeadRow, AuditRow
 
 GENESIS = "0" * 64
@@ -196,18 +195,17 @@ async def _advance_head(db: AsyncSession) -> tuple[int, str]:
         .values(rows=AuditHeadRow.rows + 1)
         .returning(AuditHeadRow.rows, AuditHeadRow.digest)
     )
-    try:
-        found = (await db.execute(bump)).one_or_none()
-        if found is None:
-            # The head row went missing (a restored dump, an operator's tool): start it again
-            # at the chain's end; verify still reports anything cut before this.
-            count = (await db.execute(select(func.count()).select_from(AuditRow))).scalar_one()
-            last = (
-                await db.execute(select(AuditRow.digest).order_by(AuditRow.id.desc()).limit(1))
-            ).scalar_one_or_none()
-            db.add(AuditHeadRow(id=HEAD_ID, rows=count, digest=last or GENESIS))
-            await db.flush()
-            found = (await db.execute(bump)).one()
-    except SQLAlchemyError as exc:
-        raise StorageError("cannot append to the audit log") from exc
+    # Database errors pass through unchanged: a collision is retried by the caller's
+    # transaction (bot.signals.transaction), which maps what remains to StorageError.
+    found = (await db.execute(bump)).one_or_none()
+    if found is None:
+        # The head row went missing (a restored dump, an operator's tool): start it again
+        # at the chain's end; verify still reports anything cut before this.
+        count = (await db.execute(select(func.count()).select_from(AuditRow))).scalar_one()
+        last = (
+            await db.execute(select(AuditRow.digest).order_by(AuditRow.id.desc()).limit(1))
+        ).scalar_one_or_none()
+        db.add(AuditHeadRow(id=HEAD_ID, rows=count, digest=last or GENESIS))
+        await db.flush()
+        found = (await db.execute(bump)).one()
     return int(found.rows), str(found.digest)

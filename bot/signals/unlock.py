@@ -36,6 +36,7 @@ from bot.seal.envelope import load_private_key, open_with_key, private_key_bytes
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.models import AdviserSessionRow
 from bot.signals.registry import AdviserRegistry
+from bot.signals.transaction import in_transaction
 from bot.signals.unlock_guard import FailedUnlocks, UnlockGuard
 
 SESSION_MINUTES = 30
@@ -87,19 +88,25 @@ class AdviserSessions:
         if not passphrase:
             raise InputError("an empty passphrase protects nothing", code="wrong_passphrase")
         keyring = await self._registry.keyring(adviser_id)
-        async with self._sessions.begin() as db:
-            await self._guard.claim(db, adviser_id, self._now())
+        now = self._now()
+
+        async def claim(db: AsyncSession) -> None:
+            await self._guard.claim(db, adviser_id, now)
+
+        async def failed(db: AsyncSession) -> None:
+            await self._audit.append(db, now.date(), adviser_id, "failed_unlock", NO_SIGNAL)
+            await self._guard.failed(db, adviser_id, now.date())
+
+        async def succeeded(db: AsyncSession) -> FailedUnlocks:
+            return await self._guard.succeeded(db, adviser_id)
+
+        await in_transaction(self._sessions, claim)
         try:
             key = await _argon2id_unlock(keyring, passphrase)
         except WrongPassphrase:
-            async with self._sessions.begin() as db:
-                on = self._now().date()
-                await self._audit.append(db, on, adviser_id, "failed_unlock", NO_SIGNAL)
-                await self._guard.failed(db, adviser_id, on)
+            await in_transaction(self._sessions, failed)
             raise
-        async with self._sessions.begin() as db:
-            failed = await self._guard.succeeded(db, adviser_id)
-        return key, failed
+        return key, await in_transaction(self._sessions, succeeded)
 
     async def failed_since_unlock(self, adviser_id: str) -> FailedUnlocks:
         """Failed attempts the adviser has not been told of yet (for their digest)."""
@@ -117,7 +124,8 @@ class AdviserSessions:
         sealed = seal_with_key(
             private_key_bytes(key), self._key(reference, binding), adviser_id.encode()
         )
-        async with self._sessions.begin() as db:
+
+        async def record(db: AsyncSession) -> None:
             # No signal is involved; the audit records when someone's key was in use.
             await self._audit.append(db, self._now().date(), adviser_id, "unlock", NO_SIGNAL)
             db.add(
@@ -128,6 +136,8 @@ class AdviserSessions:
                     expires_at=self._now() + self._length,
                 )
             )
+
+        await in_transaction(self._sessions, record)
         return Opened(reference, failed)
 
     async def resume(self, reference: str, binding: str) -> Unlocked:
