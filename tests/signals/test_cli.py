@@ -451,3 +451,14 @@ def test_disable_tells_what_happened_to_the_signals(cli: Cli, data_dir: Path) ->
     assert "0 open signal(s) handed over" in ran.out
     assert "1 open signal(s) can be read by nobody else and wait" in ran.out
     assert "removed after 30 days" in ran.out
+
+
+def test_recovering_to_a_weak_passphrase_is_refused(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = configure_recovery(cli, monkeypatch)
+    add_adviser(cli)
+    ran = cli("adviser", "recover", NAME, stdin=f"{private}\nwachtwoord1234\n")
+    assert ran.code == 2
+    assert "too easy to guess" in ran.err
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 0
