@@ -1,4 +1,4 @@
-"""``meldwijzer adviser …`` and ``meldwijzer audit verify``: the advisers' terminal desk.
+"""``meldwijzer adviser …`` and ``meldwijzer audit …``: the advisers' terminal desk.
 
 Every command that reads or writes a signal asks for the passphrase (hidden on a terminal,
 one line on stdin otherwise), unlocks for that one command and locks again.
@@ -9,18 +9,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import Services, build_services, prepare_database
 from bot.errors import InputError
 from bot.recovery import new_recovery_pair, recovery_private_key
 from bot.settings import Settings
-from bot.signals import audit
+from bot.signals.audit import AuditHead
 from bot.signals.content import SignalView
 from bot.signals.registry import NewAdviser
+from bot.signals.rotation import rotate_adviser_key
 from bot.signals.unlock import Unlocked
+from bot.signals.unlock_guard import FailedUnlocks
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,8 +42,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     actions.add_parser("list", help="list advisers").set_defaults(run=_run(_list))
     for name, helptext, handler in (
-        ("disable", "stop routing signals to an adviser", _disable),
+        ("disable", "stop routing signals to an adviser; hand theirs to a backup", _disable),
         ("passphrase", "change the passphrase (the key pair stays)", _passphrase),
+        ("rotate-key", "a new key pair; every signal re-wrapped to it", _rotate_key),
         ("inbox", "open signals for this adviser", _inbox),
     ):
         sub = actions.add_parser(name, help=helptext)
@@ -72,7 +77,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     audit_parser = commands.add_parser("audit", help="the audit log of adviser actions")
     audit_actions = audit_parser.add_subparsers(metavar="ACTION", required=True)
-    audit_actions.add_parser("verify", help="check the hash chain").set_defaults(run=_run(_verify))
+    verify = audit_actions.add_parser("verify", help="check the chain (and an exported head)")
+    verify.add_argument("--head", help="a file `audit head` wrote, or its digest")
+    verify.set_defaults(run=_run(_verify))
+    head = audit_actions.add_parser("head", help="print the chain's head, to keep elsewhere")
+    head.set_defaults(run=_run(_head))
 
 
 Handler = Callable[[argparse.Namespace, Services], Awaitable[int]]
@@ -102,6 +111,8 @@ def _secret(prompt: str, stdin: TextIO | None = None) -> str:
 
 async def _add(args: argparse.Namespace, services: Services) -> int:
     registry = services.signals.registry
+    passphrase = _secret(f"Passphrase for {args.name} (at least 12 characters, hard to guess): ")
+    registry.check_passphrase_strength(passphrase, args.name)
     adviser = await registry.add(
         NewAdviser(
             name=args.name,
@@ -112,7 +123,6 @@ async def _add(args: argparse.Namespace, services: Services) -> int:
             mattermost_id=args.mattermost_id,
         )
     )
-    passphrase = _secret(f"Passphrase for {adviser.name} (at least 12 characters): ")
     await registry.enrol(adviser.id, passphrase)
     print(f"adviser {adviser.name} added with id {adviser.id}")
     return 0
@@ -161,37 +171,73 @@ def _keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _disable(args: argparse.Namespace, services: Services) -> int:
-    registry = services.signals.registry
-    adviser = await registry.disable((await registry.find(args.adviser)).id)
-    print(f"adviser {adviser.name} disabled")
+    adviser = await services.signals.registry.find(args.adviser)
+    handover = await services.signals.desk.disable_adviser(adviser.id)
+    grace = services.settings.disabled_wrap_grace_days
+    print(f"adviser {handover.adviser} disabled; {handover.moved} open signal(s) handed over")
+    if handover.stranded:
+        print(
+            f"{len(handover.stranded)} open signal(s) can be read by nobody else and wait: "
+            + ", ".join(s[:8] for s in handover.stranded)
+        )
+    print(f"their key wraps are removed after {grace} days")
     return 0
 
 
 async def _passphrase(args: argparse.Namespace, services: Services) -> int:
-    registry = services.signals.registry
-    adviser = await registry.find(args.adviser)
-    old = _secret("Current passphrase: ")
-    await registry.change_passphrase(
-        adviser.id, old, _secret(f"New passphrase for {adviser.name}: ")
+    adviser = await services.signals.registry.find(args.adviser)
+    key, failed = await services.signals.sessions.check_passphrase(
+        adviser.id, _secret("Current passphrase: ")
+    )
+    _tell_failures(failed)
+    await services.signals.registry.change_passphrase(
+        adviser.id, key, _secret(f"New passphrase for {adviser.name}: ")
     )
     print(f"passphrase of {adviser.name} changed")
     return 0
 
 
-async def _unlocked(args: argparse.Namespace, services: Services) -> tuple[Unlocked, str]:
+async def _rotate_key(args: argparse.Namespace, services: Services) -> int:
+    registry = services.signals.registry
+    adviser = await registry.find(args.adviser)
+    passphrase = _secret("Passphrase: ")
+    key, failed = await services.signals.sessions.check_passphrase(adviser.id, passphrase)
+    _tell_failures(failed)
+    # The same passphrase wraps the new key: it was accepted when it was set.
+    fresh = await registry.new_keyring(adviser.id, passphrase, checked=False)
+    desk = services.signals.desk
+    count = await rotate_adviser_key(
+        services.sessions, desk.audit, key, fresh, services.signals.desk.today()
+    )
+    print(f"new key pair for {adviser.name}; {count} signal(s) re-wrapped; sessions ended")
+    return 0
+
+
+def _tell_failures(failed: FailedUnlocks) -> None:
+    if failed.count:
+        dates = ", ".join(d.isoformat() for d in failed.dates)
+        print(f"{failed.count} failed attempt(s) since your last unlock, on {dates}")
+
+
+async def _unlocked(args: argparse.Namespace, services: Services) -> tuple[Unlocked, str, str]:
     adviser = await services.signals.registry.find(args.adviser)
-    session = await services.signals.sessions.unlock(adviser.id, _secret("Passphrase: "))
-    return await services.signals.sessions.resume(session), session
+    # This command's session lives only as long as the command: bind it to a value that
+    # exists only in this process.
+    binding = f"cli\x1f{secrets.token_hex(16)}"
+    sessions = services.signals.sessions
+    opened = await sessions.unlock(adviser.id, _secret("Passphrase: "), binding)
+    _tell_failures(opened.failed)
+    return await sessions.resume(opened.reference, binding), opened.reference, binding
 
 
 async def _with_unlocked(
     args: argparse.Namespace, services: Services, act: Callable[[Unlocked], Awaitable[None]]
 ) -> int:
-    who, session = await _unlocked(args, services)
+    who, reference, _ = await _unlocked(args, services)
     try:
         await act(who)
     finally:
-        await services.signals.sessions.lock(session)
+        await services.signals.sessions.lock(reference)
     return 0
 
 
@@ -286,10 +332,34 @@ async def _recuse(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _verify(args: argparse.Namespace, services: Services) -> int:
-    report = await audit.verify(services.sessions)
+    exported = AuditHead.parse(_head_text(args.head)) if args.head else None
+    report = await services.signals.desk.audit.verify(services.sessions, exported)
     if report.intact:
         print(f"audit log intact: {report.rows} rows; head {report.head}")
-        print("Note the head digest elsewhere: a chain cut off at the end only shows against it.")
+        if exported is None:
+            print("Compare with an exported head (--head): a cut-off end only shows against it.")
         return 0
-    print(f"audit log BROKEN at row {report.broken_at} (after {report.rows} good rows)")
+    where = f" at row {report.broken_at}" if report.broken_at is not None else ""
+    print(f"audit log BROKEN{where}: {report.problem} (after {report.rows} good rows)")
     return 1
+
+
+def _head_text(given: str) -> str:
+    path = Path(given)
+    if len(given) != 64 and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError(f"cannot read the exported head in {given}") from None
+    return given
+
+
+async def _head(args: argparse.Namespace, services: Services) -> int:
+    audit = services.signals.desk.audit
+    report = await audit.verify(services.sessions)
+    if not report.intact:
+        print(f"audit log BROKEN: {report.problem}; not exporting its head", file=sys.stderr)
+        return 1
+    print((await audit.head(services.sessions)).line())
+    print("Keep this line elsewhere (printed, or in the operations log) for `audit verify --head`.")
+    return 0

@@ -29,6 +29,7 @@ from bot.seal import KdfParams, ReceiptIndex
 from bot.secret import server_secret
 from bot.settings import Settings
 from bot.signals.attempts import AttemptLimiter
+from bot.signals.audit import AuditChain
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
@@ -86,14 +87,21 @@ def build_signal_services(
         return now().date()
 
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
-    registry = AdviserRegistry(sessions, kdf, recovery_public_key(settings.recovery_public_key))
+    registry = AdviserRegistry(
+        sessions,
+        kdf,
+        recovery_public_key(settings.recovery_public_key),
+        allow_demo_passphrase=not settings.production,
+    )
     index = ReceiptIndex(secret, kdf)
+    audit = AuditChain(secret)
+    minutes = settings.adviser_session_minutes
     return SignalServices(
         registry=registry,
         intake=SignalIntake(sessions, registry, index, on),
         follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), on, now),
-        sessions=AdviserSessions(sessions, registry, secret, now, settings.adviser_session_minutes),
-        desk=AdviserDesk(sessions, registry, on),
+        sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit),
+        desk=AdviserDesk(sessions, registry, on, audit),
     )
 
 
@@ -197,11 +205,14 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _housekeeping(services: Services) -> None:
-    """Expired conversations and adviser sessions, and closed signals past retention."""
+    """Expired conversations and adviser sessions, closed signals past retention, and the
+    key wraps of advisers disabled longer ago than the grace period."""
     while True:
         try:
             await services.store.purge_expired(utc_now())
             await services.signals.sessions.purge_expired()
+            grace = services.settings.disabled_wrap_grace_days
+            await services.signals.desk.remove_lapsed_wraps(grace)
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)

@@ -65,7 +65,12 @@ class ConversationService:
         outcome = self._router.route(incoming, session, name)
         if outcome.effect is None:
             return outcome
-        caller = Caller(bucket=key, adviser=adviser, session=session.adviser_session)
+        caller = Caller(
+            bucket=key,
+            adviser=adviser,
+            session=session.adviser_session,
+            address=f"{incoming.channel.value}\x1f{incoming.conversation}",
+        )
         result = await self._effects.run(outcome.effect, caller)
         done = self._router.after(incoming, outcome, result, name)
         if done.effect is not None:

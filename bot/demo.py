@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bot.signals.passphrase import DEMO_PASSPHRASE
 from bot.signals.registry import AdviserRegistry, NewAdviser
 
 log = logging.getLogger("meldwijzer.demo")
 DEMO_NAME = "demo"
-DEMO_PASSPHRASE = "demo-passphrase"  # noqa: S105 — written in the README on purpose: this is a demo
+__all__ = ["DEMO_NAME", "DEMO_PASSPHRASE", "seed_demo_adviser"]
 
 
 async def seed_demo_adviser(registry: AdviserRegistry) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.errors import (
     CryptoError,
@@ -46,7 +46,9 @@ class Caller:
 
     bucket: str
     adviser: Adviser | None
-    session: str  # the adviser's session id from the conversation state, if any
+    session: str  # the adviser's session reference from the conversation state, if any
+    # The raw platform address of the conversation: binds an adviser's session, never stored.
+    address: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +113,10 @@ class EffectRunner:
         if caller.adviser is None:
             return Result(error="not_adviser")
         if isinstance(effect, Unlock):
-            session = await s.sessions.unlock(caller.adviser.id, effect.passphrase)
-            who = await s.sessions.resume(session)
-            return Result(session=session, inbox=tuple(await s.desk.inbox(who)))
+            opened = await s.sessions.unlock(caller.adviser.id, effect.passphrase, caller.address)
+            who = await s.sessions.resume(opened.reference, caller.address)
+            inbox = tuple(await s.desk.inbox(who))
+            return Result(session=opened.reference, inbox=inbox, failed_unlocks=opened.failed)
         who = await self._unlocked(caller)
         match effect:
             case ShowInbox():
@@ -137,7 +140,7 @@ class EffectRunner:
         assert caller.adviser is not None
         if not caller.session:
             raise SessionExpired("not unlocked")
-        who = await self._s.sessions.resume(caller.session)
+        who = await self._s.sessions.resume(caller.session, caller.address)
         if who.adviser_id != caller.adviser.id:
             raise SessionExpired("session of another adviser")
         return who

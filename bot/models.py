@@ -7,10 +7,14 @@ from bot.signals.models import (
     AdviserRow,
     AdviserSessionRow,
     AttemptRow,
+    AuditHeadRow,
     AuditRow,
+    FailedUnlockRow,
     MessageRow,
+    SignalRecusalRow,
     SignalRow,
     SignalWrapRow,
+    UnlockGuardRow,
 )
 from bot.state import ConversationRow
 
@@ -19,9 +23,13 @@ __all__ = [
     "AdviserRow",
     "AdviserSessionRow",
     "AttemptRow",
+    "AuditHeadRow",
     "AuditRow",
     "ConversationRow",
+    "FailedUnlockRow",
     "MessageRow",
+    "SignalRecusalRow",
     "SignalRow",
     "SignalWrapRow",
+    "UnlockGuardRow",
 ]

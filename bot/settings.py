@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     new_conversations_per_minute: int = Field(default=300, ge=1, le=100_000)
     new_conversations_burst: int = Field(default=60, ge=1, le=100_000)
     # -- end of the HTTP edge
+    # -- Advisers: how long a disabled adviser's key wraps are kept.
+    # Days after `adviser disable` before that adviser's key wraps of signals are removed.
+    disabled_wrap_grace_days: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("public_url")
     @classmethod

@@ -25,7 +25,16 @@ from dialogs.menu import back_to_menu
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
 INBOX_BUTTONS = 10
-ERRORS = {"wrong_passphrase", "not_yours", "no_other_adviser", "not_adviser", "damaged", "closed"}
+ERRORS = {
+    "wrong_passphrase",
+    "not_yours",
+    "no_other_adviser",
+    "not_adviser",
+    "damaged",
+    "closed",
+    "already_closed",
+    "unlock_wait",
+}
 
 
 class AdviserDialog(BaseDialog):
@@ -77,11 +86,14 @@ class AdviserDialog(BaseDialog):
             )
         if result.error:
             key = f"adviser.{result.error}" if result.error in ERRORS else "input.apology"
-            if result.error == "wrong_passphrase":
+            if result.error in ("wrong_passphrase", "unlock_wait"):
                 return self._unlock_form(ctx, ctx.t(key))
             return Step((ctx.reply(ctx.t(key), self._desk_buttons(ctx)),), state)
         if isinstance(effect, Unlock):
-            head = ctx.t("adviser.unlocked", minutes=str(result.session_minutes))
+            head = paragraphs(
+                ctx.t("adviser.unlocked", minutes=str(result.session_minutes)),
+                _failures(ctx, result),
+            )
             step = self._inbox(ctx, result.inbox, head)
             return Step(step.replies, step.state.at("inbox", adviser_session=result.session))
         if isinstance(effect, ShowInbox):
@@ -191,6 +203,15 @@ class AdviserDialog(BaseDialog):
             ctx.button("adviser.lock", "adviser:lock"),
             back_to_menu(ctx),
         )
+
+
+def _failures(ctx: Context, result: Result) -> str:
+    """The wrong passphrases since the last unlock, so the adviser notices someone trying."""
+    failed = result.failed_unlocks
+    if failed is None or not failed.count:
+        return ""
+    dates = ", ".join(on.isoformat() for on in failed.dates)
+    return ctx.t("adviser.failed_unlocks", count=str(failed.count), dates=dates)
 
 
 def _label(ctx: Context, group: str, value: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.signals.content import SignalContent, SignalView
 from bot.signals.desk import InboxItem
+from bot.signals.unlock_guard import FailedUnlocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class Result:
     session: str = field(default="", repr=False)
     name: str = ""
     session_minutes: int = 0  # how long an adviser's unlocked session lasts
+    failed_unlocks: FailedUnlocks | None = None  # wrong passphrases since the last unlock
 
     @property
     def ok(self) -> bool:

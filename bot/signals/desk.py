@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -11,14 +11,28 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import InputError, NotYours
-from bot.seal import AdviserRecipient, Author, open_signal_key_as_adviser, wrap_for_adviser
-from bot.signals import audit
+from bot.seal import Author, open_signal_key_as_adviser
+from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.dates import acknowledge_by, feedback_by
-from bot.signals.intake import eligible, least_loaded
-from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
+from bot.signals.intake import least_loaded
+from bot.signals.models import (
+    AdviserRow,
+    MessageRow,
+    SignalRecusalRow,
+    SignalRow,
+    SignalWrapRow,
+)
 from bot.signals.registry import AdviserRegistry
-from bot.signals.unlock import Unlocked
+from bot.signals.succession import (
+    Handover,
+    backups,
+    hand_over,
+    lapsed_advisers,
+    remove_wraps,
+)
+from bot.signals.transaction import in_transaction
+from bot.signals.unlock import Unlocked, end_sessions
 from bot.signals.vault import add_message, read_signal
 
 
@@ -39,10 +53,19 @@ class AdviserDesk:
         sessions: async_sessionmaker[AsyncSession],
         registry: AdviserRegistry,
         today: Callable[[], date],
+        audit: AuditChain,
     ) -> None:
         self._sessions = sessions
         self._registry = registry
         self._today = today
+        self._audit = audit
+
+    @property
+    def audit(self) -> AuditChain:
+        return self._audit
+
+    def today(self) -> date:
+        return self._today()
 
     async def inbox(self, who: Unlocked) -> list[InboxItem]:
         """Open signals sealed for this adviser, oldest first; responsible ones marked."""
@@ -76,11 +99,12 @@ class AdviserDesk:
         ]
 
     async def open(self, who: Unlocked, signal_id: str) -> SignalView:
-        async with self._sessions.begin() as db:
+        async def work(db: AsyncSession) -> SignalView:
+            await self._audit.append(db, self._today(), who.adviser_id, "open", signal_id)
             row, key = await self._signal(db, who, signal_id)
-            view = await read_signal(db, row, key)
-            await audit.append(db, self._today(), who.adviser_id, "open", row.id)
-        return view
+            return await read_signal(db, row, key)
+
+        return await in_transaction(self._sessions, work)
 
     async def reply(
         self, who: Unlocked, signal_id: str, text: str, *, question: bool = False
@@ -98,51 +122,89 @@ class AdviserDesk:
                 db, row, key, Author.ADVISER, ThreadMessage(text, kind, adviser.name), today
             )
             row.acknowledged_on = row.acknowledged_on or today
-            await audit.append(db, today, who.adviser_id, "ask" if question else "reply", row.id)
+            await self._audit.append(
+                db, today, who.adviser_id, "ask" if question else "reply", row.id
+            )
 
     async def close(self, who: Unlocked, signal_id: str) -> None:
+        """Close an open signal; an already closed one stays as it was (and its retention)."""
         today = self._today()
-        async with self._sessions.begin() as db:
+
+        async def work(db: AsyncSession) -> None:
+            await self._audit.append(db, today, who.adviser_id, "close", signal_id)
             row, _ = await self._signal(db, who, signal_id)
+            if row.status == "closed":
+                # Raising rolls the audit row back too: nothing at all changes.
+                raise InputError("the signal is already closed", code="already_closed")
             row.status, row.closed_on = "closed", today
-            await audit.append(db, today, who.adviser_id, "close", row.id)
+
+        await in_transaction(self._sessions, work)
 
     async def recuse(self, who: Unlocked, signal_id: str) -> str:
-        """Step aside: the signal moves to another eligible adviser; returns their name."""
-        advisers = await self._registry.all()
+        """Step aside; returns the name of whoever is responsible now.
+
+        The signal moves only to an adviser who already holds a wrap of it (so nobody added
+        after the submission gains access this way) and never to one who recused before.
+        """
+        advisers = {a.id: a for a in await self._registry.all()}
         load = await self._registry.open_load()
         today = self._today()
-        async with self._sessions.begin() as db:
-            row, key = await self._signal(db, who, signal_id)
-            content = (await read_signal(db, row, key)).content
-            pool = [a for a in eligible(advisers, content) if a.id != who.adviser_id]
-            if not pool:
-                raise InputError("no other adviser may read this signal", code="no_other_adviser")
-            wrapped = set(
-                (
-                    await db.execute(
-                        select(SignalWrapRow.adviser_id).where(SignalWrapRow.signal_id == row.id)
-                    )
-                ).scalars()
-            )
-            for adviser in pool:
-                if adviser.id not in wrapped:
-                    keyring = await self._registry.keyring(adviser.id)
-                    wrap = wrap_for_adviser(
-                        row.id, key, AdviserRecipient(adviser.id, keyring.public_key)
-                    )
-                    db.add(
-                        SignalWrapRow(signal_id=row.id, adviser_id=adviser.id, sealed=wrap.sealed)
-                    )
+
+        async def work(db: AsyncSession) -> str:
+            await self._audit.append(db, today, who.adviser_id, "recuse", signal_id)
+            row, _ = await self._signal(db, who, signal_id)
+            if row.adviser_id == who.adviser_id:
+                pool = await backups(db, row.id, advisers, leaving=who.adviser_id)
+                if not pool:
+                    raise InputError("nobody else can read this signal", code="no_other_adviser")
+                row.adviser_id = least_loaded(pool, load).id
+            db.add(SignalRecusalRow(signal_id=row.id, adviser_id=who.adviser_id))
             await db.execute(
                 delete(SignalWrapRow).where(
                     SignalWrapRow.signal_id == row.id, SignalWrapRow.adviser_id == who.adviser_id
                 )
             )
-            successor = least_loaded(pool, load)
-            row.adviser_id = successor.id
-            await audit.append(db, today, who.adviser_id, "recuse", row.id)
-        return successor.name
+            responsible = advisers.get(row.adviser_id or "")
+            return responsible.name if responsible else ""
+
+        return await in_transaction(self._sessions, work)
+
+    async def disable_adviser(self, adviser_id: str) -> Handover:
+        """No more signals for them, sessions ended, their open ones to a backup with a wrap."""
+        advisers = {a.id: a for a in await self._registry.all()}
+        if adviser_id not in advisers:
+            raise InputError(f"no adviser with id {adviser_id}")
+        load = await self._registry.open_load()
+        today = self._today()
+
+        async def work(db: AsyncSession) -> Handover:
+            await self._audit.append(db, today, adviser_id, "disable", NO_SIGNAL)
+            row = await db.get(AdviserRow, adviser_id)
+            assert row is not None
+            row.active, row.disabled_on = False, row.disabled_on or today
+            await end_sessions(db, adviser_id)
+            gone = {**advisers, adviser_id: replace(advisers[adviser_id], active=False)}
+            moved, stranded = await hand_over(db, adviser_id, gone, dict(load))
+            for signal_id in moved:
+                await self._audit.append(db, today, adviser_id, "reassign", signal_id)
+            return Handover(row.name, len(moved), tuple(stranded))
+
+        handover = await in_transaction(self._sessions, work)
+        self._registry.forget_addresses()
+        return handover
+
+    async def remove_lapsed_wraps(self, grace_days: int) -> int:
+        """Housekeeping: wraps of advisers disabled ``grace_days`` ago or more are removed."""
+        today = self._today()
+
+        async def work(db: AsyncSession) -> int:
+            lapsed = await lapsed_advisers(db, today, grace_days)
+            for adviser_id in lapsed:
+                await self._audit.append(db, today, adviser_id, "remove_wraps", NO_SIGNAL)
+                await remove_wraps(db, adviser_id)
+            return len(lapsed)
+
+        return await in_transaction(self._sessions, work)
 
     async def _signal(
         self, db: AsyncSession, who: Unlocked, signal_id: str

@@ -40,6 +40,8 @@ class AdviserRow(Base):
     mattermost_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     keyring: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The date ``adviser disable`` ran; their wraps are removed a grace period later.
+    disabled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class SignalRow(Base):
@@ -72,6 +74,17 @@ class SignalWrapRow(Base):
         ForeignKey("advisers.id", ondelete="CASCADE"), primary_key=True
     )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SignalRecusalRow(Base):
+    """An adviser who stepped aside from a signal; they never become responsible again."""
+
+    __tablename__ = "signal_recusals"
+
+    signal_id: Mapped[str] = mapped_column(
+        ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True
+    )
+    adviser_id: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class MessageRow(Base):
@@ -111,6 +124,43 @@ class AuditRow(Base):
     signal_id: Mapped[str] = mapped_column(String(32))
     previous: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # 1: plain SHA-256 (rows written before the chain was keyed); 2: HMAC with a server key.
+    version: Mapped[int] = mapped_column(Integer, default=2)
+
+
+class AuditHeadRow(Base):
+    """The one row that names the chain's end; writers update it first, which serialises them."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class UnlockGuardRow(Base):
+    """Unlock attempts since an adviser's last success, and when the next one may run."""
+
+    __tablename__ = "adviser_unlock_guard"
+
+    adviser_id: Mapped[str] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), primary_key=True
+    )
+    streak: Mapped[int] = mapped_column(Integer, default=0)
+    wait_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FailedUnlockRow(Base):
+    """Failed unlocks per adviser and date, kept until they are told at their next unlock."""
+
+    __tablename__ = "adviser_failed_unlocks"
+
+    adviser_id: Mapped[str] = mapped_column(
+        ForeignKey("advisers.id", ondelete="CASCADE"), primary_key=True
+    )
+    on: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AttemptRow(Base):

@@ -19,8 +19,8 @@ from bot.core import Channel
 from bot.errors import InputError, StorageError
 from bot.seal import AdviserKeyring, KdfParams, recovery_key_id
 from bot.signals.models import AdviserRow, SignalRow
+from bot.signals.passphrase import check_strength
 
-MIN_PASSPHRASE_CHARS = 12
 ADDRESS_CACHE_SECONDS = 10.0
 
 
@@ -74,10 +74,13 @@ class AdviserRegistry:
         sessions: async_sessionmaker[AsyncSession],
         kdf: KdfParams,
         recovery: X25519PublicKey | None = None,
+        *,
+        allow_demo_passphrase: bool = False,
     ) -> None:
         self._sessions = sessions
         self._kdf = kdf
         self._recovery = recovery
+        self._allow_demo = allow_demo_passphrase  # development only
         self._address_cache: tuple[float, Mapping[tuple[Channel, str], Adviser]] | None = None
 
     async def add(self, new: NewAdviser) -> Adviser:
@@ -107,12 +110,8 @@ class AdviserRegistry:
 
     async def enrol(self, adviser_id: str, passphrase: str) -> Adviser:
         """Make the adviser's key pair, wrapped under their passphrase (replaces an old one)."""
-        if len(passphrase) < MIN_PASSPHRASE_CHARS:
-            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
         row = await self._row(adviser_id)
-        keyring = await asyncio.to_thread(
-            AdviserKeyring.create, row.id, passphrase, self._kdf, self._recovery
-        )
+        keyring = await self.new_keyring(adviser_id, passphrase)
         async with self._sessions.begin() as db:
             stored = await db.get(AdviserRow, row.id)
             assert stored is not None
@@ -120,12 +119,30 @@ class AdviserRegistry:
             stored.public_key = keyring.public_key
         return Adviser.of(stored)
 
-    async def change_passphrase(self, adviser_id: str, old: str, new: str) -> None:
-        """Rewrap the same key pair under a new passphrase; signals stay readable."""
-        if len(new) < MIN_PASSPHRASE_CHARS:
-            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
+    async def new_keyring(
+        self, adviser_id: str, passphrase: str, *, checked: bool = True
+    ) -> AdviserKeyring:
+        """A new key pair under ``passphrase`` (and the recovery key, if configured)."""
+        row = await self._row(adviser_id)
+        if checked:
+            self.check_passphrase_strength(passphrase, row.name, demo=row.demo)
+        return await asyncio.to_thread(
+            AdviserKeyring.create, row.id, passphrase, self._kdf, self._recovery
+        )
+
+    def check_passphrase_strength(
+        self, passphrase: str, name: str = "", *, demo: bool = False
+    ) -> None:
+        """Refuse a weak passphrase before any work; the public demo one only for the demo
+        adviser in development."""
+        allow_demo = self._allow_demo and demo
+        check_strength(passphrase, allow_demo=allow_demo, context=(name, *name.split()))
+
+    async def change_passphrase(self, adviser_id: str, key: X25519PrivateKey, new: str) -> None:
+        """Rewrap the same key pair (unlocked by the caller) under a new passphrase."""
+        adviser = await self.get(adviser_id)
+        self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
-        key = await asyncio.to_thread(keyring.unlock, old)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
         await self._store_keyring(adviser_id, self._with_current_recovery(fresh, key))
 
@@ -145,21 +162,16 @@ class AdviserRegistry:
 
     async def recover(self, adviser_id: str, recovery: X25519PrivateKey, new: str) -> None:
         """With the offline recovery key: the same key pair under a new passphrase."""
-        if len(new) < MIN_PASSPHRASE_CHARS:
-            raise InputError(f"a passphrase has at least {MIN_PASSPHRASE_CHARS} characters")
+        adviser = await self.get(adviser_id)
+        self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
         key = keyring.recover(recovery)
         fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
         await self._store_keyring(adviser_id, fresh)
 
-    async def disable(self, adviser_id: str) -> Adviser:
-        async with self._sessions.begin() as db:
-            row = await db.get(AdviserRow, adviser_id)
-            if row is None:
-                raise InputError(f"no adviser with id {adviser_id}")
-            row.active = False
+    def forget_addresses(self) -> None:
+        """After a change of who is active: this replica sees it at once."""
         self._address_cache = None
-        return Adviser.of(row)
 
     async def all(self) -> list[Adviser]:
         async with self._sessions() as db:

@@ -7,21 +7,35 @@ another moment would see it.
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import text, update
+import pytest
+from sqlalchemy import Connection, MetaData, text, update
 
-from bot.app import Services, build_conversations, build_signal_services
+from bot import migrate
+from bot.app import (
+    Services,
+    build_conversations,
+    build_services,
+    build_signal_services,
+    prepare_database,
+)
 from bot.conversation import ConversationService
 from bot.core import Channel, Incoming, Kind, Reply
+from bot.db import Base
 from bot.secret import server_secret
+from bot.settings import Settings
 from bot.signals.models import AdviserRow
 from bot.signals.registry import NewAdviser
 from dialogs.messages import Messages
+from tests.conftest import TEST_KDF
+from tests.environment import unavailable
 
 PASSPHRASE = "canary-passphrase-2c9e"
 DEMO_PASSPHRASE = "demo-passphrase"
@@ -260,10 +274,62 @@ def core_at(services: Services, moment: datetime) -> ConversationService:
     def now() -> datetime:
         return moment
 
-    secret = server_secret(None, settings.data_dir)
+    given = settings.secret.get_secret_value() if settings.secret else None
+    secret = server_secret(given, settings.data_dir)
     signals = build_signal_services(settings, services.sessions, secret, now)
     return build_conversations(settings, services.knowledge, services.store, signals, now)
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# ---- the same services on PostgreSQL --------------------------------------------
+
+POSTGRES_URL = os.environ.get("MELDWIJZER_TEST_DATABASE_URL", "")
+POSTGRES_SECRET = "canary-secret-" + "x" * 40
+
+
+def _drop_everything(connection: Connection) -> None:
+    Base.metadata.drop_all(connection)
+    reflected = MetaData()
+    reflected.reflect(connection)
+    reflected.drop_all(connection)
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def postgres_settings(tmp_path: Path) -> Settings:
+    if not POSTGRES_URL:
+        unavailable("set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests")
+    return Settings(
+        database_url=POSTGRES_URL,
+        data_dir=tmp_path / "data",
+        secret=POSTGRES_SECRET,
+        **TEST_KDF,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_services(
+    request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
+) -> AsyncIterator[Services]:
+    """The same test on the embedded SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        built = build_services(settings)
+        await prepare_database(built, seed_demo=True)
+        try:
+            yield built
+        finally:
+            await built.engine.dispose()
+        return
+    built = build_services(postgres_settings(tmp_path))
+    async with built.engine.begin() as connection:
+        await connection.run_sync(_drop_everything)
+    await migrate.upgrade(built.engine)
+    try:
+        await prepare_database(built, seed_demo=True)
+        yield built
+    finally:
+        async with built.engine.begin() as connection:
+            await connection.run_sync(_drop_everything)
+        await built.engine.dispose()

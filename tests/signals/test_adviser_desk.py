@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.app import Services, build_services, prepare_database
+from bot.app import Services, build_services, build_signal_services, prepare_database
+from bot.conversation import utc_now
 from bot.core import Channel, FieldKind
+from bot.effects import SignalServices
+from bot.secret import server_secret
 from bot.settings import Settings
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
@@ -24,6 +27,7 @@ from tests.signals.conftest import (
     snapshot,
     submit_signal,
     t,
+    the_demo_adviser_id,
     values,
 )
 
@@ -123,17 +127,22 @@ async def holders(services: Services) -> set[object]:
 
 
 async def test_recusing_moves_the_signal_and_drops_the_wrap(services: Services) -> None:
-    await submit_signal(services, what="Canary-Text-d9")
     first = await adviser_in_teams(services, "aad-first")
-    # Registered after the signal came in: recusing must seal the key to them anew.
     second = await adviser_in_teams(services, "aad-second", name="Canary-Name-rc01")
-    (signal_id,) = await signal_ids(services)
-    assert await holders(services) == {first.adviser_id}
+    # Make the first responsible: the second already has a signal open.
+    await submit_signal(services, what="Canary-Text-d0", exclude=first.adviser_id)
+    await submit_signal(services, what="Canary-Text-d9")
+    signal_id = next(
+        s
+        for s, who in await values(services, "signals", "id", "adviser_id")
+        if who == first.adviser_id
+    )
+    assert await holders_of(services, signal_id) == {first.adviser_id, second.adviser_id}
     await first.unlock()
     moved = await first.recuse(signal_id)
     assert all_text(moved) == t("adviser.recused", name="Canary-Name-rc01")
-    assert await holders(services) == {second.adviser_id}
-    assert await values(services, "signals", "adviser_id") == [(second.adviser_id,)]
+    assert await holders_of(services, signal_id) == {second.adviser_id}
+    assert (signal_id, second.adviser_id) in await values(services, "signals", "id", "adviser_id")
     assert all_text(await first.open(signal_id)) == t("adviser.not_yours")
     await second.unlock()
     assert "Canary-Text-d9" in all_text(await second.open(signal_id))
@@ -142,6 +151,61 @@ async def test_recusing_moves_the_signal_and_drops_the_wrap(services: Services) 
         (first.adviser_id, "recuse"),
         (second.adviser_id, "open"),
     ]
+
+
+async def holders_of(services: Services, signal_id: str) -> set[object]:
+    return {
+        adviser
+        for signal, adviser in await values(services, "signal_wraps", "signal_id", "adviser_id")
+        if signal == signal_id
+    }
+
+
+async def test_an_adviser_added_after_the_submission_gets_no_access_by_recusal(
+    services: Services,
+) -> None:
+    await submit_signal(services, what="Canary-Text-d9")
+    first = await adviser_in_teams(services, "aad-first")
+    later = await adviser_in_teams(services, "aad-later", name="Canary-Name-rc03")
+    (signal_id,) = await signal_ids(services)
+    await first.unlock()
+    before = await snapshot(services)
+    assert all_text(await first.recuse(signal_id)) == t("adviser.no_other_adviser")
+    assert await snapshot(services) == before
+    assert later.adviser_id not in await holders(services)
+
+
+async def test_an_adviser_who_recused_never_becomes_responsible_again(services: Services) -> None:
+    demo = await adviser_in_teams(services, "aad-demo")
+    other = await adviser_in_teams(services, "aad-other", name="Canary-Name-rc04")
+    await submit_signal(services)
+    ((signal_id, responsible),) = await values(services, "signals", "id", "adviser_id")
+    first, second = (demo, other) if responsible == demo.adviser_id else (other, demo)
+    await first.unlock()
+    await second.unlock()
+    await first.recuse(signal_id)
+    assert await values(services, "signals", "adviser_id") == [(second.adviser_id,)]
+    refused = await second.recuse(signal_id)
+    assert all_text(refused) == t("adviser.no_other_adviser")
+    assert await values(services, "signals", "adviser_id") == [(second.adviser_id,)]
+    assert await holders(services) == {second.adviser_id}
+
+
+async def test_closing_a_closed_signal_changes_nothing(services: Services) -> None:
+    await submit_signal(services)
+    closing = core_at(services, at(2026, 6, 1))
+    desk = await adviser_in_teams(services, "aad-close", core=closing)
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+    later = desk.elsewhere(core_at(services, at(2026, 6, 20)))
+    await later.unlock()
+    before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
+    again = await later.close(signal_id)
+    assert t("adviser.already_closed") in all_text(again)
+    after = await snapshot(services, *SIGNAL_TABLES, "audit_log")
+    assert after["signals"] == before["signals"], "closed_on (and retention) kept"
+    assert [r for r in after["audit_log"] if r not in before["audit_log"]] == []
 
 
 async def test_recusing_without_another_adviser_keeps_the_signal(services: Services) -> None:
@@ -234,7 +298,7 @@ async def test_someone_who_is_not_an_adviser_is_refused(services: Services) -> N
 async def test_a_disabled_adviser_is_no_longer_an_adviser(services: Services) -> None:
     await submit_signal(services)
     desk = await adviser_in_teams(services, "aad-gone", name="Canary-Name-dis1")
-    await services.signals.registry.disable(desk.adviser_id)
+    await services.signals.desk.disable_adviser(desk.adviser_id)
     assert all_text(await desk.inbox()) == t("input.unknown_action")
     assert await count(services, "adviser_sessions") == 0
 
@@ -256,3 +320,50 @@ async def test_the_configured_session_length_is_what_the_adviser_is_told(tmp_pat
         assert t("adviser.locked_again", minutes="45") in again
     finally:
         await services.engine.dispose()
+
+
+async def test_disabling_hands_open_signals_to_a_backup_with_a_wrap(services: Services) -> None:
+    leaving = await adviser_in_teams(services, "aad-leaving", name="Canary-Name-dis2")
+    backup = await adviser_in_teams(services, "aad-backup", name="Canary-Name-dis3")
+    await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
+    await submit_signal(services, what="Canary-Text-dis4", exclude=backup.adviser_id)
+    await submit_signal(services, what="Canary-Text-dis5")
+    await submit_signal(services, what="Canary-Text-dis6")
+    # Added afterwards: holds no wrap, so it never takes a signal over.
+    await adviser_in_teams(services, "aad-newcomer", name="Canary-Name-dis7")
+    mine = [
+        s
+        for s, who in await values(services, "signals", "id", "adviser_id")
+        if who == leaving.adviser_id
+    ]
+    assert mine, "the leaving adviser is responsible for something"
+    handover = await services.signals.desk.disable_adviser(leaving.adviser_id)
+    responsible = dict(await values(services, "signals", "id", "adviser_id"))
+    stranded = [s for s in mine if responsible[s] == leaving.adviser_id]
+    assert set(handover.stranded) == set(stranded)
+    assert handover.moved == len(mine) - len(stranded)
+    assert all(responsible[s] in (backup.adviser_id, leaving.adviser_id) for s in mine)
+    audited = await values(services, "audit_log", "adviser_id", "action")
+    assert (leaving.adviser_id, "disable") in audited
+    assert audited.count((leaving.adviser_id, "reassign")) == handover.moved
+
+
+async def test_a_disabled_advisers_wraps_go_after_the_grace_period(services: Services) -> None:
+    leaving = await adviser_in_teams(services, "aad-grace", name="Canary-Name-gr1")
+    await submit_signal(services)
+    await services.signals.desk.disable_adviser(leaving.adviser_id)
+    grace = services.settings.disabled_wrap_grace_days
+    assert grace == 30
+    start = utc_now()
+    for days, still in ((grace - 1, True), (grace, False)):
+        later = signals_at(services, start + timedelta(days=days))
+        await later.desk.remove_lapsed_wraps(grace)
+        assert (leaving.adviser_id in await holders(services)) is still
+    audited = await values(services, "audit_log", "adviser_id", "action")
+    assert audited.count((leaving.adviser_id, "remove_wraps")) == 1
+
+
+def signals_at(services: Services, moment: datetime) -> SignalServices:
+    settings = services.settings
+    secret = server_secret(None, settings.data_dir)
+    return build_signal_services(settings, services.sessions, secret, lambda: moment)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import re
 import shutil
 import sqlite3
@@ -14,12 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from bot.app import Services, build_services, prepare_database
+from bot.app import Services, build_services, build_signal_services, prepare_database
 from bot.cli import main
+from bot.errors import CryptoError, InputError
+from bot.seal import AdviserKeyring, open_signal_key_as_adviser, public_key_bytes
+from bot.secret import server_secret
 from bot.settings import Settings
+from bot.signals.registry import NewAdviser
 from tests.conftest import TEST_KDF
-from tests.signals.conftest import all_text, read_thread, reporter, submit_signal
+from tests.signals.conftest import (
+    DEMO_PASSPHRASE,
+    adviser_in_teams,
+    all_text,
+    read_thread,
+    reporter,
+    submit_signal,
+)
+from tests.signals.conftest import PASSPHRASE as PASSPHRASE_CHAT
 
 PASSPHRASE = "canary-passphrase-cli-71"
 NAME = "Canary-Name-cli1"
@@ -296,3 +310,155 @@ def test_an_adviser_enrolled_earlier_gets_the_recovery_wrap_on_a_passphrase_chan
     after = cli("adviser", "recover", NAME, stdin=f"{private}\nthird-passphrase-12\n")
     assert after.code == 0, after.err
     assert cli("adviser", "inbox", NAME, stdin="third-passphrase-12\n").code == 0
+
+
+# ---- passphrase strength --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "weak",
+    ["wachtwoord1234", "aaaaaaaaaaaaaaaa", "password12345", "demo-passphrase"],
+)
+def test_a_weak_or_public_passphrase_is_refused_and_adds_nobody(cli: Cli, weak: str) -> None:
+    ran = cli("adviser", "add", NAME, stdin=weak + "\n")
+    assert ran.code == 2
+    assert "passphrase" in ran.err and "Traceback" not in ran.err
+    assert NAME not in cli("adviser", "list").out
+
+
+def test_changing_to_a_weak_passphrase_is_refused(cli: Cli) -> None:
+    add_adviser(cli)
+    ran = cli("adviser", "passphrase", NAME, stdin=f"{PASSPHRASE}\nwachtwoord1234\n")
+    assert ran.code == 2
+    assert "too easy to guess" in ran.err
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 0, "old one still works"
+
+
+async def test_the_demo_passphrase_is_refused_in_production(tmp_path: Path) -> None:
+    settings = Settings(env="production", data_dir=tmp_path / "data", **TEST_KDF)  # type: ignore[arg-type]
+    services = build_services(Settings(data_dir=tmp_path / "data", **TEST_KDF))  # type: ignore[arg-type]
+    try:
+        await prepare_database(services, seed_demo=True)
+        secret = server_secret(None, settings.data_dir)
+        production = build_signal_services(settings, services.sessions, secret)
+        adviser = await production.registry.add(NewAdviser(name="Canary-Name-prod"))
+        with pytest.raises(InputError, match="demo passphrase"):
+            await production.registry.enrol(adviser.id, DEMO_PASSPHRASE)
+        await production.registry.enrol(adviser.id, PASSPHRASE)
+        key, _ = await production.sessions.check_passphrase(adviser.id, PASSPHRASE)
+        with pytest.raises(InputError, match="demo passphrase"):
+            await production.registry.change_passphrase(adviser.id, key, DEMO_PASSPHRASE)
+        # In development only the demo adviser may have it: that is what the README promises.
+        with pytest.raises(InputError, match="demo passphrase"):
+            await services.signals.registry.enrol(adviser.id, DEMO_PASSPHRASE)
+        demo = next(a for a in await services.signals.registry.all() if a.demo)
+        await services.signals.registry.enrol(demo.id, DEMO_PASSPHRASE)
+    finally:
+        await services.engine.dispose()
+
+
+# ---- key rotation ---------------------------------------------------------------------
+
+
+def stored_keyring(data_dir: Path, adviser_id: str) -> AdviserKeyring:
+    with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db:
+        (raw,) = db.execute("SELECT keyring FROM advisers WHERE id = ?", (adviser_id,)).fetchone()
+    return AdviserKeyring.from_dict(json.loads(raw))
+
+
+def wraps_of(data_dir: Path, adviser_id: str) -> list[tuple[str, bytes, bytes]]:
+    with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db:
+        return db.execute(
+            "SELECT w.signal_id, s.public_key, w.sealed FROM signal_wraps w"
+            " JOIN signals s ON s.id = w.signal_id WHERE w.adviser_id = ?",
+            (adviser_id,),
+        ).fetchall()
+
+
+def test_rotating_the_key_rewraps_every_signal(cli: Cli, data_dir: Path) -> None:
+    adviser_id = add_adviser(cli)
+    receipts = [leave_signal(data_dir, f"Canary-Text-rot{n}") for n in range(3)]
+    old_key = stored_keyring(data_dir, adviser_id).unlock(PASSPHRASE)
+    ran = cli("adviser", "rotate-key", NAME, stdin=PASSPHRASE + "\n")
+    assert ran.code == 0, ran.err
+    assert "3 signal(s) re-wrapped" in ran.out
+    fresh = stored_keyring(data_dir, adviser_id)
+    assert fresh.public_key != public_key_bytes(old_key)
+    for signal_id, public, sealed in wraps_of(data_dir, adviser_id):
+        with pytest.raises(CryptoError):
+            open_signal_key_as_adviser(signal_id, public, adviser_id, old_key, sealed)
+    inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
+    assert inbox.code == 0 and len(inbox.out.splitlines()) == 3
+    for prefix in (line.split()[0] for line in inbox.out.splitlines()):
+        opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")
+        assert opened.code == 0 and "Canary-Text-rot" in opened.out
+    assert "Your signal is open" in reporter_reads(data_dir, receipts[0]), "the receipt still works"
+    assert "rotate_key" in audit_actions(data_dir)
+
+
+def audit_actions(data_dir: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db:
+        return [a for (a,) in db.execute("SELECT action FROM audit_log ORDER BY id")]
+
+
+def test_rotating_the_key_ends_open_sessions(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-rot9")
+
+    async def unlocked_in_chat(services: Services) -> int:
+        desk = await adviser_in_teams(services, "aad-rotate", name="Canary-Name-rot")
+        await desk.unlock()
+        async with services.sessions() as db:
+            return len((await db.execute(text("SELECT id FROM adviser_sessions"))).all())
+
+    assert in_the_bot(data_dir, unlocked_in_chat) == 1
+    ran = cli("adviser", "rotate-key", "Canary-Name-rot", stdin=PASSPHRASE_CHAT + "\n")
+    assert ran.code == 0, ran.err
+    with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db:
+        assert db.execute("SELECT count(*) FROM adviser_sessions").fetchone() == (0,)
+
+
+def test_rotating_needs_the_passphrase(cli: Cli, data_dir: Path) -> None:
+    adviser_id = add_adviser(cli)
+    before = stored_keyring(data_dir, adviser_id)
+    ran = cli("adviser", "rotate-key", NAME, stdin="not-the-passphrase-at-all\n")
+    assert ran.code != 0
+    assert stored_keyring(data_dir, adviser_id) == before
+
+
+def test_rotating_the_key_renews_the_recovery_wrap(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = configure_recovery(cli, monkeypatch)
+    adviser_id = add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-rot-rec")
+    before = stored_keyring(data_dir, adviser_id)
+    assert cli("adviser", "rotate-key", NAME, stdin=PASSPHRASE + "\n").code == 0
+    after = stored_keyring(data_dir, adviser_id)
+    assert after.recovery_wrap is not None and after.recovery_wrap != before.recovery_wrap
+    recovered = cli("adviser", "recover", NAME, stdin=f"{private}\nfourth-passphrase-12\n")
+    assert recovered.code == 0, recovered.err
+    prefix = first_signal_prefix_with(cli, "fourth-passphrase-12")
+    opened = cli("adviser", "open", NAME, prefix, stdin="fourth-passphrase-12\n")
+    assert "Canary-Text-rot-rec" in opened.out
+
+
+def test_disable_tells_what_happened_to_the_signals(cli: Cli, data_dir: Path) -> None:
+    add_adviser(cli)
+    leave_signal(data_dir, "Canary-Text-dis-cli")
+    ran = cli("adviser", "disable", NAME)
+    assert ran.code == 0, ran.err
+    assert "0 open signal(s) handed over" in ran.out
+    assert "1 open signal(s) can be read by nobody else and wait" in ran.out
+    assert "removed after 30 days" in ran.out
+
+
+def test_recovering_to_a_weak_passphrase_is_refused(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = configure_recovery(cli, monkeypatch)
+    add_adviser(cli)
+    ran = cli("adviser", "recover", NAME, stdin=f"{private}\nwachtwoord1234\n")
+    assert ran.code == 2
+    assert "too easy to guess" in ran.err
+    assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 0

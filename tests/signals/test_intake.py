@@ -183,7 +183,7 @@ async def test_the_own_unit_without_the_wish_keeps_everyone(services: Services) 
 
 
 async def test_without_an_enrolled_adviser_nothing_is_stored(services: Services) -> None:
-    await services.signals.registry.disable(await the_demo_adviser_id(services))
+    await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
     person = reporter(services)
     await open_intake(person)
     replies = await person.submit("signal:intake", what="Canary-Text-b1", role="target")
@@ -216,10 +216,11 @@ async def test_a_teams_reporter_is_told_the_platform_keeps_a_transcript(
 async def test_the_signal_content_reaches_only_the_seal(services: Services) -> None:
     sent = await submit_signal(services, what="Canary-Text-b3", hope="Canary-Text-b4")
     await add_to_thread(sent.person, sent.receipt, "Canary-Text-b5")
-    session = await services.signals.sessions.unlock(
-        await the_demo_adviser_id(services), "demo-passphrase"
+    binding = "test\x1fconversation"
+    opened = await services.signals.sessions.unlock(
+        await the_demo_adviser_id(services), "demo-passphrase", binding
     )
-    who = await services.signals.sessions.resume(session)
+    who = await services.signals.sessions.resume(opened.reference, binding)
     (signal_id,) = await signal_ids(services)
     view = await services.signals.desk.open(who, signal_id)
     assert view.content.what == "Canary-Text-b3"

@@ -1,0 +1,60 @@
+"""The adviser dialog's answers to what the desk reports: waits, failures, already closed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core import Channel, Incoming, Kind
+from bot.router import Outcome, Router, Session
+from bot.signals.unlock_guard import FailedUnlocks
+from dialogs.base import DialogState
+from dialogs.effects import CloseSignal, Result, Unlock
+from dialogs.messages import Messages
+
+NAME = "Canary-Name-dlg"
+SIGNAL = "0" * 32
+MESSAGES = Messages.load()
+
+
+def submitted(router: Router, lang: str, **fields: object) -> tuple[Incoming, Outcome]:
+    event = Incoming(Channel.TEAMS, "c-adviser", sender="aad-1", **fields)  # type: ignore[arg-type]
+    # The adviser has pressed "Inbox" and was asked to unlock: the desk is the active dialog.
+    session = Session(lang=lang, lang_chosen=True, state=DialogState("adviser", "unlock"))
+    return event, router.route(event, session, NAME)
+
+
+def unlocking(router: Router, lang: str) -> tuple[Incoming, Outcome]:
+    event, outcome = submitted(
+        router, lang, kind=Kind.FORM, form="adviser:unlock", data={"passphrase": "x"}
+    )
+    assert isinstance(outcome.effect, Unlock)
+    return event, outcome
+
+
+def test_a_refused_unlock_says_to_wait_and_offers_the_form_again(router: Router, lang: str) -> None:
+    event, outcome = unlocking(router, lang)
+    done = router.after(event, outcome, Result(error="unlock_wait", session_minutes=30), NAME)
+    (reply,) = done.replies
+    assert reply.text == MESSAGES.text(lang, "adviser.unlock_wait")
+    assert reply.form is not None and reply.form.id == "adviser:unlock"
+
+
+def test_failed_attempts_are_shown_at_the_next_unlock(router: Router, lang: str) -> None:
+    event, outcome = unlocking(router, lang)
+    failed = FailedUnlocks(3, (date(2026, 4, 1), date(2026, 4, 3)))
+    result = Result(session="ref", session_minutes=30, failed_unlocks=failed)
+    text = "\n".join(r.text for r in router.after(event, outcome, result, NAME).replies)
+    expected = MESSAGES.text(
+        lang, "adviser.failed_unlocks", count="3", dates="2026-04-01, 2026-04-03"
+    )
+    assert expected in text
+    quiet = Result(session="ref", session_minutes=30, failed_unlocks=FailedUnlocks())
+    text = "\n".join(r.text for r in router.after(event, outcome, quiet, NAME).replies)
+    assert expected not in text
+
+
+def test_closing_a_closed_signal_says_so(router: Router, lang: str) -> None:
+    event, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:close:{SIGNAL}")
+    assert isinstance(outcome.effect, CloseSignal)
+    done = router.after(event, outcome, Result(error="already_closed"), NAME)
+    assert done.replies[0].text == MESSAGES.text(lang, "adviser.already_closed")
