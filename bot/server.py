@@ -130,7 +130,7 @@ class GuardedRequestHandler(web.RequestHandler):
         if exc is not None and status >= 500:
             log.error("request failed: %s at %s", type(exc).__name__, _where(exc))
         elif exc is not None:
-            log.info("refused a malformed request: %s (%d)", type(exc).__name__, status)
+            log.info("refused a bad request: %s (%d)", type(exc).__name__, status)
         if request.writer.output_size > 0:
             # As aiohttp does: part of a response went out, another cannot follow.
             raise ConnectionError("response already started; closing the connection")
