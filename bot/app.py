@@ -14,8 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
-from adapters.webchat import setup_webchat
-from adapters.webchat.tokens import ConversationTokens
+from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
 from bot.conversation import ConversationService, utc_now
 from bot.db import create_engine, session_factory, sqlite_url
