@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
-from adapters.webchat import setup_webchat
+from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
 from bot.conversation import ConversationService, utc_now
 from bot.db import create_engine, session_factory, sqlite_url
@@ -123,13 +123,17 @@ def build_conversations(
     return ConversationService(router, store, signals.registry, EffectRunner(signals), now)
 
 
+def secret_of(settings: Settings) -> bytes:
+    """``MELDWIJZER_SECRET``, or the one generated into the data folder in development."""
+    given = settings.secret.get_secret_value() if settings.secret else None
+    return server_secret(given, settings.data_dir)
+
+
 def build_services(settings: Settings) -> Services:
     check_production(settings)
     if settings.database_url is None:
         prepare_data_dir(settings.data_dir)
-    secret = server_secret(
-        settings.secret.get_secret_value() if settings.secret else None, settings.data_dir
-    )
+    secret = secret_of(settings)
     engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
     sessions = session_factory(engine)
     knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
@@ -185,6 +189,7 @@ def create_app(
             settings.new_conversations_per_minute, settings.new_conversations_burst
         ),
         body_timeout_seconds=settings.http_body_timeout_seconds,
+        tokens=ConversationTokens.from_secret(secret_of(settings)),
     )
     if settings.teams_enabled:
         setup_teams(

@@ -70,12 +70,31 @@ def refusal_status(exc: BaseException | None, status: int) -> int:
 class GuardedRequestHandler(web.RequestHandler):
     """One connection: a deadline for its first request head, and quiet refusals."""
 
-    __slots__ = ("_head_deadline", "_header_timeout")
+    __slots__ = ("_head_deadline", "_header_timeout", "_refused")
 
     def __init__(self, manager: web.Server, *, header_timeout: float, **kwargs: Any) -> None:
         super().__init__(manager, **kwargs)
         self._header_timeout = header_timeout
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._refused = False
+
+    def refuse(self, transport: asyncio.Transport) -> None:
+        """Over the bound: answer 503 busy, read nothing, and let the client hang up.
+
+        Not closed at once: aiohttp starts this connection's task right after
+        ``connection_made`` and asserts it is still connected (web_protocol.py), and a
+        close with the client's request unread would reset the connection (a TCP RST)
+        before the client reads the answer. Sending EOF lets the client close; the head
+        deadline closes it if the client does not.
+        """
+        self._refused = True
+        transport.write(busy_bytes())
+        if transport.can_write_eof():
+            transport.write_eof()
+
+    def data_received(self, data: bytes) -> None:
+        if not self._refused:
+            super().data_received(data)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -111,7 +130,7 @@ class GuardedRequestHandler(web.RequestHandler):
         if exc is not None and status >= 500:
             log.error("request failed: %s at %s", type(exc).__name__, _where(exc))
         elif exc is not None:
-            log.info("refused a malformed request: %s (%d)", type(exc).__name__, status)
+            log.info("refused a bad request: %s (%d)", type(exc).__name__, status)
         if request.writer.output_size > 0:
             # As aiohttp does: part of a response went out, another cannot follow.
             raise ConnectionError("response already started; closing the connection")
@@ -168,8 +187,10 @@ class GuardedServer(web.Server):
             if not self._full:
                 log.warning("open connections at the limit (%d)", self._limits.max_connections)
                 self._full = True
-            transport.write(busy_bytes())
-            transport.close()
+            if isinstance(handler, GuardedRequestHandler):
+                handler.refuse(transport)
+            else:
+                transport.close()
             return
         self._full = False
         self._open.add(handler)

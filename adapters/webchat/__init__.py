@@ -11,9 +11,11 @@ from adapters.webchat.access_log import ACCESS_LOG_FORMAT, RouteAccessLogger
 from adapters.webchat.rate_limit import TurnRateLimiter
 from adapters.webchat.request_body import body_limit_for
 from adapters.webchat.routes import TurnHandler, setup_webchat
+from adapters.webchat.tokens import ConversationTokens
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
+    "ConversationTokens",
     "RouteAccessLogger",
     "TurnHandler",
     "TurnRateLimiter",

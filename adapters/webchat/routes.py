@@ -17,7 +17,7 @@ from adapters.webchat.request_body import (
     read_json_object,
 )
 from adapters.webchat.static_files import StaticFiles
-from adapters.webchat.tokens import is_well_formed, issue_token
+from adapters.webchat.tokens import ConversationTokens
 from adapters.webchat.wire import message_incoming, replies_json, start_incoming
 from bot.core import Incoming, Reply
 from bot.throttle import TokenBucket
@@ -48,6 +48,7 @@ class ConversationApi:
         limiter: TurnRateLimiter,
         new_conversations: TokenBucket,
         body_timeout_seconds: float,
+        tokens: ConversationTokens,
     ) -> None:
         self._handler = handler
         self._max_message_chars = max_message_chars
@@ -55,6 +56,7 @@ class ConversationApi:
         self._limiter = limiter
         self._new_conversations = new_conversations
         self._body_timeout = body_timeout_seconds
+        self._tokens = tokens
 
     async def start(self, request: web.Request) -> web.Response:
         body = await self._body(request)
@@ -63,7 +65,7 @@ class ConversationApi:
         if not self._new_conversations.take():
             wait = math.ceil(self._new_conversations.seconds_until_next())
             raise WebchatProblem(503, "busy", retry_after=max(1, wait))
-        token = issue_token()
+        token = self._tokens.issue()
         replies = await self._handler.handle(start_incoming(body, token))
         payload = {
             "conversation": token,
@@ -76,7 +78,7 @@ class ConversationApi:
 
     async def message(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        if not is_well_formed(token):
+        if not self._tokens.recognises(token):
             raise WebchatProblem(404, "not_found")
         if not self._limiter.allow(token):
             raise WebchatProblem(429, "rate_limited")
@@ -100,11 +102,13 @@ def setup_webchat(
     limiter: TurnRateLimiter | None = None,
     new_conversations: TokenBucket | None = None,
     body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS,
+    tokens: ConversationTokens | None = None,
 ) -> None:
     """Add the page, its files, the conversation API and ``/healthz`` (unless present).
 
     ``new_conversations`` is the process-wide bucket that starting a conversation draws
-    from; ``body_timeout_seconds`` bounds reading one request body.
+    from; ``body_timeout_seconds`` bounds reading one request body. ``tokens`` issues and
+    recognises conversation tokens: replicas must share one made from the server secret.
     """
     api = ConversationApi(
         handler,
@@ -113,6 +117,7 @@ def setup_webchat(
         new_conversations=new_conversations
         or TokenBucket(DEFAULT_NEW_CONVERSATIONS_PER_MINUTE, DEFAULT_NEW_CONVERSATIONS_BURST),
         body_timeout_seconds=body_timeout_seconds,
+        tokens=tokens or ConversationTokens.for_this_process(),
     )
     files = StaticFiles.from_package()
     app.router.add_get("/", files.page)

@@ -17,6 +17,7 @@ import pytest
 from aiohttp import web
 
 from adapters.webchat import setup_webchat
+from adapters.webchat.tokens import ConversationTokens
 from tests.adapters.webchat.conftest import RecordingCore, messages_path
 from tests.http.conftest import ServeApp
 
@@ -38,9 +39,14 @@ def core() -> RecordingCore:
 
 
 @pytest.fixture
-async def url(serve_app: ServeApp, core: RecordingCore) -> str:
+def tokens() -> ConversationTokens:
+    return ConversationTokens.for_this_process()
+
+
+@pytest.fixture
+async def url(serve_app: ServeApp, core: RecordingCore, tokens: ConversationTokens) -> str:
     app = web.Application()
-    setup_webchat(app, core, max_message_chars=2000)
+    setup_webchat(app, core, max_message_chars=2000, tokens=tokens)
     return (await serve_app(app)).url
 
 
@@ -56,9 +62,9 @@ async def post(url: str, path: str, body: bytes, encoding: str) -> tuple[int, An
 
 @pytest.mark.parametrize("encoding", list(BODIES))
 async def test_an_encoded_message_body_is_a_400_problem(
-    url: str, core: RecordingCore, encoding: str
+    url: str, core: RecordingCore, tokens: ConversationTokens, encoding: str
 ) -> None:
-    path = messages_path("T" * 32)
+    path = messages_path(tokens.issue())
     status, problem = await post(url, path, BODIES[encoding], encoding)
     assert (status, problem["error"]["code"]) == (400, "unsupported_encoding")
     assert core.received == []  # nothing reached the core

@@ -9,10 +9,19 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from bot.app import create_app
 from bot.server import ServerLimits
 from bot.settings import Settings
-from tests.http.conftest import SOCKET_WAIT_SECONDS, ServeApp, exchange, parse_answer
+from tests.http.conftest import (
+    SOCKET_WAIT_SECONDS,
+    ServeApp,
+    exchange,
+    log_lines,
+    parse_answer,
+    tracebacks,
+)
 
 HEALTH = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 SHORT = 0.3
@@ -87,7 +96,7 @@ async def test_a_slow_body_gets_a_timeout_problem(serve_app: ServeApp, settings:
 
 
 async def test_connections_past_the_bound_are_refused_and_service_resumes(
-    serve_app: ServeApp, settings: Settings
+    serve_app: ServeApp, settings: Settings, every_log: pytest.LogCaptureFixture
 ) -> None:
     bound = 4
     served = await serve_app(create_app(settings), ServerLimits(LONG, LONG, bound))
@@ -111,3 +120,6 @@ async def test_connections_past_the_bound_are_refused_and_service_resumes(
             break
         await asyncio.sleep(0.01)
     assert answer.status == 200
+    assert tracebacks(every_log) == []
+    warnings = [line for line in log_lines(every_log) if "connections at the limit" in line]
+    assert len(warnings) == 1  # once when the bound is reached, not once per refusal

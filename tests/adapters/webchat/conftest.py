@@ -15,9 +15,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from adapters.webchat import RouteAccessLogger, TurnRateLimiter, setup_webchat
+from adapters.webchat import TurnRateLimiter, setup_webchat
 from bot.app import create_app
 from bot.core import Button, Choice, FieldKind, Form, FormField, Incoming, Reply
+from bot.server import GuardedRunner, ServerLimits
 from bot.settings import Settings
 from tests.environment import unavailable
 
@@ -130,7 +131,7 @@ def app(settings: Settings) -> web.Application:
 
 @pytest.fixture
 async def base_url(app: web.Application) -> AsyncIterator[str]:
-    runner = web.AppRunner(app, access_log_class=RouteAccessLogger)
+    runner = GuardedRunner(app, ServerLimits())  # as `meldwijzer serve` runs it
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

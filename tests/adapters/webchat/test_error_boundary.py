@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 
 from adapters.webchat import setup_webchat
+from adapters.webchat.tokens import ConversationTokens
 from bot.errors import InputError, RateLimited, StorageError
 from tests.adapters.webchat.conftest import FailingCore, messages_path
 
@@ -29,9 +30,10 @@ async def test_core_failures_become_a_generic_json_answer(
     aiohttp_client: Any, caplog: pytest.LogCaptureFixture, error: Any, status: int, code: str
 ) -> None:
     app = web.Application()
-    setup_webchat(app, FailingCore(error), max_message_chars=2000)
+    tokens = ConversationTokens.for_this_process()
+    setup_webchat(app, FailingCore(error), max_message_chars=2000, tokens=tokens)
     client = await aiohttp_client(app)
-    token = "A" * 32
+    token = tokens.issue()
 
     response = await client.post(messages_path(token), json={"text": SECRET_TEXT})
 
@@ -48,10 +50,12 @@ async def test_a_bug_leaves_exactly_one_log_line_naming_its_type(
     aiohttp_client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = web.Application()
-    setup_webchat(app, FailingCore(lambda text: ValueError(text)), max_message_chars=2000)
+    tokens = ConversationTokens.for_this_process()
+    core = FailingCore(lambda text: ValueError(text))
+    setup_webchat(app, core, max_message_chars=2000, tokens=tokens)
     client = await aiohttp_client(app)
 
-    await client.post(messages_path("B" * 32), json={"text": SECRET_TEXT})
+    await client.post(messages_path(tokens.issue()), json={"text": SECRET_TEXT})
 
     lines = [r for r in caplog.records if r.name == "meldwijzer.webchat"]
     assert len(lines) == 1

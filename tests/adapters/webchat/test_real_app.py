@@ -61,9 +61,11 @@ async def test_an_unknown_action_gets_a_reply_not_an_error(real_client: Client) 
     assert replies[0]["buttons"]
 
 
-async def test_a_well_formed_but_unknown_token_starts_afresh(real_client: Client) -> None:
-    replies = await say(real_client, "Z" * 32, {"text": "hallo"})
-    assert replies[0]["text"]
+async def test_a_token_the_server_never_issued_is_not_found(real_client: Client) -> None:
+    # The page forgets a token that gets a 404 and starts a new conversation.
+    response = await real_client.post(messages_path("Z" * 32), json={"text": "hallo"})
+    assert response.status == 404
+    assert (await response.json())["error"]["code"] == "not_found"
 
 
 async def test_no_cookies_and_health_on_the_real_app(real_client: Client) -> None:
