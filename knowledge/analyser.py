@@ -1,13 +1,26 @@
-"""Turn text into stemmed terms of one language, repairing typos and split or joined compounds."""
+"""Turn text into stemmed terms of one language, repairing typos and split or joined compounds.
+
+The work on one text is bounded, because every message is analysed inside someone's turn:
+tokens longer than any word are ignored, at most :data:`MAX_REPAIRS` words are sent to typo
+repair, and at most :data:`MAX_UNKNOWN_STEMS` words outside the known words are stemmed (the
+stems of known words are computed once, when the vocabulary is set). Questions are short
+(the labelled sets in tests/data have at most 28 words and 6 words to repair), so the bounds
+only ever bite on long or hostile messages; topic texts consist of known words only. The
+matcher analyses one question up to four times, so words, terms and the stems of unknown
+words are remembered (bounded memos) and that work is done once per message.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from knowledge.lexicon import Lexicon
+from knowledge.memo import BoundedMemo
 from knowledge.normalise import tokenize
 
 # Typo repair only for words long enough that one slip still leaves them recognisable
@@ -16,6 +29,21 @@ from knowledge.normalise import tokenize
 MIN_CORRECTABLE = 5
 LONG_WORD = 8
 MIN_COMPOUND_PART = 4
+# Longer than any word of the content (the longest, "antidiscriminatievoorziening", has 28
+# letters; a test keeps it so): such a token can be neither a word nor a typo of one, and
+# repairing it costs time in proportion to its length.
+MAX_TOKEN_CHARS = 40
+# Each repair is a fuzzy search over the whole vocabulary (about 0.05 ms) and stemming an
+# unknown word is pure Python (about 0.02 ms); twice the most that any labelled question
+# needs, so only messages far longer than a question reach the limits.
+MAX_REPAIRS = 8
+MAX_UNKNOWN_STEMS = 16
+# Every pass over the words is linear: 2,000 characters of prose are about 350 words, so
+# only a message of one- and two-letter "words" reaches this.
+MAX_TOKENS = 400
+# Enough for the texts of a few dozen turns at once; each entry is one message's words.
+MEMO_TEXTS = 64
+MEMO_STEMS = 4096
 
 
 def allowed_edits(word: str) -> int:
@@ -29,7 +57,24 @@ class Analyser:
     lexicon: Lexicon
     vocabulary: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
-    _sorted_vocabulary: tuple[str, ...] = field(default=(), repr=False)
+    # Repair candidates by the length of the word to repair: OSA distance is at least the
+    # difference in length, so no other word can be close enough (same result, a fifth of
+    # the comparisons). Each tuple is in vocabulary order, so ties break as before.
+    _candidates: Mapping[int, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+    _known_stems: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+    _words_memo: BoundedMemo[str, tuple[str, ...]] = field(
+        default_factory=lambda: BoundedMemo(MEMO_TEXTS), repr=False, compare=False
+    )
+    _terms_memo: BoundedMemo[tuple[str, bool], tuple[str, ...]] = field(
+        default_factory=lambda: BoundedMemo(MEMO_TEXTS), repr=False, compare=False
+    )
+    _stems_memo: BoundedMemo[str, str] = field(
+        default_factory=lambda: BoundedMemo(MEMO_STEMS), repr=False, compare=False
+    )
 
     @classmethod
     def plain(cls, lexicon: Lexicon) -> Analyser:
@@ -38,41 +83,72 @@ class Analyser:
 
     def with_vocabulary(self, vocabulary: set[str], known: set[str]) -> Analyser:
         content = frozenset(vocabulary | self.lexicon.stopwords | self.lexicon.variant_words())
+        every_known = frozenset(known | content)
         return Analyser(
             lexicon=self.lexicon,
             vocabulary=content,
-            known=frozenset(known | content),
+            known=every_known,
             # A typo is only ever repaired into a content word: "morgen" read as the
             # stop word "mogen" would turn chatter into a question about nothing.
-            _sorted_vocabulary=tuple(sorted(content - self.lexicon.stopwords)),
+            _candidates=_candidates_by_length(sorted(content - self.lexicon.stopwords)),
+            _known_stems=MappingProxyType({w: self.lexicon.stem(w) for w in every_known}),
         )
 
     def words(self, text: str) -> list[str]:
         """Normalised words with compounds and typos repaired, before concepts and stemming."""
-        words = self._join_compounds(tokenize(text))
+        return list(self._words_memo.get(text, self._analyse_words))
+
+    def _analyse_words(self, text: str) -> tuple[str, ...]:
+        tokens = [token for token in tokenize(text) if len(token) <= MAX_TOKEN_CHARS]
+        del tokens[MAX_TOKENS:]
         repaired: list[str] = []
-        for word in words:
-            repaired.extend(self._repair(word))
-        return repaired
+        budget = MAX_REPAIRS
+        for word in self._join_compounds(tokens):
+            if budget and self._repairable(word):
+                budget -= 1
+                repaired.extend(self._repair(word))
+            else:
+                repaired.append(word)
+        return tuple(repaired)
 
     def terms(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """The stemmed terms of ``text``, stop words only when asked for."""
+        return list(self._terms_memo.get((text, keep_stopwords), self._analyse_terms))
+
+    def _analyse_terms(self, question: tuple[str, bool]) -> tuple[str, ...]:
+        text, keep_stopwords = question
         concepts = self.lexicon.replace_concepts(self.words(text))
         stopwords = () if keep_stopwords else self.lexicon.stopwords
-        return [self.lexicon.stem(word) for word in concepts if word not in stopwords]
+        return tuple(self._stems([word for word in concepts if word not in stopwords]))
 
     def query_terms(self, text: str) -> list[str]:
         """Content terms, or every term when the text is nothing but stop words ("wat kun jij")."""
         return self.terms(text) or self.terms(text, keep_stopwords=True)
 
+    def _stems(self, words: list[str]) -> list[str]:
+        stems: list[str] = []
+        unknown = 0
+        for word in words:
+            stem = self._known_stems.get(word)
+            if stem is None:
+                unknown += 1
+                # The plain analyser (no vocabulary) reads topic texts: all of them counts.
+                if self.vocabulary and unknown > MAX_UNKNOWN_STEMS:
+                    continue
+                stem = self._stems_memo.get(word, self.lexicon.stem)
+            stems.append(stem)
+        return stems
+
+    def _repairable(self, word: str) -> bool:
+        return bool(self.vocabulary) and word not in self.known and len(word) >= MIN_CORRECTABLE
+
     def _repair(self, word: str) -> list[str]:
-        if not self.vocabulary or word in self.known or len(word) < MIN_CORRECTABLE:
-            return [word]
         parts = self._split_compound(word)
         if parts:
             return parts
+        candidates = self._candidates.get(len(word), ())
         found = process.extractOne(
-            word, self._sorted_vocabulary, scorer=OSA.distance, score_cutoff=allowed_edits(word)
+            word, candidates, scorer=OSA.distance, score_cutoff=allowed_edits(word)
         )
         return [found[0]] if found else [word]
 
@@ -108,3 +184,14 @@ class Analyser:
             and word in self.vocabulary
             and word not in self.lexicon.stopwords
         )
+
+
+def _candidates_by_length(vocabulary: list[str]) -> Mapping[int, tuple[str, ...]]:
+    return MappingProxyType(
+        {
+            length: tuple(
+                w for w in vocabulary if abs(len(w) - length) <= allowed_edits("x" * length)
+            )
+            for length in range(MIN_CORRECTABLE, MAX_TOKEN_CHARS + 1)
+        }
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -15,9 +16,15 @@ _SPACES = re.compile(r"\s+")
 def strip_accents(text: str) -> str:
     """Remove diacritics ("suïcide" → "suicide") but keep the base letters."""
     decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():  # nothing to strip; most messages
+        return decomposed
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+# The matcher and the crisis check normalise one message several times over (up to eight for
+# a question); remembering the last few makes that once. Strings are immutable, so sharing
+# a result is safe, and the bound keeps strangers' messages from piling up.
+@functools.lru_cache(maxsize=256)
 def normalise(text: str) -> str:
     """Casefolded, accent-free text with punctuation turned into single spaces."""
     folded = strip_accents(text).casefold()

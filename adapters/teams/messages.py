@@ -9,8 +9,8 @@ a 401:
    A forged or missing token is a 401 whatever the body, so no stranger's body reaches the
    JSON parser or msrest.
 2. The body is read and parsed within fixed bounds (``request_body.py``): never a 500.
-3. The SDK authenticates the parsed activity with the same token, which adds the check that
-   needs the activity: the token's ``serviceurl`` claim must equal its ``serviceUrl``.
+3. The activity is bound to the verified token with the check that needs the activity: it
+   must be a Teams activity whose ``serviceUrl`` equals the token's ``serviceurl`` claim.
    With authentication off (development only) that check cannot exist, so the bot only
    posts to loopback or the configured Bot Connector host (``destinations.py``).
 
@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticationConstants
 from botframework.connector.channels import Channels
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
@@ -67,18 +68,23 @@ class MessagesEndpoint:
             return response
 
     async def _handle(self, request: web.Request) -> web.Response:
-        header = await self._verify_token(request)
+        verified = await self._verify_token(request)
         payload = await read_activity_json(request)
         activity = _activity(payload)
-        if not self._auth_required:
+        if verified is None:
             self._check_destination(activity)
-        result = await self._authenticate(activity, header)
+            result = await self._sdk_check(
+                self._authentication.authenticate_request(activity, None)
+            )
+        else:
+            result = self._bind(verified, activity)
         invoke_response = await self._process(result, activity, payload)
         if invoke_response is not None:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
 
-    async def _verify_token(self, request: web.Request) -> str | None:
+    async def _verify_token(self, request: web.Request) -> Any:
+        """The SDK's result for a valid token, None with authentication off."""
         if not self._auth_required:
             # With authentication off the SDK only accepts "no header"; a stray token from a
             # local emulator would otherwise be validated against an empty app id.
@@ -88,20 +94,37 @@ class MessagesEndpoint:
             raise RequestRefused(401, "unauthorized")
         # The SDK's one check of a token without an activity: its streaming path verifies the
         # WebSocket upgrade before any activity exists (CloudAdapter._connect). It is the
-        # same validation as for a request, given the channel id for the key's endorsement
-        # and no serviceUrl; the serviceurl claim is checked in _authenticate.
-        await self._sdk_check(
+        # validation of a request minus what needs the activity, given the channel whose
+        # endorsement the signing key must carry; _bind adds the rest.
+        return await self._sdk_check(
             self._authentication.authenticate_streaming_request(header, Channels.ms_teams)
         )
-        return header
+
+    def _bind(self, verified: Any, activity: Any) -> Any:
+        """The checks the SDK makes with the activity in hand, made strict.
+
+        As ``_government_channel_validation_validate_identity`` in
+        ``_parameterized_bot_framework_authentication.py``: the token's ``serviceurl`` claim
+        must equal the activity's ``serviceUrl``, or a token captured for one conversation
+        could make the bot post anywhere. The SDK skips that check for an activity without
+        a serviceUrl, and the endorsement check for one without a channel id; here both must
+        be present, and the channel must be Teams, the endorsement the token was checked for.
+        """
+        claims = verified.claims_identity.claims or {}
+        service_url = claims.get(AuthenticationConstants.SERVICE_URL_CLAIM)
+        if activity.channel_id != Channels.ms_teams or not activity.service_url:
+            raise RequestRefused(401, "unauthorized")
+        if service_url != activity.service_url:
+            raise RequestRefused(401, "unauthorized")
+        verified.connector_factory = self._authentication.create_connector_factory(
+            verified.claims_identity
+        )
+        return verified
 
     def _check_destination(self, activity: Any) -> None:
         if not service_url_allowed(activity.service_url or "", self._service_url):
             # Logged by handle() as one line, without the URL a stranger chose to send.
             raise RequestRefused(400, "serviceUrl is neither loopback nor the Bot Connector")
-
-    async def _authenticate(self, activity: Any, header: str | None) -> Any:
-        return await self._sdk_check(self._authentication.authenticate_request(activity, header))
 
     async def _sdk_check(self, check: Any) -> Any:
         try:

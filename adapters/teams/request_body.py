@@ -2,7 +2,8 @@
 
 Every refusal is a :class:`RequestRefused` with a short fixed reason: a body too large (413),
 a content coding or type the Bot Connector never sends (415), or JSON that is malformed, not
-an object, or nested deeper than any activity (400). Nothing here raises anything else.
+an object, nested deeper than any activity, or not Unicode (400). Nothing here raises anything
+else.
 """
 
 from __future__ import annotations
@@ -43,8 +44,7 @@ def check_framing(request: web.Request) -> None:
 
 
 async def read_activity_json(request: web.Request) -> dict[str, Any]:
-    """The body as a JSON object no larger than :data:`MAX_BODY_BYTES` and no deeper than
-    :data:`MAX_JSON_DEPTH`."""
+    """The body as a JSON object of at most :data:`MAX_BODY_BYTES` (see :func:`check_tree`)."""
     check_framing(request)
     body = await _read_limited(request)
     try:
@@ -54,22 +54,35 @@ async def read_activity_json(request: web.Request) -> dict[str, Any]:
         raise RequestRefused(400, "malformed JSON") from None
     if not isinstance(payload, dict):
         raise RequestRefused(400, "expected an activity object")
-    if nesting_depth(payload) > MAX_JSON_DEPTH:
-        raise RequestRefused(400, "activity nested too deeply")
+    check_tree(payload)
     return payload
 
 
-def nesting_depth(value: Any) -> int:
-    """How many containers deep ``value`` goes; iterative, so any depth is safe to measure."""
-    deepest = 0
-    pending: list[tuple[Any, int]] = [(value, 1)]
+def check_tree(payload: Any) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_JSON_DEPTH` or holding text that is not
+    Unicode: ``json`` accepts an escaped lone surrogate ("\\ud800"), which no UTF-8 encoder
+    downstream (the database, the reply) can write. Iterative, so any depth is safe."""
+    pending: list[tuple[Any, int]] = [(payload, 1)]
     while pending:
         item, depth = pending.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, depth)
+        if isinstance(item, str):
+            if not _is_unicode(item):
+                raise RequestRefused(400, "malformed JSON")
+        elif isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise RequestRefused(400, "activity nested too deeply")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             pending.extend((child, depth + 1) for child in children)
-    return deepest
+
+
+def _is_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 async def _read_limited(request: web.Request) -> bytes:

@@ -21,6 +21,8 @@ INVISIBLE = {
     "tag latin small letter a": "\U000e0061",
     "cancel tag": "\U000e007f",
     "language tag": "\U000e0001",
+    "lone high surrogate": "\ud800",
+    "lone low surrogate": "\udfff",
 }
 
 
@@ -45,6 +47,10 @@ def test_line_and_paragraph_separators_become_plain_line_breaks(separator: str) 
     # They end a line (and a JavaScript string literal before ES2019) but are invisible in
     # most log viewers; a plain newline keeps the person's line break and the word boundary.
     assert clean_text(f"eerste regel{separator}tweede regel") == "eerste regel\ntweede regel"
+
+
+def test_cleaned_text_can_always_be_written_as_utf8() -> None:
+    assert clean_text("melding \ud83d").encode("utf-8") == b"melding"
 
 
 def test_visible_text_stays() -> None:

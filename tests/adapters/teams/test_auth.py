@@ -131,3 +131,27 @@ async def test_token_for_one_activity_cannot_redirect_replies(
     activity["serviceUrl"] = "http://127.0.0.1:9/"
     response = await post(client, activity, {"Authorization": f"Bearer {token}"})
     assert response.status == 401
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"serviceUrl": None}, {"channelId": "webchat"}, {"channelId": None}],
+    ids=["no serviceUrl", "another channel", "no channel"],
+)
+async def test_a_valid_token_binds_to_a_teams_activity_with_its_service_url(
+    secured: tuple[Client, TeamsChannel],
+    connector: FakeConnector,
+    signing_key: SigningKey,
+    handler: EchoHandler,
+    change: dict[str, Any],
+) -> None:
+    """The token was checked for Teams and one serviceUrl: the activity must match both."""
+    client, _ = secured
+    activity = activity_for(connector)
+    token = signing_key.token(**channel_claims(APP_ID, activity["serviceUrl"]))
+    activity.update({key: value for key, value in change.items() if value is not None})
+    for key in [key for key, value in change.items() if value is None]:
+        del activity[key]
+    response = await post(client, activity, {"Authorization": f"Bearer {token}"})
+    assert response.status == 401
+    assert handler.seen == [] and connector.sent() == []

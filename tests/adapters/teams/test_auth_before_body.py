@@ -39,6 +39,7 @@ BODIES: dict[str, tuple[bytes, dict[str, str]]] = {
     "empty object": (b"{}", {}),
     "empty body": (b"", {}),
     "not UTF-8": (b'{"type": "message", "text": "\xff\xfe\xc3"}', {}),
+    "lone surrogate": (b'{"type": "message", "text": "\\ud800"}', {}),
     "gzip header, plain body": (b'{"type": "message"}', {"Content-Encoding": "gzip"}),
     "gzip body": (gzip.compress(b'{"type": "message"}' * 1000), {"Content-Encoding": "gzip"}),
     "no content type": (b'{"type": "message"}', {"Content-Type": ""}),
@@ -97,6 +98,7 @@ AUTHENTICATED_BAD_BODIES = {
     "empty object": 400,
     "empty body": 400,
     "not UTF-8": 400,
+    "lone surrogate": 400,
     "gzip header, plain body": 415,
     "gzip body": 415,
     "no content type": 415,
@@ -133,6 +135,22 @@ async def test_nesting_deeper_than_the_bound_is_refused_before_deserialising(
     response = await _post(client, json.dumps(activity).encode(), auth)
     assert response.status == 400
     assert connector.sent() == []
+
+
+async def test_text_that_is_not_unicode_is_refused_not_crashed_on(
+    secured: tuple[Client, TeamsChannel],
+    connector: FakeConnector,
+    signing_key: SigningKey,
+    handler: EchoHandler,
+) -> None:
+    client, _ = secured
+    activity = load_activity("message.json", connector.url + "/")
+    # json.dumps writes the lone surrogate as the escape "\ud800", as a client might.
+    activity["text"] = "echo \ud800"
+    body = json.dumps(activity).encode()
+    response = await _post(client, body, _valid(signing_key, connector.url + "/"))
+    assert response.status == 400
+    assert handler.seen == [] and connector.sent() == []
 
 
 async def _raw_request(client: Client, head: bytes) -> bytes:
