@@ -17,6 +17,7 @@ from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
 from adapters.webchat import setup_webchat
 from bot import migrate
 from bot.conversation import ConversationService, utc_now
+from bot.counters import EventCounters
 from bot.db import create_engine, session_factory, sqlite_url
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
@@ -25,16 +26,18 @@ from bot.preflight import check_production
 from bot.recovery import recovery_public_key
 from bot.retention import purge_closed_signals
 from bot.router import Router
-from bot.seal import KdfParams, ReceiptIndex
-from bot.secret import server_secret
+from bot.seal import KdfParams, KdfPool, ReceiptIndex
+from bot.seal.kdf_pool import default_workers
+from bot.secret import guard_secret, previous_secret, server_secret
 from bot.settings import Settings
-from bot.signals.attempts import AttemptLimiter
+from bot.signals.attempts import AttemptLimiter, OpenLimiter
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
 from bot.state import ConversationStore
+from bot.throttle import TokenBucket
 from dialogs.messages import Messages
 from dialogs.registry import all_dialogs
 from knowledge.base import KnowledgeBase
@@ -86,13 +89,23 @@ def build_signal_services(
 
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
     registry = AdviserRegistry(sessions, kdf, recovery_public_key(settings.recovery_public_key))
-    index = ReceiptIndex(secret, kdf)
+    previous = settings.previous_secret.get_secret_value() if settings.previous_secret else None
+    index = ReceiptIndex(secret, kdf, previous_secret(previous))
+    pool = KdfPool(settings.kdf_workers or default_workers(), settings.kdf_queue)
+    submissions = TokenBucket(settings.signals_per_minute, settings.signals_burst)
+    limits = (
+        AttemptLimiter(sessions, settings.receipt_attempts_per_conversation),
+        OpenLimiter(sessions, secret, settings.receipt_opens_per_signal),
+    )
     return SignalServices(
         registry=registry,
-        intake=SignalIntake(sessions, registry, index, on),
-        follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), on, now),
+        intake=SignalIntake(sessions, registry, index, (pool, submissions), on),
+        follow_up=ReporterFollowUp(sessions, index, pool, limits, on, now),
         sessions=AdviserSessions(sessions, registry, secret, now, settings.adviser_session_minutes),
         desk=AdviserDesk(sessions, registry, on),
+        kdf_pool=pool,
+        counters=EventCounters(),
+        secret_fingerprints=index.fingerprints,
     )
 
 
@@ -142,6 +155,11 @@ async def prepare_database(services: Services, *, seed_demo: bool = False) -> No
         current = await migrate.current_revision(services.engine)
         if current != migrate.head_revision():
             raise StorageError("the database schema is not up to date: run `meldwijzer db upgrade`")
+    await guard_secret(
+        services.sessions,
+        services.signals.secret_fingerprints,
+        production=services.settings.production,
+    )
     await check_demo_advisers(services, seed=seed_demo)
 
 
@@ -185,6 +203,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await keeper
     await services.engine.dispose()
+    services.signals.kdf_pool.close()
 
 
 async def _housekeeping(services: Services) -> None:
@@ -193,6 +212,7 @@ async def _housekeeping(services: Services) -> None:
         try:
             await services.store.purge_expired(utc_now())
             await services.signals.sessions.purge_expired()
+            await services.signals.follow_up.purge_counters(utc_now())
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)

@@ -9,6 +9,8 @@ from bot.signals.models import (
     AttemptRow,
     AuditRow,
     MessageRow,
+    MetaRow,
+    SignalOpenRow,
     SignalRow,
     SignalWrapRow,
 )
@@ -22,6 +24,8 @@ __all__ = [
     "AuditRow",
     "ConversationRow",
     "MessageRow",
+    "MetaRow",
+    "SignalOpenRow",
     "SignalRow",
     "SignalWrapRow",
 ]

@@ -19,7 +19,7 @@ from bot.signals.intake import eligible, least_loaded
 from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import Unlocked
-from bot.signals.vault import add_message, read_signal
+from bot.signals.vault import add_message, read_signal, write_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,8 @@ class AdviserDesk:
             raise InputError("empty reply", code="empty")
         adviser = await self._registry.get(who.adviser_id)
         today = self._today()
-        async with self._sessions.begin() as db:
+
+        async def write(db: AsyncSession) -> None:  # retried whole on a clash (vault.py)
             row, key = await self._signal(db, who, signal_id)
             if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
@@ -99,6 +100,8 @@ class AdviserDesk:
             )
             row.acknowledged_on = row.acknowledged_on or today
             await audit.append(db, today, who.adviser_id, "ask" if question else "reply", row.id)
+
+        await write_thread(self._sessions, signal_id, write)
 
     async def close(self, who: Unlocked, signal_id: str) -> None:
         today = self._today()

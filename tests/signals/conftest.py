@@ -7,21 +7,34 @@ another moment would see it.
 
 from __future__ import annotations
 
+import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import text, update
+import pytest
+from sqlalchemy import Connection, MetaData, text, update
 
-from bot.app import Services, build_conversations, build_signal_services
+from bot.app import (
+    Services,
+    build_conversations,
+    build_services,
+    build_signal_services,
+    prepare_database,
+)
 from bot.conversation import ConversationService
 from bot.core import Channel, Incoming, Kind, Reply
+from bot.db import Base, create_engine
 from bot.secret import server_secret
+from bot.settings import Settings
 from bot.signals.models import AdviserRow
 from bot.signals.registry import NewAdviser
 from dialogs.messages import Messages
+from tests.conftest import TEST_KDF
+from tests.environment import unavailable
 
 PASSPHRASE = "canary-passphrase-2c9e"
 DEMO_PASSPHRASE = "demo-passphrase"
@@ -232,9 +245,11 @@ async def rows(services: Services, table: str) -> list[tuple[object, ...]]:
 
 
 async def values(services: Services, table: str, *columns: str) -> list[tuple[object, ...]]:
-    """The named columns of every row, in insertion order."""
+    """The named columns of every row: in insertion order where the table keeps one, else
+    sorted (the signal tables deliberately have no rowid that would tell the order)."""
+    order = ", ".join(columns) if table in SIGNAL_TABLES else "rowid"
     async with services.sessions() as db:
-        query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
+        query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
         return [tuple(row) for row in (await db.execute(query)).all()]
 
 
@@ -267,3 +282,54 @@ def core_at(services: Services, moment: datetime) -> ConversationService:
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+# ---- the same test on SQLite and on PostgreSQL ------------------------------------
+
+POSTGRES_URL = os.environ.get("MELDWIJZER_TEST_DATABASE_URL", "")
+Build = Callable[..., Awaitable[Services]]
+
+
+def drop_everything(connection: Connection) -> None:
+    Base.metadata.drop_all(connection)
+    reflected = MetaData()
+    reflected.reflect(connection)
+    reflected.drop_all(connection)
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+async def empty_postgres() -> None:
+    if not POSTGRES_URL:
+        unavailable("set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests")
+    engine = create_engine(POSTGRES_URL)
+    async with engine.begin() as connection:
+        await connection.run_sync(drop_everything)
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def build_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Build]:
+    """Builds the real services on SQLite or PostgreSQL, with settings overrides."""
+    built: list[Services] = []
+    if request.param == "postgres":
+        await empty_postgres()
+    database = {"database_url": POSTGRES_URL} if request.param == "postgres" else {}
+
+    async def build(**overrides: object) -> Services:
+        values = {"data_dir": tmp_path / "data", **TEST_KDF, **database, **overrides}
+        if request.param == "postgres":
+            values.setdefault("secret", "canary-secret-" + "x" * 40)
+        services = build_services(Settings(**values))  # type: ignore[arg-type]
+        built.append(services)
+        if request.param == "postgres":
+            from bot import migrate
+
+            await migrate.upgrade(services.engine)
+        await prepare_database(services, seed_demo=True)
+        return services
+
+    yield build
+    for services in built:
+        await services.engine.dispose()
+    if request.param == "postgres":
+        await empty_postgres()
