@@ -140,6 +140,7 @@ class AttemptRow(Base):
     """Receipt look-ups per conversation (keyed hash) and window, shared by every replica."""
 
     __tablename__ = "receipt_attempts"
+    __table_args__ = NO_ROWID
 
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     window: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -150,6 +151,7 @@ class SignalOpenRow(Base):
     """Successful receipt opens per signal (keyed hash of its id) and hour; purged hourly."""
 
     __tablename__ = "signal_opens"
+    __table_args__ = NO_ROWID  # a rowid would tell which signal was opened first
 
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     window: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -7,8 +7,9 @@
   (stored in primary-key order, so no rowid tells the order of submissions), rows copied in
   key order (which also reshuffles PostgreSQL's heap); ``signal_messages`` loses its
   autoincrement ``id`` and is keyed by (signal_id, sequence).
-* ``signal_opens`` counts successful opens per signal and hour; ``meta`` keeps the
-  fingerprint of the server secret in force.
+* ``signal_opens`` counts successful opens per signal and hour; ``receipt_attempts`` is
+  rebuilt (empty) ``WITHOUT ROWID`` like it; ``meta`` keeps the fingerprint of the server
+  secret in force.
 
 The children are parked in plain tables while ``signals`` is rebuilt: dropping a parent
 table runs an implicit DELETE, which would cascade into them (https://sqlite.org/lang_droptable.html).
@@ -133,12 +134,16 @@ def _create_children() -> None:
 
 
 def _create_counters_and_meta() -> None:
-    op.create_table(
-        "signal_opens",
-        sa.Column("bucket", sa.String(64), primary_key=True),
-        sa.Column("window", sa.Integer(), primary_key=True),
-        sa.Column("count", sa.Integer(), nullable=False),
-    )
+    # Counts of the last quarter of an hour only: rebuilt empty rather than copied.
+    op.drop_table("receipt_attempts")
+    for table in ("receipt_attempts", "signal_opens"):
+        op.create_table(
+            table,
+            sa.Column("bucket", sa.String(64), primary_key=True),
+            sa.Column("window", sa.Integer(), primary_key=True),
+            sa.Column("count", sa.Integer(), nullable=False),
+            **NO_ROWID,
+        )
     op.create_table(
         "meta",
         sa.Column("key", sa.String(64), primary_key=True),
