@@ -94,6 +94,12 @@ def _rebuild_signals() -> None:
     )
     op.drop_table("signals")
     op.rename_table("signals_0004", "signals")
+    if op.get_bind().dialect.name == "postgresql":
+        # Renaming a table keeps its constraints' names; give them the usual ones.
+        for suffix in ("pkey", "lookup_key_key", "legacy_lookup_key_key"):
+            op.execute(
+                f"ALTER TABLE signals RENAME CONSTRAINT signals_0004_{suffix} TO signals_{suffix}"
+            )
     op.create_index("ix_signals_status", "signals", ["status"])
     op.create_index("ix_signals_adviser_id", "signals", ["adviser_id"])
     op.create_index("ix_signals_closed_on", "signals", ["closed_on"])
