@@ -30,12 +30,13 @@ from bot.seal import KdfParams, KdfPool, ReceiptIndex
 from bot.seal.kdf_pool import default_workers
 from bot.secret import guard_secret, previous_secret, server_secret
 from bot.settings import Settings
-from bot.signals.attempts import AttemptLimiter, OpenLimiter
+from bot.signals.attempts import ReceiptLimits
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
+from bot.signals.writer import SignalWriter
 from bot.state import ConversationStore
 from bot.throttle import TokenBucket
 from dialogs.messages import Messages
@@ -93,14 +94,17 @@ def build_signal_services(
     index = ReceiptIndex(secret, kdf, previous_secret(previous))
     pool = KdfPool(settings.kdf_workers or default_workers(), settings.kdf_queue)
     submissions = TokenBucket(settings.signals_per_minute, settings.signals_burst)
-    limits = (
-        AttemptLimiter(sessions, settings.receipt_attempts_per_conversation),
-        OpenLimiter(sessions, secret, settings.receipt_opens_per_signal),
+    writer = SignalWriter(sessions)
+    limits = ReceiptLimits(
+        sessions,
+        writer,
+        secret,
+        (settings.receipt_attempts_per_conversation, settings.receipt_opens_per_signal),
     )
     return SignalServices(
         registry=registry,
-        intake=SignalIntake(sessions, registry, index, (pool, submissions), on),
-        follow_up=ReporterFollowUp(sessions, index, pool, limits, on, now),
+        intake=SignalIntake(sessions, registry, index, (pool, submissions), writer, on),
+        follow_up=ReporterFollowUp(sessions, index, pool, limits, writer, on, now),
         sessions=AdviserSessions(sessions, registry, secret, now, settings.adviser_session_minutes),
         desk=AdviserDesk(sessions, registry, on),
         kdf_pool=pool,

@@ -19,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import wipe_deleted
 from bot.errors import CryptoError, InputError, ReceiptNotFound
 from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
-from bot.signals.attempts import AttemptLimiter, OpenLimiter
+from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.models import SignalRow
 from bot.signals.receipt_lookup import ReceiptLookup
 from bot.signals.vault import add_message, read_signal, write_thread
+from bot.signals.writer import SignalWriter
 
 
 class ReporterFollowUp:
@@ -34,13 +35,15 @@ class ReporterFollowUp:
         sessions: async_sessionmaker[AsyncSession],
         index: ReceiptIndex,
         pool: KdfPool,
-        limits: tuple[AttemptLimiter, OpenLimiter],
+        limits: ReceiptLimits,
+        writer: SignalWriter,
         today: Callable[[], date],
         now: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
-        self._lookup = ReceiptLookup(sessions, index, pool)
-        self._attempts, self._opens = limits
+        self._writer = writer
+        self._lookup = ReceiptLookup(sessions, index, pool, writer)
+        self._limits = limits
         self._today = today
         self._now = now
 
@@ -57,7 +60,7 @@ class ReporterFollowUp:
             row.reporter_seen = row.next_sequence - 1
             return view
 
-        return await write_thread(self._sessions, signal_id, read_and_mark)
+        return await write_thread(self._sessions, signal_id, read_and_mark, self._writer)
 
     async def add(self, receipt: str, bucket: str, text: str) -> None:
         if not text.strip():
@@ -72,7 +75,7 @@ class ReporterFollowUp:
             add_message(db, row, key, Author.REPORTER, message, self._today())
             row.reporter_seen = row.next_sequence - 1
 
-        await write_thread(self._sessions, signal_id, append)
+        await write_thread(self._sessions, signal_id, append, self._writer)
 
     async def delete(self, receipt: str, bucket: str) -> None:
         """Remove the signal, its thread and every key wrap (SQLite overwrites freed pages)."""
@@ -81,23 +84,23 @@ class ReporterFollowUp:
         async def remove(db: AsyncSession) -> None:
             await db.delete(await _row(db, signal_id))
 
-        await write_thread(self._sessions, signal_id, remove)
+        await write_thread(self._sessions, signal_id, remove, self._writer)
         await wipe_deleted(self._sessions)
 
     async def purge_counters(self, now: datetime) -> None:
         """Forget attempt and open counts of past windows (housekeeping)."""
-        await self._attempts.purge(now)
-        await self._opens.purge(now)
+        await self._limits.purge(now)
 
     async def _open(self, receipt: str, bucket: str) -> tuple[str, X25519PrivateKey]:
         normalised = normalise_receipt(receipt)  # MalformedReceipt: nothing counted, no KDF
         now = self._now()
-        await self._attempts.reserve(bucket, now)
-        found = await self._lookup.find(normalised)
+        found = await self._limits.reserve(
+            bucket, now, lambda db: self._lookup.find_fast(db, normalised)
+        )
+        found = found or await self._lookup.find_legacy(normalised)
         if found is None:
             raise ReceiptNotFound("no signal opens with this receipt")
-        await self._attempts.refund(bucket, now)
-        await self._opens.reserve(found.signal_id, now)
+        await self._limits.found(bucket, found.signal_id, now)
         return found.signal_id, await self._lookup.unwrap(normalised, found)
 
 

@@ -26,6 +26,7 @@ from bot.seal import (
 from bot.signals.content import SignalContent
 from bot.signals.models import RECEIPT_SCHEME, MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser, AdviserRegistry
+from bot.signals.writer import SignalWriter
 from bot.throttle import TokenBucket
 
 
@@ -66,8 +67,10 @@ class SignalIntake:
         registry: AdviserRegistry,
         index: ReceiptIndex,
         kdf: tuple[KdfPool, TokenBucket],
+        writer: SignalWriter,
         today: Callable[[], date],
     ) -> None:
+        self._writer = writer
         self._sessions = sessions
         self._registry = registry
         self._index = index
@@ -99,7 +102,7 @@ class SignalIntake:
         )
         today = self._today()
         try:
-            async with self._sessions.begin() as db:
+            async with self._writer.turn(), self._sessions.begin() as db:
                 db.add(
                     SignalRow(
                         id=signal_id,

@@ -28,6 +28,7 @@ from bot.seal.index import CURRENT
 from bot.seal.legacy_index import LegacyStretch
 from bot.seal.signal_keys import wrap_for_receipt
 from bot.signals.models import RECEIPT_SCHEME, SignalRow
+from bot.signals.writer import SignalWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,21 +46,35 @@ class Found:
 
 class ReceiptLookup:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], index: ReceiptIndex, pool: KdfPool
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        index: ReceiptIndex,
+        pool: KdfPool,
+        writer: SignalWriter,
     ) -> None:
         self._sessions = sessions
+        self._writer = writer
         self._index = index
         self._pool = pool
+        self._no_legacy_rows = False  # once true it stays true: scheme 1 is never written
 
-    async def find(self, normalised: str) -> Found | None:
+    async def find_fast(self, db: AsyncSession, normalised: str) -> Found | None:
+        """Step 1, in the caller's transaction (the one that counted the attempt)."""
         keys = self._index.lookup_keys(normalised)
+        row = await _one(db, SignalRow.lookup_key.in_(keys))
+        if row is None:
+            return None
+        assert row.lookup_key is not None
+        return Found(row, keys.index(row.lookup_key))
+
+    async def find_legacy(self, normalised: str) -> Found | None:
+        """Step 2, only while schema-0003 rows remain (none are ever made again)."""
+        if self._no_legacy_rows:
+            return None
         try:
             async with self._sessions() as db:
-                row = await _one(db, SignalRow.lookup_key.in_(keys))
-                if row is not None:
-                    assert row.lookup_key is not None
-                    return Found(row, keys.index(row.lookup_key))
                 if await _one(db, SignalRow.legacy_lookup_key.is_not(None)) is None:
+                    self._no_legacy_rows = True
                     return None
             return await self._find_legacy(normalised)
         except SQLAlchemyError as exc:
@@ -120,7 +135,7 @@ class ReceiptLookup:
             ),
         }
         try:
-            async with self._sessions.begin() as db:
+            async with self._writer.turn(urgent=True), self._sessions.begin() as db:
                 await db.execute(update(SignalRow).where(SignalRow.id == row.id).values(values))
         except SQLAlchemyError as exc:
             raise StorageError("cannot re-index the signal") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import date
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ from bot.errors import StorageError
 from bot.seal import CONTENT_SEQUENCE, Author, open_message, seal_message
 from bot.signals.content import SignalContent, SignalView, ThreadEntry, ThreadMessage
 from bot.signals.models import MessageRow, SignalRow
+from bot.signals.writer import SignalWriter
 
 T = TypeVar("T")
 WRITE_ATTEMPTS = 30
@@ -84,6 +86,7 @@ async def write_thread(
     sessions: async_sessionmaker[AsyncSession],
     signal_id: str,
     work: Callable[[AsyncSession], Awaitable[T]],
+    writer: SignalWriter | None = None,
 ) -> T:
     """Run ``work`` in one transaction that holds the signal's row; retried on a clash.
 
@@ -94,11 +97,15 @@ async def write_thread(
     IMMEDIATE``: https://www.sqlite.org/lang_transaction.html). Should a clash still get
     through (another replica's SQLite busy timeout, a PostgreSQL serialization failure),
     the whole transaction runs again, re-reading everything; ``work`` must not have side
-    effects outside the session.
+    effects outside the session. ``writer`` first queues SQLite writers in this process
+    (as urgent: whoever writes has proven their receipt or adviser session).
     """
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            async with sessions.begin() as db:
+            async with (
+                writer.turn(urgent=True) if writer else nullcontext(),
+                sessions.begin() as db,
+            ):
                 await _hold_signal(db, signal_id)
                 return await work(db)
         except (IntegrityError, OperationalError) as exc:
