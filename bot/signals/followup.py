@@ -14,10 +14,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import wipe_deleted
-from bot.errors import CryptoError, InputError, ReceiptNotFound
+from bot.errors import CryptoError, InputError, ReceiptNotFound, StorageError
 from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
 from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
@@ -49,18 +51,31 @@ class ReporterFollowUp:
 
     async def read(self, receipt: str, bucket: str) -> SignalView:
         signal_id, key = await self._open(receipt, bucket)
-
-        async def read_and_mark(db: AsyncSession) -> SignalView:
-            row = await _row(db, signal_id)
-            try:
+        try:
+            async with self._sessions() as db:
+                row = await _row(db, signal_id)
                 view = await read_signal(db, row, key)
-            except CryptoError:
-                # A damaged thread gets the same one answer as an unknown receipt.
-                raise ReceiptNotFound("no signal opens with this receipt") from None
-            row.reporter_seen = row.next_sequence - 1
-            return view
+                seen = row.next_sequence - 1
+                unseen = row.reporter_seen < seen
+        except CryptoError:
+            # A damaged thread gets the same one answer as an unknown receipt.
+            raise ReceiptNotFound("no signal opens with this receipt") from None
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot read the thread") from exc
+        if unseen:  # a read writes only when there was something new to see
+            await self._mark_seen(signal_id, seen)
+        return view
 
-        return await write_thread(self._sessions, signal_id, read_and_mark, self._writer)
+    async def _mark_seen(self, signal_id: str, seen: int) -> None:
+        try:
+            async with self._writer.turn(urgent=True), self._sessions.begin() as db:
+                await db.execute(
+                    update(SignalRow)
+                    .where(SignalRow.id == signal_id, SignalRow.reporter_seen < seen)
+                    .values(reporter_seen=seen)
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot write to the thread") from exc
 
     async def add(self, receipt: str, bucket: str, text: str) -> None:
         if not text.strip():
