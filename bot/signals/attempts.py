@@ -1,8 +1,9 @@
 """Limits on receipt look-ups, shared through the database by every replica.
 
-* Per conversation (its keyed hash): a few look-ups per quarter of an hour. An attempt is
-  counted *before* it is evaluated, in one atomic statement, so concurrent attempts cannot
-  slip past the limit; a look-up that finds its signal is refunded.
+* Per conversation (its keyed hash): a few misses per quarter of an hour. A miss is
+  counted in one atomic statement before it is answered, so concurrent guesses cannot slip
+  past the limit; a look-up that finds its signal does not count, but is refused while the
+  conversation is over its limit.
 * Per signal (a keyed hash of its id, so the table does not name signals): a bounded
   number of successful opens per hour, so re-reading a valid receipt in a loop cannot make
   the server run Argon2id without end.
@@ -14,11 +15,12 @@ and a wrong one costs one HMAC. Malformed codes never reach this module.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -35,8 +37,8 @@ PER_CONVERSATION = 5
 OPEN_WINDOW_SECONDS = 60 * 60
 OPENS_PER_SIGNAL = 20
 
-T = TypeVar("T")
 CounterTable = type[AttemptRow] | type[SignalOpenRow]
+Upsert = Callable[[CounterTable, str, int, datetime], Awaitable[int]]
 WINDOWS: dict[CounterTable, int] = {AttemptRow: WINDOW_SECONDS, SignalOpenRow: OPEN_WINDOW_SECONDS}
 
 
@@ -61,35 +63,37 @@ class ReceiptLimits:
         self._open_key = hmac.new(secret, b"signal-opens", hashlib.sha256).digest()
         self._per_conversation, self._per_signal = limits
 
-    async def reserve(
-        self, bucket: str, now: datetime, lookup: Callable[[AsyncSession], Awaitable[T]]
-    ) -> T:
-        """Count this look-up for the conversation, then run it in the same transaction.
+    async def missed(self, bucket: str, now: datetime) -> None:
+        """A well-formed receipt the index does not know: count it for the conversation.
 
-        :class:`RateLimited` if it is one too many: the count stays, the look-up never runs.
+        :class:`RateLimited` if it is one too many. Counted before any answer is given or
+        any Argon2id is run for it (the old-scheme fallback runs only after this).
         """
-        counted: list[T] = []
-
-        async def then(db: AsyncSession, counts: list[int]) -> None:
-            if counts[0] <= self._per_conversation:
-                counted.append(await lookup(db))
-
-        await self._count([(AttemptRow, bucket, 1)], now, then=then)
-        if not counted:
+        async with self._relaxed_write(urgent=False) as upsert:
+            count = await upsert(AttemptRow, bucket, 1, now)
+        if count > self._per_conversation:
             raise RateLimited("too many receipt attempts")
-        return counted[0]
 
-    async def found(self, bucket: str, signal_id: str, now: datetime) -> None:
-        """The look-up found its signal: refund the conversation, count the signal's open.
+    async def found(self, bucket: str, signal_id: str, now: datetime, *, counted: bool) -> None:
+        """The look-up found its signal: check the conversation, count the signal's open.
 
-        One write for both, queued before unevaluated look-ups (the receipt is proven).
+        One write, queued before the look-ups of strangers (this receipt is proven). A
+        look-up that finds its signal does not count against the conversation (``counted``:
+        :meth:`missed` already counted it, so it is refunded), but it is refused once the
+        conversation is over its limit, and once the signal was opened too often this hour.
         """
         opened = hmac.new(self._open_key, signal_id.encode(), hashlib.sha256).hexdigest()
-        entries: list[tuple[CounterTable, str, int]] = [
-            (AttemptRow, bucket, -1),
-            (SignalOpenRow, opened, 1),
-        ]
-        _, opens = await self._count(entries, now, urgent=True)
+        async with self._relaxed_write(urgent=True) as upsert:
+            if counted:
+                await upsert(AttemptRow, bucket, -1, now)
+                limited = False
+            else:  # as if counted and refunded: only a refused look-up leaves a count
+                limited = await upsert(AttemptRow, bucket, 0, now) >= self._per_conversation
+                if limited:
+                    await upsert(AttemptRow, bucket, 1, now)
+            opens = 0 if limited else await upsert(SignalOpenRow, opened, 1, now)
+        if limited:
+            raise RateLimited("too many receipt attempts")
         if opens > self._per_signal:
             raise RateLimited("this signal was opened often", code="opened_often")
 
@@ -103,14 +107,9 @@ class ReceiptLimits:
         except SQLAlchemyError as exc:
             raise StorageError("cannot purge receipt look-up counts") from exc
 
-    async def _count(
-        self,
-        entries: list[tuple[CounterTable, str, int]],
-        now: datetime,
-        *,
-        urgent: bool = False,
-        then: Callable[[AsyncSession, list[int]], Awaitable[None]] | None = None,
-    ) -> list[int]:
+    @contextlib.asynccontextmanager
+    async def _relaxed_write(self, *, urgent: bool) -> AsyncIterator[Upsert]:
+        """One transaction of counter upserts, committed with relaxed durability."""
         try:
             async with self._writer.turn(urgent=urgent), self._sessions() as db:
                 sqlite = db.get_bind().dialect.name == "sqlite"
@@ -118,20 +117,19 @@ class ReceiptLimits:
                     "PRAGMA synchronous=NORMAL" if sqlite else "SET LOCAL synchronous_commit TO OFF"
                 )
                 await db.execute(text(relax))
+
+                async def upsert(table: CounterTable, bucket: str, step: int, now: datetime) -> int:
+                    statement = _upsert(sqlite, table, bucket, step, now)
+                    return int((await db.execute(statement)).scalar_one())
+
                 try:
-                    counts = [
-                        int((await db.execute(_upsert(sqlite, *entry, now))).scalar_one())
-                        for entry in entries
-                    ]
-                    if then is not None:
-                        await then(db, counts)
+                    yield upsert
                     await db.commit()
                 finally:
                     if sqlite:  # the pooled connection goes back to full durability
                         await db.execute(text("PRAGMA synchronous=FULL"))
         except SQLAlchemyError as exc:
             raise StorageError("cannot count receipt look-ups") from exc
-        return counts
 
 
 def _upsert(sqlite: bool, table: CounterTable, bucket: str, step: int, now: datetime) -> Any:

@@ -1,9 +1,11 @@
 """The reporter's way back: with the receipt, read the thread, add to it, or delete it all.
 
 The order of the checks is the order of their cost: a malformed code is refused before
-anything is counted (:class:`MalformedReceipt`, a typo to fix); the attempt is counted for
-the conversation; the fast keyed index finds the row or not (a wrong receipt costs one
-HMAC); the signal's opens are counted; only then does Argon2id run, in the bounded pool.
+anything is counted (:class:`MalformedReceipt`, a typo to fix); the fast keyed index (one
+HMAC, one indexed read) finds the row or not; a miss is counted for the conversation before
+it is answered (and before the old-scheme fallback may spend an Argon2id on it); a find is
+checked against the conversation's count and counted as one of the signal's opens, in one
+write queued ahead of strangers' look-ups; only then does Argon2id run, in the bounded pool.
 Every failure to find or open a signal is the same :class:`ReceiptNotFound`, whatever the
 cause (unknown, damaged), so the answer never hints whether a signal exists.
 """
@@ -109,13 +111,15 @@ class ReporterFollowUp:
     async def _open(self, receipt: str, bucket: str) -> tuple[str, X25519PrivateKey]:
         normalised = normalise_receipt(receipt)  # MalformedReceipt: nothing counted, no KDF
         now = self._now()
-        found = await self._limits.reserve(
-            bucket, now, lambda db: self._lookup.find_fast(db, normalised)
-        )
-        found = found or await self._lookup.find_legacy(normalised)
-        if found is None:
-            raise ReceiptNotFound("no signal opens with this receipt")
-        await self._limits.found(bucket, found.signal_id, now)
+        found = await self._lookup.find_fast(normalised)
+        if found is not None:
+            await self._limits.found(bucket, found.signal_id, now, counted=False)
+        else:
+            await self._limits.missed(bucket, now)  # counted before any answer or KDF
+            found = await self._lookup.find_legacy(normalised)
+            if found is None:
+                raise ReceiptNotFound("no signal opens with this receipt")
+            await self._limits.found(bucket, found.signal_id, now, counted=True)
         return found.signal_id, await self._lookup.unwrap(normalised, found)
 
 

@@ -58,10 +58,14 @@ class ReceiptLookup:
         self._pool = pool
         self._no_legacy_rows = False  # once true it stays true: scheme 1 is never written
 
-    async def find_fast(self, db: AsyncSession, normalised: str) -> Found | None:
-        """Step 1, in the caller's transaction (the one that counted the attempt)."""
+    async def find_fast(self, normalised: str) -> Found | None:
+        """Step 1: one HMAC and one indexed read, no lock and no KDF."""
         keys = self._index.lookup_keys(normalised)
-        row = await _one(db, SignalRow.lookup_key.in_(keys))
+        try:
+            async with self._sessions() as db:
+                row = await _one(db, SignalRow.lookup_key.in_(keys))
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot read signals") from exc
         if row is None:
             return None
         assert row.lookup_key is not None
