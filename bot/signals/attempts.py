@@ -36,6 +36,7 @@ WINDOW_SECONDS = 15 * 60
 PER_CONVERSATION = 5
 OPEN_WINDOW_SECONDS = 60 * 60
 OPENS_PER_SIGNAL = 20
+MAX_KNOWN_OVER = 10_000
 
 CounterTable = type[AttemptRow] | type[SignalOpenRow]
 Upsert = Callable[[CounterTable, str, int, datetime], Awaitable[int]]
@@ -62,6 +63,18 @@ class ReceiptLimits:
         self._writer = writer
         self._open_key = hmac.new(secret, b"signal-opens", hashlib.sha256).digest()
         self._per_conversation, self._per_signal = limits
+        # (bucket, window) pairs already over their limit. Counts only grow within a window,
+        # so this process may refuse them again without a write: a loop re-reading a valid
+        # receipt, or a guesser who stays in one conversation, then costs no database work.
+        self._over: dict[tuple[str, int], None] = {}
+
+    def _known_over(self, bucket: str, table: CounterTable, now: datetime) -> bool:
+        return (bucket, _window(now, WINDOWS[table])) in self._over
+
+    def _mark_over(self, bucket: str, table: CounterTable, now: datetime) -> None:
+        self._over[(bucket, _window(now, WINDOWS[table]))] = None
+        while len(self._over) > MAX_KNOWN_OVER:
+            del self._over[next(iter(self._over))]  # the oldest goes first
 
     async def missed(self, bucket: str, now: datetime) -> None:
         """A well-formed receipt the index does not know: count it for the conversation.
@@ -69,9 +82,12 @@ class ReceiptLimits:
         :class:`RateLimited` if it is one too many. Counted before any answer is given or
         any Argon2id is run for it (the old-scheme fallback runs only after this).
         """
+        if self._known_over(bucket, AttemptRow, now):
+            raise RateLimited("too many receipt attempts")
         async with self._relaxed_write(urgent=False) as upsert:
             count = await upsert(AttemptRow, bucket, 1, now)
         if count > self._per_conversation:
+            self._mark_over(bucket, AttemptRow, now)
             raise RateLimited("too many receipt attempts")
 
     async def found(self, bucket: str, signal_id: str, now: datetime, *, counted: bool) -> None:
@@ -83,6 +99,10 @@ class ReceiptLimits:
         conversation is over its limit, and once the signal was opened too often this hour.
         """
         opened = hmac.new(self._open_key, signal_id.encode(), hashlib.sha256).hexdigest()
+        if self._known_over(bucket, AttemptRow, now):
+            raise RateLimited("too many receipt attempts")
+        if self._known_over(opened, SignalOpenRow, now):
+            raise RateLimited("this signal was opened often", code="opened_often")
         async with self._relaxed_write(urgent=True) as upsert:
             if counted:
                 await upsert(AttemptRow, bucket, -1, now)
@@ -95,6 +115,7 @@ class ReceiptLimits:
         if limited:
             raise RateLimited("too many receipt attempts")
         if opens > self._per_signal:
+            self._mark_over(opened, SignalOpenRow, now)
             raise RateLimited("this signal was opened often", code="opened_often")
 
     async def purge(self, now: datetime) -> None:
