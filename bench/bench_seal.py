@@ -34,36 +34,37 @@ class Scenario:
 
     def __init__(self, params: KdfParams) -> None:
         self.index = ReceiptIndex(secrets.token_bytes(32), params)
+        self.params = params
+        self.salt = self.index.new_salt()
         self.advisers = [
             seal.AdviserRecipient(f"adviser-{n}", seal.public_key_bytes(seal.new_signal_key()))
             for n in range(3)
         ]
         self.receipt = seal.new_receipt()
-        self.stretched = self.index.stretch(self.receipt.normalised)
+        self.stretched = self.index.stretch(self.receipt.normalised, self.salt, params)
         self.wraps, self.content = self.seal_signal(self.stretched)
 
-    def seal_signal(self, stretched: seal.StretchedReceipt) -> tuple[seal.SignalKeyWraps, bytes]:
+    def seal_signal(self, stretched: bytes) -> tuple[seal.SignalKeyWraps, bytes]:
         key = seal.new_signal_key()
         content = seal.seal_message(
             key, CONTENT, signal_id=SIGNAL_ID, sequence=0, author=seal.Author.REPORTER
         )
         wraps = seal.seal_signal_key(
-            SIGNAL_ID, key, self.advisers, stretched.receipt_key(SIGNAL_ID)
+            SIGNAL_ID, key, self.advisers, self.index.receipt_key(stretched, SIGNAL_ID)
         )
         return wraps, content
 
     def seal_with_kdf(self) -> None:
         receipt = seal.new_receipt()
-        stretched = self.index.stretch(receipt.normalised)
-        stretched.lookup_key()
-        self.seal_signal(stretched)
+        self.index.lookup_key(receipt.normalised)
+        self.seal_signal(self.index.stretch(receipt.normalised, self.salt, self.params))
 
-    def follow_up(self, stretched: seal.StretchedReceipt) -> bytes:
-        stretched.lookup_key()  # what the store would query the signal row by
+    def follow_up(self, stretched: bytes) -> bytes:
+        self.index.lookup_key(self.receipt.normalised)  # what the store queries the row by
         key = seal.open_signal_key_with_receipt(
             SIGNAL_ID,
             self.wraps.public_key,
-            stretched.receipt_key(SIGNAL_ID),
+            self.index.receipt_key(stretched, SIGNAL_ID),
             self.wraps.receipt_wrap,
         )
         return seal.open_message(
@@ -72,7 +73,8 @@ class Scenario:
 
     def follow_up_with_kdf(self) -> bytes:
         typed = self.receipt.display().lower()
-        return self.follow_up(self.index.stretch(seal.normalise_receipt(typed)))
+        normalised = seal.normalise_receipt(typed)
+        return self.follow_up(self.index.stretch(normalised, self.salt, self.params))
 
 
 def rows(label: str, params: KdfParams, rounds: int) -> list[str]:

@@ -17,6 +17,7 @@ from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
 from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
 from bot.conversation import ConversationService, utc_now
+from bot.counters import EventCounters
 from bot.db import create_engine, session_factory, sqlite_url
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
@@ -25,16 +26,18 @@ from bot.preflight import check_production
 from bot.recovery import recovery_public_key
 from bot.retention import purge_closed_signals
 from bot.router import Router
-from bot.seal import KdfParams, ReceiptIndex
-from bot.secret import server_secret
+from bot.seal import KdfParams, KdfPool, ReceiptIndex
+from bot.seal.kdf_pool import default_workers
+from bot.secret import guard_secret, previous_secret, server_secret
 from bot.settings import Settings
-from bot.signals.attempts import AttemptLimiter
+from bot.signals.attempts import ReceiptLimits
 from bot.signals.audit import AuditChain
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
 from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
+from bot.signals.writer import SignalWriter
 from bot.state import ConversationStore
 from bot.throttle import TokenBucket
 from dialogs.messages import Messages
@@ -87,21 +90,35 @@ def build_signal_services(
         return now().date()
 
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
+    pool = KdfPool(settings.kdf_workers or default_workers(), settings.kdf_queue)
     registry = AdviserRegistry(
         sessions,
         kdf,
         recovery_public_key(settings.recovery_public_key),
         allow_demo_passphrase=not settings.production,
+        pool=pool,
     )
-    index = ReceiptIndex(secret, kdf)
+    previous = settings.previous_secret.get_secret_value() if settings.previous_secret else None
+    index = ReceiptIndex(secret, kdf, previous_secret(previous))
+    submissions = TokenBucket(settings.signals_per_minute, settings.signals_burst)
+    writer = SignalWriter(sessions)
+    limits = ReceiptLimits(
+        sessions,
+        writer,
+        secret,
+        (settings.receipt_attempts_per_conversation, settings.receipt_opens_per_signal),
+    )
     audit = AuditChain(secret)
     minutes = settings.adviser_session_minutes
     return SignalServices(
         registry=registry,
-        intake=SignalIntake(sessions, registry, index, on),
-        follow_up=ReporterFollowUp(sessions, index, AttemptLimiter(sessions), on, now),
-        sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit),
+        intake=SignalIntake(sessions, registry, index, (pool, submissions), writer, on),
+        follow_up=ReporterFollowUp(sessions, index, pool, limits, writer, on, now),
+        sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit, pool=pool),
         desk=AdviserDesk(sessions, registry, on, audit),
+        kdf_pool=pool,
+        counters=EventCounters(),
+        secret_fingerprints=index.fingerprints,
     )
 
 
@@ -155,6 +172,11 @@ async def prepare_database(services: Services, *, seed_demo: bool = False) -> No
         current = await migrate.current_revision(services.engine)
         if current != migrate.head_revision():
             raise StorageError("the database schema is not up to date: run `meldwijzer db upgrade`")
+    await guard_secret(
+        services.sessions,
+        services.signals.secret_fingerprints,
+        production=services.settings.production,
+    )
     await check_demo_advisers(services, seed=seed_demo)
 
 
@@ -207,6 +229,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await keeper
     await services.engine.dispose()
+    services.signals.kdf_pool.close()
 
 
 async def _housekeeping(services: Services) -> None:
@@ -218,6 +241,7 @@ async def _housekeeping(services: Services) -> None:
             await services.signals.sessions.purge_expired()
             grace = services.settings.disabled_wrap_grace_days
             await services.signals.desk.remove_lapsed_wraps(grace)
+            await services.signals.follow_up.purge_counters(utc_now())
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)

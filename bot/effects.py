@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 
+from bot.counters import EventCounters
 from bot.errors import (
     CryptoError,
     InputError,
     NoAdviserAvailable,
     RateLimited,
     ReceiptNotFound,
+    ServerBusy,
     SessionExpired,
     WrongPassphrase,
 )
+from bot.seal import KdfPool
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
@@ -58,6 +61,9 @@ class SignalServices:
     follow_up: ReporterFollowUp
     sessions: AdviserSessions
     desk: AdviserDesk
+    kdf_pool: KdfPool  # every Argon2id runs here (receipts and adviser passphrases)
+    counters: EventCounters
+    secret_fingerprints: tuple[str, ...]  # the current secret's, then the previous one's
 
 
 class EffectRunner:
@@ -72,8 +78,10 @@ class EffectRunner:
     async def _outcome(self, effect: Effect, caller: Caller) -> Result:
         try:
             return await self._run(effect, caller)
-        except RateLimited:
-            return Result(error="rate_limited")
+        except RateLimited as exc:
+            return Result(error=exc.code)
+        except ServerBusy:
+            return Result(error="busy")
         except ReceiptNotFound:
             return Result(error="not_found")
         except WrongPassphrase:
@@ -96,7 +104,7 @@ class EffectRunner:
                 return Result(directory=await self._directory())
             case SubmitSignal(content=content):
                 receipt = await s.intake.submit(content)
-                log.info("signal received")  # a counter only: no id, no time beyond the log's
+                s.counters.count("signal_received")  # never a log line: it would mark the moment
                 return Result(receipt=receipt.display())
             case ReadThread(receipt=receipt):
                 return Result(view=await s.follow_up.read(receipt, caller.bucket))

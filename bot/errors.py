@@ -11,6 +11,7 @@
     │   ├── SessionExpired     an adviser's unlocked session ended (or never began)
     │   └── NotYours           no such signal for this adviser (unknown, or not sealed to them)
     ├── NoAdviserAvailable     nobody may read this signal; nothing was stored
+    ├── ServerBusy             a bounded resource is full (KDF pool, submission bucket); retry
     ├── CryptoError            sealing or opening failed (tampered data, wrong key)
     │   ├── WrongPassphrase
     │   └── ReceiptNotFound    one generic answer; never says whether a signal exists
@@ -79,6 +80,10 @@ class NotYours(InputError):
 
 class NoAdviserAvailable(MeldwijzerError):
     """Nobody is enrolled who may read this signal; nothing was stored."""
+
+
+class ServerBusy(MeldwijzerError):
+    """A bounded resource (the KDF pool, the submission bucket) is full; nothing changed."""
 
 
 class CryptoError(MeldwijzerError):

@@ -1,20 +1,39 @@
 """The server secret: keys conversation hashes and the receipt index.
 
 Given by ``MELDWIJZER_SECRET`` in production; in development generated once into the
-data folder with file mode 0600.
+data folder with file mode 0600. ``MELDWIJZER_PREVIOUS_SECRET`` keeps receipts of a
+rotated-away secret working (docs/security.md, "Secret rotation").
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import stat
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.errors import ConfigError, StorageError
+from bot.signals.models import MetaRow, SignalRow
 
 SECRET_FILE = "secret.key"  # noqa: S105 (a file name)
 MIN_SECRET_CHARS = 32
+SECRET_FINGERPRINT = "secret_fingerprint"  # noqa: S105 (a key name in the meta table)
+log = logging.getLogger("meldwijzer.secret")
+
+
+def previous_secret(given: str | None) -> bytes | None:
+    if given is None:
+        return None
+    if len(given) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"MELDWIJZER_PREVIOUS_SECRET must be at least {MIN_SECRET_CHARS} characters"
+        )
+    return given.encode()
 
 
 def server_secret(given: str | None, data_dir: Path) -> bytes:
@@ -51,3 +70,50 @@ def _create(path: Path) -> None:
         return
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(secrets.token_urlsafe(48) + "\n")
+
+
+async def guard_secret(
+    sessions: async_sessionmaker[AsyncSession],
+    fingerprints: tuple[str, ...],
+    *,
+    production: bool,
+) -> None:
+    """Refuse (production) or warn (development) when the secret would orphan signals.
+
+    ``meta`` keeps the fingerprint of the secret the signals were indexed under. A start
+    with that secret, or with it as ``MELDWIJZER_PREVIOUS_SECRET`` (a rotation: the record
+    moves to the new secret, the old one is still tried on look-ups), is fine; any other
+    secret would make every existing receipt unfindable.
+    """
+    current, previous = fingerprints[0], fingerprints[1:]
+    try:
+        async with sessions.begin() as db:
+            stored = await db.get(MetaRow, SECRET_FINGERPRINT)
+            if stored is not None and stored.value not in fingerprints:
+                signals = await db.scalar(select(SignalRow.id).limit(1))
+                if signals is not None:
+                    _orphaning(production)
+            if stored is None:
+                db.add(MetaRow(key=SECRET_FINGERPRINT, value=current))
+            elif stored.value != current:
+                rotating = stored.value in previous
+                stored.value = current
+                if rotating:
+                    log.info("secret rotation: receipts under the previous secret move on use")
+    except SQLAlchemyError as exc:
+        raise StorageError(f"cannot check the server secret: {type(exc).__name__}") from exc
+
+
+def _orphaning(production: bool) -> None:
+    if production:
+        raise ConfigError(
+            "refusing to start in production:\n  - MELDWIJZER_SECRET is not the secret the "
+            "existing signals were sealed under; set MELDWIJZER_PREVIOUS_SECRET to that one "
+            "to rotate (docs/security.md, Secret rotation)"
+        )
+    log.warning(
+        "the server secret changed (was %s in the data folder replaced?): receipts of the "
+        "existing signals no longer open; set MELDWIJZER_PREVIOUS_SECRET to the old secret "
+        "to keep them",
+        SECRET_FILE,
+    )

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     # -- Advisers: how long a disabled adviser's key wraps are kept.
     # Days after `adviser disable` before that adviser's key wraps of signals are removed.
     disabled_wrap_grace_days: int = Field(default=30, ge=0, le=3650)
+    # -- Receipts: secret rotation, bounded Argon2id work, per-signal and submission limits.
+    previous_secret: SecretStr | None = None  # the secret being rotated away from
+    kdf_workers: int = Field(default=0, ge=0, le=64)  # Argon2id runs at once; 0 = one per CPU
+    kdf_queue: int = Field(default=16, ge=0, le=1000)  # runs that may wait; more are "busy"
+    receipt_attempts_per_conversation: int = Field(default=5, ge=1, le=1000)  # per 15 minutes
+    receipt_opens_per_signal: int = Field(default=20, ge=1, le=100000)  # per hour
+    signals_per_minute: float = Field(default=30.0, gt=0, le=100000)  # new signals per process
+    signals_burst: int = Field(default=20, ge=1, le=100000)
 
     @field_validator("public_url")
     @classmethod

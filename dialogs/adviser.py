@@ -34,6 +34,7 @@ ERRORS = {
     "closed",
     "already_closed",
     "unlock_wait",
+    "busy",
 }
 
 
@@ -86,7 +87,7 @@ class AdviserDialog(BaseDialog):
             )
         if result.error:
             key = f"adviser.{result.error}" if result.error in ERRORS else "input.apology"
-            if result.error in ("wrong_passphrase", "unlock_wait"):
+            if result.error in ("wrong_passphrase", "unlock_wait", "busy"):
                 return self._unlock_form(ctx, ctx.t(key))
             return Step((ctx.reply(ctx.t(key), self._desk_buttons(ctx)),), state)
         if isinstance(effect, Unlock):

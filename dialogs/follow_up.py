@@ -13,7 +13,15 @@ from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraph
 from dialogs.effects import AddToThread, DeleteSignal, Effect, ReadThread, Result
 from dialogs.menu import back_to_menu
 
-ERRORS = {"not_found", "rate_limited", "closed", "empty"}
+ERRORS = {
+    "not_found",
+    "malformed_receipt",
+    "rate_limited",
+    "opened_often",
+    "busy",
+    "closed",
+    "empty",
+}
 
 
 class FollowUpDialog(BaseDialog):

@@ -58,7 +58,7 @@ class SignalDialog(BaseDialog):
             limits = {"what": str(MAX_WHAT), "short": str(MAX_SHORT)}
             return Step((ctx.reply(ctx.t(problem, **limits)),), state)
         assert content is not None
-        sending = DialogState(self.name, "sending").at("sending", mode=mode)
+        sending = state.at("sending")  # keeps the form's choices, should it come back busy
         return Step((), sending, SubmitSignal(content))
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
@@ -66,6 +66,8 @@ class SignalDialog(BaseDialog):
             return self._form(ctx, effect.mode, result.directory, state)
         if result.ok and result.receipt:
             return self._receipt(ctx, result.receipt, state)
+        if result.error == "busy":  # nothing stored; the same form may be sent again
+            return Step((ctx.reply(ctx.t("signal.busy")),), state.at("form"))
         contact = ctx.topic("confidential-adviser").section("next").text
         text = (
             ctx.t("signal.no_adviser", contact=contact)

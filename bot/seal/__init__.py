@@ -6,8 +6,9 @@ HKDF-SHA256, AES-256-GCM) to the signal's public key; ``info`` binds signal id, 
 number and author role, and an HMAC under a key derived from the signal's private key
 proves the writer could open the signal. The signal's private key is wrapped (HPKE) to each
 eligible adviser, binding signal id and adviser id, and (AES-256-GCM) to a receipt key.
-The receipt (100 random bits, never stored) is stretched once with Argon2id; from that come
-the lookup key (HMAC under a server-secret subkey) and the receipt key (HKDF, bound to the
+The receipt (100 random bits, never stored) is found through a fast keyed index (HMAC
+under a server-secret subkey); only then is it stretched with Argon2id (the signal's own
+salt and stored parameters, in a bounded pool) into the receipt key (HKDF, bound to the
 signal id). Advisers' private keys are wrapped under Argon2id(passphrase) and optionally to
 an offline organisation recovery key.
 
@@ -25,8 +26,9 @@ in the config file if that threat matters.
 from __future__ import annotations
 
 from bot.seal.envelope import load_public_key, public_key_bytes
-from bot.seal.index import ReceiptIndex, StretchedReceipt
+from bot.seal.index import ReceiptIndex, secret_fingerprint
 from bot.seal.kdf import PRODUCTION, TESTING, KdfParams, meets_owasp_minimum
+from bot.seal.kdf_pool import KdfPool
 from bot.seal.keyring import AdviserKeyring, recovery_key_id
 from bot.seal.padding import bucket_size
 from bot.seal.receipt import ENTROPY_BITS, Receipt, format_receipt, new_receipt, normalise_receipt
@@ -39,6 +41,7 @@ from bot.seal.signal_keys import (
     open_signal_key_with_receipt,
     seal_signal_key,
     wrap_for_adviser,
+    wrap_for_receipt,
 )
 from bot.seal.thread import CONTENT_SEQUENCE, Author, open_message, seal_message
 
@@ -52,10 +55,10 @@ __all__ = [
     "AdviserWrap",
     "Author",
     "KdfParams",
+    "KdfPool",
     "Receipt",
     "ReceiptIndex",
     "SignalKeyWraps",
-    "StretchedReceipt",
     "bucket_size",
     "format_receipt",
     "load_public_key",
@@ -70,5 +73,7 @@ __all__ = [
     "recovery_key_id",
     "seal_message",
     "seal_signal_key",
+    "secret_fingerprint",
     "wrap_for_adviser",
+    "wrap_for_receipt",
 ]

@@ -1,27 +1,27 @@
-"""The keyed receipt index: find a signal by its receipt without storing the receipt.
+"""The keyed receipt index: find a signal by its receipt fast, then pay Argon2id once.
 
-One Argon2id run over the normalised receipt yields a *stretched receipt*. From it:
+* ``lookup_key(receipt)`` = HMAC-SHA256(K_index, normalised receipt): the indexed column of
+  the signal row. It costs a microsecond, so a wrong receipt costs the server almost
+  nothing. That is safe because a receipt has 100 random bits (:mod:`bot.seal.receipt`):
+  no rate of guessing reaches 2^100, and without the server secret a copied database gives
+  nothing to test a guess against (HMAC as a PRF, RFC 2104).
+* ``receipt_key`` = HKDF-SHA256(Argon2id(receipt, salt, params), salt=K_wrap, info=…signal
+  id) (RFC 5869 §2): the AEAD key of the reporter's wrap of the signal key. It is computed
+  only once the row is found, so the salt is random per signal and the Argon2id cost
+  (``params``) is read from the row: raising the settings never orphans an old receipt.
+  Argon2id keeps a guess expensive for whoever holds both the database and the secret.
 
-* ``lookup_key`` = HMAC-SHA256(K_lookup, stretched): the indexed column of the signal row;
-* ``receipt_key(signal_id)`` = HKDF-SHA256(stretched, salt=K_wrap, info=… signal id)
-  (RFC 5869 §2): the AEAD key of the reporter's wrap of the signal key.
-
-K_lookup, K_wrap and the Argon2id salt are derived from the server secret with distinct
-labels (HMAC as a PRF, RFC 2104), so the server secret is never used for two purposes.
-
-Why a copied database alone cannot test guesses: every stored value that could confirm a
-guessed receipt (the lookup key, the receipt wrap) also depends on the server secret,
-which lives in the deployment's settings, not in the database. Without it, a guess gives
-nothing to compare. With it, each guess still costs one Argon2id run, and the search space
-is 2^100. The salt is fixed per deployment, not per row, because a lookup must compute
-the key before it knows which row it is looking for.
+K_index and K_wrap are derived from the server secret with distinct labels, so the secret is
+never used for two purposes. During a rotation the previous secret is kept as a second
+*generation*: look-ups try both, and a signal found with the previous one is moved to the
+current one (see :mod:`bot.signals.followup`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+import secrets
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -29,68 +29,82 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bot.errors import ConfigError
 from bot.seal.context import bind
 from bot.seal.kdf import KdfParams, derive_argon2id
+from bot.seal.legacy_index import LegacyReceiptIndex
 from bot.seal.receipt import normalise_receipt
 
 MIN_SERVER_SECRET_BYTES = 32
+RECEIPT_SALT_BYTES = 16  # RFC 9106 §3.1
+CURRENT = 0  # the generation of the current secret; 1 is the previous one
 
 
 def _subkey(server_secret: bytes, label: str) -> bytes:
     return hmac.new(server_secret, bind(label), hashlib.sha256).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class StretchedReceipt:
-    """The result of one Argon2id run over a receipt; both keys come from it."""
-
-    _stretched: bytes = field(repr=False)
-    _lookup_secret: bytes = field(repr=False)
-    _wrap_salt: bytes = field(repr=False)
-
-    def lookup_key(self) -> bytes:
-        """The 32-byte value stored in the signal row's indexed column."""
-        return hmac.new(self._lookup_secret, self._stretched, hashlib.sha256).digest()
-
-    def receipt_key(self, signal_id: str) -> bytes:
-        """The 32-byte AEAD key of the reporter's wrap of this signal's private key."""
-        hkdf = HKDF(
-            algorithm=hashes.SHA256(),
-            length=32,
-            salt=self._wrap_salt,
-            info=bind("receipt-key", signal_id),
-        )
-        return hkdf.derive(self._stretched)
+def secret_fingerprint(server_secret: bytes) -> str:
+    """A keyed fingerprint that tells secrets apart without revealing them (safe to store)."""
+    return _subkey(server_secret, "server-secret/fingerprint").hex()
 
 
 class ReceiptIndex:
-    """Turns normalised receipts into lookup keys and receipt keys for one deployment."""
+    """Lookup keys and receipt keys under the current (and optionally the previous) secret."""
 
-    __slots__ = ("_lookup_secret", "_params", "_salt", "_wrap_salt")
+    __slots__ = ("_fingerprints", "_index_keys", "_legacy", "_params", "_wrap_salts")
 
-    def __init__(self, server_secret: bytes, params: KdfParams) -> None:
-        if len(server_secret) < MIN_SERVER_SECRET_BYTES:
+    def __init__(
+        self, server_secret: bytes, params: KdfParams, previous_secret: bytes | None = None
+    ) -> None:
+        generations = [server_secret] + ([previous_secret] if previous_secret else [])
+        if any(len(secret) < MIN_SERVER_SECRET_BYTES for secret in generations):
             raise ConfigError("the server secret must be at least 32 bytes")
         self._params = params
-        self._salt = _subkey(server_secret, "receipt-index/argon2id-salt")[:16]
-        self._lookup_secret = _subkey(server_secret, "receipt-index/lookup")
-        self._wrap_salt = _subkey(server_secret, "receipt-index/wrap")
+        self._index_keys = tuple(_subkey(s, "receipt-index/fast-lookup") for s in generations)
+        self._wrap_salts = tuple(_subkey(s, "receipt-index/wrap-v2") for s in generations)
+        self._legacy = tuple(LegacyReceiptIndex(s, params) for s in generations)
+        self._fingerprints = tuple(secret_fingerprint(s) for s in generations)
 
     def __repr__(self) -> str:
-        return f"ReceiptIndex(params={self._params!r})"
+        return f"ReceiptIndex(params={self._params!r}, generations={len(self._index_keys)})"
 
-    def stretch(self, normalised_receipt: str) -> StretchedReceipt:
-        """Run Argon2id once; use the result for both the lookup and the receipt key.
+    @property
+    def params(self) -> KdfParams:
+        """The Argon2id cost new signals are sealed with."""
+        return self._params
 
-        The receipt is normalised again (it is idempotent and cheap): a caller that forgot
-        would otherwise get a different key and a silent "not found".
-        """
-        canonical = normalise_receipt(normalised_receipt)
-        stretched = derive_argon2id(canonical.encode("ascii"), salt=self._salt, params=self._params)
-        return StretchedReceipt(stretched, self._lookup_secret, self._wrap_salt)
+    @property
+    def fingerprints(self) -> tuple[str, ...]:
+        """The current secret's fingerprint, then the previous one's (if any)."""
+        return self._fingerprints
 
-    def lookup_key(self, normalised_receipt: str) -> bytes:
-        """Shortcut for ``stretch(receipt).lookup_key()`` (one Argon2id run)."""
-        return self.stretch(normalised_receipt).lookup_key()
+    def lookup_keys(self, receipt: str) -> tuple[bytes, ...]:
+        """The 32-byte index value under each generation, current first (fast)."""
+        canonical = normalise_receipt(receipt).encode("ascii")
+        return tuple(hmac.new(key, canonical, hashlib.sha256).digest() for key in self._index_keys)
 
-    def receipt_key(self, normalised_receipt: str, signal_id: str) -> bytes:
-        """Shortcut for ``stretch(receipt).receipt_key(signal_id)`` (one Argon2id run)."""
-        return self.stretch(normalised_receipt).receipt_key(signal_id)
+    def lookup_key(self, receipt: str) -> bytes:
+        """The index value a new signal is stored under."""
+        return self.lookup_keys(receipt)[CURRENT]
+
+    @staticmethod
+    def new_salt() -> bytes:
+        return secrets.token_bytes(RECEIPT_SALT_BYTES)
+
+    @staticmethod
+    def stretch(receipt: str, salt: bytes, params: KdfParams) -> bytes:
+        """The one Argon2id run for a receipt (slow: run it in the KDF pool)."""
+        canonical = normalise_receipt(receipt).encode("ascii")
+        return derive_argon2id(canonical, salt=salt, params=params)
+
+    def receipt_key(self, stretched: bytes, signal_id: str, generation: int = CURRENT) -> bytes:
+        """The AEAD key of the reporter's wrap, from a stretched receipt (fast)."""
+        hkdf = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=self._wrap_salts[generation],
+            info=bind("receipt-key/v2", signal_id),
+        )
+        return hkdf.derive(stretched)
+
+    def legacy(self) -> tuple[LegacyReceiptIndex, ...]:
+        """The schema-0003 index under each generation, current first."""
+        return self._legacy

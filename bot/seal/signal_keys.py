@@ -79,10 +79,14 @@ def seal_signal_key(
         signal_id=signal_id,
         public_key=public,
         adviser_wraps=tuple(wrap_for_adviser(signal_id, signal_key, a) for a in recipients),
-        receipt_wrap=seal_with_key(
-            private_key_bytes(signal_key), receipt_key, _receipt_context(signal_id, public)
-        ),
+        receipt_wrap=wrap_for_receipt(signal_id, signal_key, receipt_key),
     )
+
+
+def wrap_for_receipt(signal_id: str, signal_key: X25519PrivateKey, receipt_key: bytes) -> bytes:
+    """The reporter's wrap; also how a signal moves to a new receipt key (rotation, rescheme)."""
+    context = _receipt_context(signal_id, public_key_bytes(signal_key))
+    return seal_with_key(private_key_bytes(signal_key), receipt_key, context)
 
 
 def wrap_for_adviser(

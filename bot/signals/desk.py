@@ -33,7 +33,7 @@ from bot.signals.succession import (
 )
 from bot.signals.transaction import in_transaction
 from bot.signals.unlock import Unlocked, end_sessions
-from bot.signals.vault import add_message, read_signal
+from bot.signals.vault import add_message, read_signal, write_thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,8 @@ class AdviserDesk:
             raise InputError("empty reply", code="empty")
         adviser = await self._registry.get(who.adviser_id)
         today = self._today()
-        async with self._sessions.begin() as db:
+
+        async def write(db: AsyncSession) -> None:  # retried whole on a clash (vault.py)
             row, key = await self._signal(db, who, signal_id)
             if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
@@ -125,6 +126,8 @@ class AdviserDesk:
             await self._audit.append(
                 db, today, who.adviser_id, "ask" if question else "reply", row.id
             )
+
+        await write_thread(self._sessions, signal_id, write)
 
     async def close(self, who: Unlocked, signal_id: str) -> None:
         """Close an open signal; an already closed one stays as it was (and its retention)."""

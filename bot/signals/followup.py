@@ -1,34 +1,34 @@
 """The reporter's way back: with the receipt, read the thread, add to it, or delete it all.
 
+The order of the checks is the order of their cost: a malformed code is refused before
+anything is counted (:class:`MalformedReceipt`, a typo to fix); the fast keyed index (one
+HMAC, one indexed read) finds the row or not; a miss is counted for the conversation before
+it is answered (and before the old-scheme fallback may spend an Argon2id on it); a find is
+checked against the conversation's count and counted as one of the signal's opens, in one
+write queued ahead of strangers' look-ups; only then does Argon2id run, in the bounded pool.
 Every failure to find or open a signal is the same :class:`ReceiptNotFound`, whatever the
-cause (malformed, unknown, damaged), so the answer never hints whether a signal exists.
+cause (unknown, damaged), so the answer never hints whether a signal exists.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import wipe_deleted
 from bot.errors import CryptoError, InputError, ReceiptNotFound, StorageError
-from bot.seal import Author, ReceiptIndex, normalise_receipt, open_signal_key_with_receipt
-from bot.signals.attempts import AttemptLimiter
+from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
+from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.models import SignalRow
-from bot.signals.vault import add_message, read_signal
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    row: SignalRow
-    key: X25519PrivateKey
+from bot.signals.receipt_lookup import ReceiptLookup
+from bot.signals.vault import add_message, read_signal, write_thread
+from bot.signals.writer import SignalWriter
 
 
 class ReporterFollowUp:
@@ -38,73 +38,93 @@ class ReporterFollowUp:
         self,
         sessions: async_sessionmaker[AsyncSession],
         index: ReceiptIndex,
-        limiter: AttemptLimiter,
+        pool: KdfPool,
+        limits: ReceiptLimits,
+        writer: SignalWriter,
         today: Callable[[], date],
         now: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
-        self._index = index
-        self._limiter = limiter
+        self._writer = writer
+        self._lookup = ReceiptLookup(sessions, index, pool, writer)
+        self._limits = limits
         self._today = today
         self._now = now
 
     async def read(self, receipt: str, bucket: str) -> SignalView:
-        async with self._sessions.begin() as db:
-            opened = await self._open(db, receipt, bucket)
-            try:
-                view = await read_signal(db, opened.row, opened.key)
-            except CryptoError:
-                # A damaged thread gets the same one answer as an unknown receipt.
-                raise ReceiptNotFound("no signal opens with this receipt") from None
-            opened.row.reporter_seen = opened.row.next_sequence - 1
+        signal_id, key = await self._open(receipt, bucket)
+        try:
+            async with self._sessions() as db:
+                row = await _row(db, signal_id)
+                view = await read_signal(db, row, key)
+                seen = row.next_sequence - 1
+                unseen = row.reporter_seen < seen
+        except CryptoError:
+            # A damaged thread gets the same one answer as an unknown receipt.
+            raise ReceiptNotFound("no signal opens with this receipt") from None
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot read the thread") from exc
+        if unseen:  # a read writes only when there was something new to see
+            await self._mark_seen(signal_id, seen)
         return view
+
+    async def _mark_seen(self, signal_id: str, seen: int) -> None:
+        try:
+            async with self._writer.turn(urgent=True), self._sessions.begin() as db:
+                await db.execute(
+                    update(SignalRow)
+                    .where(SignalRow.id == signal_id, SignalRow.reporter_seen < seen)
+                    .values(reporter_seen=seen)
+                )
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot write to the thread") from exc
 
     async def add(self, receipt: str, bucket: str, text: str) -> None:
         if not text.strip():
             raise InputError("empty message", code="empty")
-        async with self._sessions.begin() as db:
-            opened = await self._open(db, receipt, bucket)
-            if opened.row.status != "open":
+        signal_id, key = await self._open(receipt, bucket)
+
+        async def append(db: AsyncSession) -> None:
+            row = await _row(db, signal_id)
+            if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
-            add_message(
-                db,
-                opened.row,
-                opened.key,
-                Author.REPORTER,
-                ThreadMessage(text=text, kind="addition"),
-                self._today(),
-            )
-            opened.row.reporter_seen = opened.row.next_sequence - 1
+            message = ThreadMessage(text=text, kind="addition")
+            add_message(db, row, key, Author.REPORTER, message, self._today())
+            row.reporter_seen = row.next_sequence - 1
+
+        await write_thread(self._sessions, signal_id, append, self._writer)
 
     async def delete(self, receipt: str, bucket: str) -> None:
         """Remove the signal, its thread and every key wrap (SQLite overwrites freed pages)."""
-        async with self._sessions.begin() as db:
-            opened = await self._open(db, receipt, bucket)
-            await db.delete(opened.row)
+        signal_id, _ = await self._open(receipt, bucket)
+
+        async def remove(db: AsyncSession) -> None:
+            await db.delete(await _row(db, signal_id))
+
+        await write_thread(self._sessions, signal_id, remove, self._writer)
         await wipe_deleted(self._sessions)
 
-    async def _open(self, db: AsyncSession, receipt: str, bucket: str) -> Opened:
-        await self._limiter.check(bucket, self._now())
-        try:
-            opened = await self._find(db, receipt)
-        except (ReceiptNotFound, InputError, CryptoError):
-            await self._limiter.failed(bucket, self._now())
-            raise ReceiptNotFound("no signal opens with this receipt") from None
-        except SQLAlchemyError as exc:
-            raise StorageError("cannot read signals") from exc
-        return opened
+    async def purge_counters(self, now: datetime) -> None:
+        """Forget attempt and open counts of past windows (housekeeping)."""
+        await self._limits.purge(now)
 
-    async def _find(self, db: AsyncSession, receipt: str) -> Opened:
-        normalised = normalise_receipt(receipt)
-        stretched = await asyncio.to_thread(self._index.stretch, normalised)
-        row = (
-            await db.execute(
-                select(SignalRow).where(SignalRow.lookup_key == stretched.lookup_key())
-            )
-        ).scalar_one_or_none()
-        if row is None:
-            raise ReceiptNotFound("no signal")
-        key = open_signal_key_with_receipt(
-            row.id, row.public_key, stretched.receipt_key(row.id), row.receipt_wrap
-        )
-        return Opened(row, key)
+    async def _open(self, receipt: str, bucket: str) -> tuple[str, X25519PrivateKey]:
+        normalised = normalise_receipt(receipt)  # MalformedReceipt: nothing counted, no KDF
+        now = self._now()
+        found = await self._lookup.find_fast(normalised)
+        if found is not None:
+            await self._limits.found(bucket, found.signal_id, now, counted=False)
+        else:
+            await self._limits.missed(bucket, now)  # counted before any answer or KDF
+            found = await self._lookup.find_legacy(normalised)
+            if found is None:
+                raise ReceiptNotFound("no signal opens with this receipt")
+            await self._limits.found(bucket, found.signal_id, now, counted=True)
+        return found.signal_id, await self._lookup.unwrap(normalised, found)
+
+
+async def _row(db: AsyncSession, signal_id: str) -> SignalRow:
+    row = await db.get(SignalRow, signal_id)
+    if row is None:  # deleted between the look-up and this write
+        raise ReceiptNotFound("no signal opens with this receipt")
+    return row

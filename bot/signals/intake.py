@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import secrets
 from collections.abc import Callable
 from datetime import date
@@ -10,11 +10,12 @@ from datetime import date
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import NoAdviserAvailable, StorageError
+from bot.errors import NoAdviserAvailable, ServerBusy, StorageError
 from bot.seal import (
     CONTENT_SEQUENCE,
     AdviserRecipient,
     Author,
+    KdfPool,
     Receipt,
     ReceiptIndex,
     new_receipt,
@@ -23,8 +24,10 @@ from bot.seal import (
     seal_signal_key,
 )
 from bot.signals.content import SignalContent
-from bot.signals.models import MessageRow, SignalRow, SignalWrapRow
+from bot.signals.models import RECEIPT_SCHEME, MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser, AdviserRegistry
+from bot.signals.writer import SignalWriter
+from bot.throttle import TokenBucket
 
 
 def eligible(advisers: list[Adviser], content: SignalContent) -> list[Adviser]:
@@ -51,32 +54,45 @@ def least_loaded(pool: list[Adviser], load: dict[str, int]) -> Adviser:
 
 
 class SignalIntake:
-    """Seals a reporter's signal for the eligible advisers and the reporter's receipt."""
+    """Seals a reporter's signal for the eligible advisers and the reporter's receipt.
+
+    New signals draw from one token bucket per process (:mod:`bot.throttle`): a flood of
+    submissions gets "busy, try again in a minute" instead of every core; follow-up on an
+    existing signal never draws from it.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         registry: AdviserRegistry,
         index: ReceiptIndex,
+        kdf: tuple[KdfPool, TokenBucket],
+        writer: SignalWriter,
         today: Callable[[], date],
     ) -> None:
+        self._writer = writer
         self._sessions = sessions
         self._registry = registry
         self._index = index
+        self._pool, self._bucket = kdf
         self._today = today
 
     async def submit(self, content: SignalContent) -> Receipt:
+        if not self._bucket.take():
+            raise ServerBusy("too many new signals right now")
         pool = eligible(await self._registry.all(), content)
         if not pool:
             raise NoAdviserAvailable("no adviser may read this signal")
         responsible = least_loaded(pool, await self._registry.open_load())
         keys = {a.id: await self._registry.keyring(a.id) for a in pool}
         receipt = new_receipt()
-        stretched = await asyncio.to_thread(self._index.stretch, receipt.normalised)
+        salt, params = self._index.new_salt(), self._index.params
+        stretched = await self._pool.run(self._index.stretch, receipt.normalised, salt, params)
         signal_id = secrets.token_hex(16)
         key = new_signal_key()
         recipients = [AdviserRecipient(a.id, keys[a.id].public_key) for a in pool]
-        wraps = seal_signal_key(signal_id, key, recipients, stretched.receipt_key(signal_id))
+        receipt_key = self._index.receipt_key(stretched, signal_id)
+        wraps = seal_signal_key(signal_id, key, recipients, receipt_key)
         sealed = seal_message(
             key,
             content.to_bytes(),
@@ -86,11 +102,14 @@ class SignalIntake:
         )
         today = self._today()
         try:
-            async with self._sessions.begin() as db:
+            async with self._writer.turn(), self._sessions.begin() as db:
                 db.add(
                     SignalRow(
                         id=signal_id,
-                        lookup_key=stretched.lookup_key(),
+                        lookup_key=self._index.lookup_key(receipt.normalised),
+                        receipt_scheme=RECEIPT_SCHEME,
+                        receipt_salt=salt,
+                        receipt_kdf=json.dumps(params.to_dict()),
                         public_key=wraps.public_key,
                         receipt_wrap=wraps.receipt_wrap,
                         status="open",

@@ -17,7 +17,6 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,11 +43,30 @@ class AdviserRow(Base):
     disabled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
+# SQLite gives every ordinary table a rowid that grows with each insert, which would tell
+# the order in which signals and messages came in; WITHOUT ROWID tables are stored in
+# primary-key order instead (https://www.sqlite.org/withoutrowid.html), and our keys are
+# random across signals. PostgreSQL ignores the option; see docs/security.md for what its
+# heap order and system columns still show.
+NO_ROWID = {"sqlite_with_rowid": False}
+
+# How a signal's receipt finds and unwraps it: 1 = schema 0003 (one Argon2id per look-up,
+# deployment salt; read-only, moved to 2 on first open), 2 = fast keyed index and an
+# Argon2id run with this row's salt and parameters (bot.seal.index).
+LEGACY_SCHEME = 1
+RECEIPT_SCHEME = 2
+
+
 class SignalRow(Base):
     __tablename__ = "signals"
+    __table_args__ = NO_ROWID
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    lookup_key: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    lookup_key: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True, nullable=True)
+    legacy_lookup_key: Mapped[bytes | None] = mapped_column(LargeBinary, unique=True, nullable=True)
+    receipt_scheme: Mapped[int] = mapped_column(Integer, default=RECEIPT_SCHEME)
+    receipt_salt: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    receipt_kdf: Mapped[str | None] = mapped_column(String(200), nullable=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     receipt_wrap: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
@@ -66,6 +84,7 @@ class SignalWrapRow(Base):
     """The signal's private key sealed to one eligible adviser."""
 
     __tablename__ = "signal_wraps"
+    __table_args__ = NO_ROWID
 
     signal_id: Mapped[str] = mapped_column(
         ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True
@@ -88,14 +107,18 @@ class SignalRecusalRow(Base):
 
 
 class MessageRow(Base):
-    """One sealed message of a signal's thread; sequence 0 is the signal itself."""
+    """One sealed message of a signal's thread; sequence 0 is the signal itself.
+
+    The key is (signal, sequence): order within a thread only, none across signals.
+    """
 
     __tablename__ = "signal_messages"
-    __table_args__ = (UniqueConstraint("signal_id", "sequence"),)
+    __table_args__ = NO_ROWID
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    signal_id: Mapped[str] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
-    sequence: Mapped[int] = mapped_column(Integer)
+    signal_id: Mapped[str] = mapped_column(
+        ForeignKey("signals.id", ondelete="CASCADE"), primary_key=True
+    )
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     author: Mapped[str] = mapped_column(String(10))
     created_on: Mapped[date] = mapped_column(Date)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
@@ -164,10 +187,31 @@ class FailedUnlockRow(Base):
 
 
 class AttemptRow(Base):
-    """Counts of failed receipt look-ups per window, shared by every replica."""
+    """Receipt look-ups per conversation (keyed hash) and window, shared by every replica."""
 
     __tablename__ = "receipt_attempts"
+    __table_args__ = NO_ROWID
 
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     window: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignalOpenRow(Base):
+    """Successful receipt opens per signal (keyed hash of its id) and hour; purged hourly."""
+
+    __tablename__ = "signal_opens"
+    __table_args__ = NO_ROWID  # a rowid would tell which signal was opened first
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetaRow(Base):
+    """Facts about the deployment itself, e.g. the fingerprint of the secret in force."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import time
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import Channel
 from bot.errors import InputError, StorageError
-from bot.seal import AdviserKeyring, KdfParams, recovery_key_id
+from bot.seal import AdviserKeyring, KdfParams, KdfPool, recovery_key_id
 from bot.signals.models import AdviserRow, SignalRow
 from bot.signals.passphrase import check_strength
 
@@ -76,8 +75,10 @@ class AdviserRegistry:
         recovery: X25519PublicKey | None = None,
         *,
         allow_demo_passphrase: bool = False,
+        pool: KdfPool,
     ) -> None:
         self._sessions = sessions
+        self._pool = pool  # every Argon2id run goes through the process's bounded pool
         self._kdf = kdf
         self._recovery = recovery
         self._allow_demo = allow_demo_passphrase  # development only
@@ -126,7 +127,7 @@ class AdviserRegistry:
         row = await self._row(adviser_id)
         if checked:
             self.check_passphrase_strength(passphrase, row.name, demo=row.demo)
-        return await asyncio.to_thread(
+        return await self._pool.run(
             AdviserKeyring.create, row.id, passphrase, self._kdf, self._recovery
         )
 
@@ -143,7 +144,7 @@ class AdviserRegistry:
         adviser = await self.get(adviser_id)
         self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
-        fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
+        fresh = await self._pool.run(keyring.with_passphrase, key, new, self._kdf)
         await self._store_keyring(adviser_id, self._with_current_recovery(fresh, key))
 
     def _with_current_recovery(
@@ -166,7 +167,7 @@ class AdviserRegistry:
         self.check_passphrase_strength(new, adviser.name, demo=adviser.demo)
         keyring = await self.keyring(adviser_id)
         key = keyring.recover(recovery)
-        fresh = await asyncio.to_thread(keyring.with_passphrase, key, new, self._kdf)
+        fresh = await self._pool.run(keyring.with_passphrase, key, new, self._kdf)
         await self._store_keyring(adviser_id, fresh)
 
     def forget_addresses(self) -> None:

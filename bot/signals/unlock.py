@@ -17,7 +17,6 @@ failures are audited without the guess and reported at the next successful unloc
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import secrets
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import as_utc
 from bot.errors import CryptoError, InputError, SessionExpired, WrongPassphrase
-from bot.seal import AdviserKeyring
+from bot.seal import KdfPool
 from bot.seal.envelope import load_private_key, open_with_key, private_key_bytes, seal_with_key
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.models import AdviserSessionRow
@@ -65,8 +64,11 @@ class AdviserSessions:
         now: Callable[[], datetime],
         minutes: int = SESSION_MINUTES,
         audit: AuditChain | None = None,
+        *,
+        pool: KdfPool,
     ) -> None:
         self._sessions = sessions
+        self._pool = pool
         self._registry = registry
         self._row_key = hmac.new(secret, b"adviser-session/row", hashlib.sha256).digest()
         self._seal_key = hmac.new(secret, b"adviser-session/seal", hashlib.sha256).digest()
@@ -102,7 +104,7 @@ class AdviserSessions:
 
         await in_transaction(self._sessions, claim)
         try:
-            key = await _argon2id_unlock(keyring, passphrase)
+            key = await self._pool.run(keyring.unlock, passphrase)
         except WrongPassphrase:
             await in_transaction(self._sessions, failed)
             raise
@@ -177,8 +179,3 @@ class AdviserSessions:
 async def end_sessions(db: AsyncSession, adviser_id: str) -> None:
     """Every open session of an adviser ends (key rotation, disabling)."""
     await db.execute(delete(AdviserSessionRow).where(AdviserSessionRow.adviser_id == adviser_id))
-
-
-async def _argon2id_unlock(keyring: AdviserKeyring, passphrase: str) -> X25519PrivateKey:
-    """The one place this module runs Argon2id, off the event loop."""
-    return await asyncio.to_thread(keyring.unlock, passphrase)

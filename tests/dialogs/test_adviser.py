@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from bot.core import Channel, Incoming, Kind
 from bot.router import Outcome, Router, Session
 from bot.signals.unlock_guard import FailedUnlocks
@@ -31,11 +33,14 @@ def unlocking(router: Router, lang: str) -> tuple[Incoming, Outcome]:
     return event, outcome
 
 
-def test_a_refused_unlock_says_to_wait_and_offers_the_form_again(router: Router, lang: str) -> None:
+@pytest.mark.parametrize("error", ["unlock_wait", "busy"])
+def test_a_refused_unlock_says_why_and_offers_the_form_again(
+    router: Router, lang: str, error: str
+) -> None:
     event, outcome = unlocking(router, lang)
-    done = router.after(event, outcome, Result(error="unlock_wait", session_minutes=30), NAME)
+    done = router.after(event, outcome, Result(error=error, session_minutes=30), NAME)
     (reply,) = done.replies
-    assert reply.text == MESSAGES.text(lang, "adviser.unlock_wait")
+    assert reply.text == MESSAGES.text(lang, f"adviser.{error}")
     assert reply.form is not None and reply.form.id == "adviser:unlock"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,6 @@ from typing import Protocol
 import pytest
 from sqlalchemy import Connection, MetaData, text, update
 
-from bot import migrate
 from bot.app import (
     Services,
     build_conversations,
@@ -28,7 +27,7 @@ from bot.app import (
 )
 from bot.conversation import ConversationService
 from bot.core import Channel, Incoming, Kind, Reply
-from bot.db import Base
+from bot.db import Base, create_engine
 from bot.secret import server_secret
 from bot.settings import Settings
 from bot.signals.models import AdviserRow
@@ -246,9 +245,11 @@ async def rows(services: Services, table: str) -> list[tuple[object, ...]]:
 
 
 async def values(services: Services, table: str, *columns: str) -> list[tuple[object, ...]]:
-    """The named columns of every row, in insertion order."""
+    """The named columns of every row: in insertion order where the table keeps one, else
+    sorted (the signal tables deliberately have no rowid that would tell the order)."""
+    order = ", ".join(columns) if table in SIGNAL_TABLES else "rowid"
     async with services.sessions() as db:
-        query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
+        query = text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}")
         return [tuple(row) for row in (await db.execute(query)).all()]
 
 
@@ -284,13 +285,13 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> date
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-# ---- the same services on PostgreSQL --------------------------------------------
+# ---- the same test on SQLite and on PostgreSQL ------------------------------------
 
 POSTGRES_URL = os.environ.get("MELDWIJZER_TEST_DATABASE_URL", "")
-POSTGRES_SECRET = "canary-secret-" + "x" * 40
+Build = Callable[..., Awaitable[Services]]
 
 
-def _drop_everything(connection: Connection) -> None:
+def drop_everything(connection: Connection) -> None:
     Base.metadata.drop_all(connection)
     reflected = MetaData()
     reflected.reflect(connection)
@@ -298,38 +299,44 @@ def _drop_everything(connection: Connection) -> None:
     connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def postgres_settings(tmp_path: Path) -> Settings:
+async def empty_postgres() -> None:
     if not POSTGRES_URL:
         unavailable("set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests")
-    return Settings(
-        database_url=POSTGRES_URL,
-        data_dir=tmp_path / "data",
-        secret=POSTGRES_SECRET,
-        **TEST_KDF,  # type: ignore[arg-type]
-    )
+    engine = create_engine(POSTGRES_URL)
+    async with engine.begin() as connection:
+        await connection.run_sync(drop_everything)
+    await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_services(
-    request: pytest.FixtureRequest, settings: Settings, tmp_path: Path
-) -> AsyncIterator[Services]:
-    """The same test on the embedded SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        built = build_services(settings)
-        await prepare_database(built, seed_demo=True)
-        try:
-            yield built
-        finally:
-            await built.engine.dispose()
-        return
-    built = build_services(postgres_settings(tmp_path))
-    async with built.engine.begin() as connection:
-        await connection.run_sync(_drop_everything)
-    await migrate.upgrade(built.engine)
-    try:
-        await prepare_database(built, seed_demo=True)
-        yield built
-    finally:
-        async with built.engine.begin() as connection:
-            await connection.run_sync(_drop_everything)
-        await built.engine.dispose()
+async def build_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Build]:
+    """Builds the real services on SQLite or PostgreSQL, with settings overrides."""
+    built: list[Services] = []
+    if request.param == "postgres":
+        await empty_postgres()
+    database = {"database_url": POSTGRES_URL} if request.param == "postgres" else {}
+
+    async def build(**overrides: object) -> Services:
+        values = {"data_dir": tmp_path / "data", **TEST_KDF, **database, **overrides}
+        if request.param == "postgres":
+            values.setdefault("secret", "canary-secret-" + "x" * 40)
+        services = build_services(Settings(**values))  # type: ignore[arg-type]
+        built.append(services)
+        if request.param == "postgres":
+            from bot import migrate
+
+            await migrate.upgrade(services.engine)
+        await prepare_database(services, seed_demo=True)
+        return services
+
+    yield build
+    for services in built:
+        await services.engine.dispose()
+    if request.param == "postgres":
+        await empty_postgres()
+
+
+@pytest.fixture
+async def any_services(build_on: Build) -> Services:
+    """The same test on the embedded SQLite and on PostgreSQL, with the default settings."""
+    return await build_on()

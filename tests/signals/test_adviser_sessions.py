@@ -41,7 +41,13 @@ async def test_the_database_and_the_secret_do_not_open_an_unlocked_key(
     with pytest.raises(CryptoError):
         open_with_key(bytes(sealed), old_key, desk.adviser_id.encode())  # type: ignore[arg-type]
     # Our own code, given everything the database and the secret hold, but not the address.
-    sessions = AdviserSessions(services.sessions, services.signals.registry, secret, utc_now)
+    sessions = AdviserSessions(
+        services.sessions,
+        services.signals.registry,
+        secret,
+        utc_now,
+        pool=services.signals.kdf_pool,
+    )
     for guess in ("", str(conversation_key), f"teams\x1f{conversation_key}", desk.adviser_id):
         with pytest.raises(SessionExpired):
             await sessions.resume(str(stored), guess)

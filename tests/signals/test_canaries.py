@@ -209,7 +209,7 @@ async def test_nothing_a_reporter_wrote_or_is_called_leaves_the_seal(
     assert_no_canary(canaries, settings.data_dir, every_log)
     await web_client.close()  # the app's cleanup closes the engine
     assert_no_canary(canaries, settings.data_dir, every_log)
-    assert any(r.name == "meldwijzer.signals" for r in every_log.records), "logs were captured"
+    assert every_log.records, "logs were captured"
 
 
 def test_the_canary_check_can_fail(tmp_path: Path) -> None:

@@ -25,8 +25,8 @@ from tests.signals.conftest import (
     t,
 )
 
-WRONG_RECEIPTS = [
-    "0000-0000-0000-0000-0000-0",  # well formed, check symbol right, no such signal
+UNKNOWN_RECEIPT = "0000-0000-0000-0000-0000-0"  # well formed, check symbol right, no signal
+MALFORMED_RECEIPTS = [
     "ABCD-EFGH",  # too short
     "ABCD-EFGH-JKMN-PQRS-TVWX-YZ",  # too long
     "UUUU-UUUU-UUUU-UUUU-UUUU-U",  # a symbol never issued
@@ -130,9 +130,13 @@ async def test_a_look_alike_receipt_really_differs_from_the_original(services: S
     assert t("follow_up.status_open") in all_text(await read_thread(sent.person, typed))
 
 
-@pytest.mark.parametrize("wrong", WRONG_RECEIPTS)
+@pytest.mark.parametrize(
+    ("wrong", "answer"),
+    [(UNKNOWN_RECEIPT, "follow_up.not_found")]
+    + [(code, "follow_up.malformed_receipt") for code in MALFORMED_RECEIPTS],
+)
 async def test_every_wrong_receipt_gets_the_same_answer_and_changes_nothing(
-    services: Services, wrong: str
+    services: Services, wrong: str, answer: str
 ) -> None:
     sent = await submit_signal(services)
     before = await snapshot(services)
@@ -142,22 +146,22 @@ async def test_every_wrong_receipt_gets_the_same_answer_and_changes_nothing(
         await add_to_thread(person, wrong, "Canary-Text-c7"),
         await delete_signal(person, wrong),
     ):
-        assert all_text(replies) == t("follow_up.not_found")
+        assert all_text(replies) == t(answer)
     assert await snapshot(services) == before
     assert t("follow_up.status_open") in all_text(await read_thread(sent.person, sent.receipt))
 
 
-async def test_a_flipped_receipt_symbol_is_not_found_either(services: Services) -> None:
+async def test_a_flipped_receipt_symbol_is_caught_by_the_check_symbol(services: Services) -> None:
     sent = await submit_signal(services)
     first = sent.receipt[0]
     flipped = ("2" if first != "2" else "3") + sent.receipt[1:]
     replies = await read_thread(reporter(services), flipped)
-    assert all_text(replies) == t("follow_up.not_found")
+    assert all_text(replies) == t("follow_up.malformed_receipt")
 
 
 async def fail_until_limited(person: Person) -> None:
     for _ in range(PER_CONVERSATION):
-        replies = await read_thread(person, "0000-0000-0000-0000-0000-0")
+        replies = await read_thread(person, UNKNOWN_RECEIPT)
         assert all_text(replies) == t("follow_up.not_found")
 
 
@@ -189,7 +193,7 @@ async def test_the_limit_is_per_conversation(services: Services) -> None:
 async def test_four_failures_are_not_yet_limited(services: Services) -> None:
     sent = await submit_signal(core_at(services, STEADY))
     for _ in range(PER_CONVERSATION - 1):
-        await read_thread(sent.person, "0000-0000-0000-0000-0000-0")
+        await read_thread(sent.person, UNKNOWN_RECEIPT)
     thread = all_text(await read_thread(sent.person, sent.receipt))
     assert t("follow_up.status_open") in thread
 

@@ -1,7 +1,7 @@
 """Adviser hardening: unlock limits, remembered recusals, disabling, a keyed audit chain.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 
 Rows already in ``audit_log`` keep their plain SHA-256 digests (version 1); the first keyed
 row (version 2) chains onto the last of them, so they stay anchored without the server key
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
