@@ -18,7 +18,9 @@ async def test_concurrent_additions_and_replies_all_land_in_order(build_on: Buil
     sent = await submit_signal(services)
     signals = services.signals
     adviser = await the_demo_adviser_id(services)
-    who = await signals.sessions.resume(await signals.sessions.unlock(adviser, DEMO_PASSPHRASE))
+    binding = "test\x1fadviser-conversation"
+    opened = await signals.sessions.unlock(adviser, DEMO_PASSPHRASE, binding)
+    who = await signals.sessions.resume(opened.reference, binding)
     (signal_id,) = [item.id for item in await signals.desk.inbox(who)]
     additions = [
         signals.follow_up.add(sent.receipt, f"tab-{n}", f"Canary-Addition-{n}")
