@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, MetaData, inspect, text
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import bot.models
@@ -23,6 +23,7 @@ from tests.environment import unavailable
 from tests.signals.conftest import (
     adviser_in_teams,
     all_text,
+    drop_everything,
     read_thread,
     signal_ids,
     submit_signal,
@@ -116,25 +117,17 @@ def require_postgres() -> str:
     unavailable("set MELDWIJZER_TEST_DATABASE_URL=postgresql://… to run the PostgreSQL tests")
 
 
-def _drop_everything(connection: Connection) -> None:
-    Base.metadata.drop_all(connection)
-    reflected = MetaData()
-    reflected.reflect(connection)
-    reflected.drop_all(connection)
-    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-
-
 @pytest.fixture
 async def postgres() -> AsyncIterator[AsyncEngine]:
     """An empty PostgreSQL database, emptied again afterwards so reruns work."""
     engine = create_engine(require_postgres())
     async with engine.begin() as connection:
-        await connection.run_sync(_drop_everything)
+        await connection.run_sync(drop_everything)
     try:
         yield engine
     finally:
         async with engine.begin() as connection:
-            await connection.run_sync(_drop_everything)
+            await connection.run_sync(drop_everything)
         await engine.dispose()
 
 
