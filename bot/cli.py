@@ -17,6 +17,10 @@ from bot.errors import MeldwijzerError
 from bot.settings import Settings, load_settings
 
 EXIT_USAGE = 2
+DESCRIPTION = (
+    "Meldwijzer: serve the bot, chat in the terminal, ask which topic fits, check the "
+    "knowledge base, upgrade the database, and manage advisers and the audit log."
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="meldwijzer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="meldwijzer", description=DESCRIPTION)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="start the bot (web chat at http://HOST:PORT/)")

@@ -68,17 +68,16 @@ class FollowUpDialog(BaseDialog):
             again = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
             return Step((ctx.reply(ctx.t(key), again),), here)
         if isinstance(effect, ReadThread) and result.view is not None:
-            return Step((ctx.reply(thread_text(ctx, result.view), self._next(ctx)),), here)
+            # A closed signal can still be read or deleted, but nothing can be added to it.
+            buttons = self._next(ctx, can_add=result.view.status == "open")
+            return Step((ctx.reply(thread_text(ctx, result.view), buttons),), here)
         if isinstance(effect, DeleteSignal):
             return Step((ctx.reply(ctx.t("follow_up.deleted"), (back_to_menu(ctx),)),), IDLE)
         return Step((ctx.reply(ctx.t("follow_up.added"), self._next(ctx)),), here)
 
-    def _next(self, ctx: Context) -> tuple[Button, ...]:
-        return (
-            ctx.button("follow_up.add", "follow-up:add"),
-            ctx.button("follow_up.delete", "follow-up:delete"),
-            back_to_menu(ctx),
-        )
+    def _next(self, ctx: Context, *, can_add: bool = True) -> tuple[Button, ...]:
+        add = (ctx.button("follow_up.add", "follow-up:add"),) if can_add else ()
+        return (*add, ctx.button("follow_up.delete", "follow-up:delete"), back_to_menu(ctx))
 
     def _form(
         self,

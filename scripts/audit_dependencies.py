@@ -93,7 +93,7 @@ def verdict(summary: Summary) -> tuple[int, list[str]]:
         return EXIT_VULNERABLE, lines
     if not summary.audited:
         return EXIT_CLEAN, [
-            f"{UNREACHABLE} (the service knew none of the {len(summary.skipped)} packages)"
+            f"{UNREACHABLE} (it answered for none of the {len(summary.skipped)} installed packages)"
         ]
     lines = [f"dependency audit: no known vulnerabilities in {summary.audited} packages"]
     if summary.skipped:

@@ -149,4 +149,4 @@ def test_a_service_that_knows_no_package_is_not_a_pass() -> None:
     }
     status, lines = verdict(summarise(report))
     assert status == EXIT_CLEAN
-    assert lines == [f"{UNREACHABLE} (the service knew none of the 2 packages)"]
+    assert lines == [f"{UNREACHABLE} (it answered for none of the 2 installed packages)"]

@@ -204,7 +204,10 @@ async def test_a_closed_signal_can_be_read_but_not_added_to(services: Services) 
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
     await desk.close(signal_id)
-    assert t("follow_up.status_closed") in all_text(await read_thread(sent.person, sent.receipt))
+    shown = await read_thread(sent.person, sent.receipt)
+    assert t("follow_up.status_closed") in all_text(shown)
+    offered = {button.action for reply in shown for button in reply.buttons}
+    assert "follow-up:add" not in offered and "follow-up:delete" in offered
     refused = await add_to_thread(sent.person, sent.receipt, "Canary-Text-c9")
     assert t("follow_up.closed") in all_text(refused)
     assert await count(services, "signal_messages") == 1
