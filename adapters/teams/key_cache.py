@@ -14,11 +14,12 @@ and :class:`SigningKeys` puts one per metadata URL into that dict while the chan
 signature, issuer, audience, expiry and endorsement checks stay the SDK's
 (``tests/adapters/teams/test_signing_keys.py`` pins the hook).
 
-Rules: one fetch at a time per URL (aiohttp, bounded by ``timeout``), started in the
-background; a request never fetches inline except that an unknown key id waits for the one
-refresh allowed per ``unknown_key_interval`` (as the SDK: hourly); after a failure nothing is
-fetched before a backoff (doubling up to ``max_backoff``); with no keys at all a token is
-refused at once (a 401).
+Rules: one fetch at a time per URL (aiohttp, bounded by ``timeout``), at startup and then
+in the background every ``refresh_after`` (a request that finds the keys missing or due
+starts one and does not wait for it); a request waits only when its key id is unknown, for
+the one refresh allowed per ``unknown_key_interval`` (as the SDK: hourly); after a failure
+nothing is fetched before a backoff (doubling up to ``max_backoff``); with no keys at all a
+token is refused at once (a 401).
 """
 
 from __future__ import annotations
