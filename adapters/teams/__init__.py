@@ -12,6 +12,7 @@ archived Bot Framework SDK touches this folder only. Public surface:
 from __future__ import annotations
 
 from adapters.teams.endpoints import PUBLIC_CLOUD, TeamsEndpoints
+from adapters.teams.key_cache import KeyRefreshPolicy
 from adapters.teams.notifier import TeamsNotifier
 from adapters.teams.package import write_app_package
 from adapters.teams.references import AdviserConversationRow
@@ -22,6 +23,7 @@ from adapters.teams.turn import TurnHandler
 __all__ = [
     "PUBLIC_CLOUD",
     "AdviserConversationRow",
+    "KeyRefreshPolicy",
     "RetryPolicy",
     "TeamsChannel",
     "TeamsEndpoints",

@@ -21,6 +21,7 @@ from adapters.teams.connectors import (
 )
 from adapters.teams.credentials import TeamsCredentialsFactory
 from adapters.teams.endpoints import PUBLIC_CLOUD, TeamsEndpoints, sdk_configuration
+from adapters.teams.key_cache import KeyRefreshPolicy, SigningKeys
 from adapters.teams.messages import MessagesEndpoint
 from adapters.teams.notifier import TeamsNotifier
 from adapters.teams.references import AdviserConversationStore
@@ -46,8 +47,11 @@ class TeamsChannel:
     connectors: ConnectorCache
     tokens: BotTokenSource | None
     replies: ReplySender
+    signing_keys: SigningKeys | None
 
     async def close(self) -> None:
+        if self.signing_keys is not None:
+            await self.signing_keys.close()
         await self.connectors.close()
         await self.replies.close()
         if self.tokens is not None:
@@ -62,12 +66,22 @@ def setup_teams(
     *,
     endpoints: TeamsEndpoints = PUBLIC_CLOUD,
     retry: RetryPolicy | None = None,
+    key_refresh: KeyRefreshPolicy | None = None,
 ) -> TeamsChannel:
     """Mount ``POST /api/messages`` on ``app`` and return the channel (with its notifier)."""
-    channel = build_teams_channel(handler, settings, sessions, endpoints=endpoints, retry=retry)
+    channel = build_teams_channel(
+        handler, settings, sessions, endpoints=endpoints, retry=retry, key_refresh=key_refresh
+    )
     app.router.add_post(MESSAGES_PATH, channel.endpoint.handle)
     if not settings.teams_app_id:
         app.on_startup.append(_warn_auth_off)
+    signing_keys = channel.signing_keys
+    if signing_keys is not None:
+
+        async def fetch_keys(_app: web.Application) -> None:
+            await signing_keys.start()
+
+        app.on_startup.append(fetch_keys)
 
     async def close(_app: web.Application) -> None:
         await channel.close()
@@ -83,6 +97,7 @@ def build_teams_channel(
     *,
     endpoints: TeamsEndpoints = PUBLIC_CLOUD,
     retry: RetryPolicy | None = None,
+    key_refresh: KeyRefreshPolicy | None = None,
 ) -> TeamsChannel:
     _check(settings)
     hide_conversation_paths_in_http_logs()
@@ -92,6 +107,15 @@ def build_teams_channel(
     credentials = TeamsCredentialsFactory(settings.teams_app_id, tokens)
     sdk_auth = ConfigurationBotFrameworkAuthentication(
         configuration, credentials_factory=credentials
+    )
+    # Only with an app id are tokens checked, so only then are keys needed (and fetched).
+    signing_keys = (
+        SigningKeys(
+            [endpoints.channel_openid_metadata_url, endpoints.emulator_openid_metadata_url],
+            key_refresh or KeyRefreshPolicy(),
+        )
+        if tokens
+        else None
     )
     cache = ConnectorCache(credentials, configuration.TO_CHANNEL_FROM_BOT_LOGIN_URL)
     authentication = CachingAuthentication(sdk_auth, cache)
@@ -111,7 +135,7 @@ def build_teams_channel(
         service_url=endpoints.default_service_url,
         retry=retry,
     )
-    return TeamsChannel(endpoint, notifier, adapter, cache, tokens, replies)
+    return TeamsChannel(endpoint, notifier, adapter, cache, tokens, replies, signing_keys)
 
 
 def _check(settings: Settings) -> None:

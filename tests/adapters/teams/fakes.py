@@ -1,13 +1,15 @@
 """The far side of the wire for Teams tests: a fake Bot Connector and a fake Bot Framework login.
 
 ``FakeConnector`` (aiohttp, 127.0.0.1, port 0) answers the Bot Connector REST calls the bot
-makes and the client-credentials token request, and records every call. ``OpenIdServer``
-serves an OpenID metadata document and its JWKS from a thread: the SDK fetches them with the
-blocking ``requests`` library from inside the event loop, so they cannot be served by that loop.
+makes and the client-credentials token request, and records every call. ``OpenIdServer`` and
+``MetadataServer`` serve an OpenID metadata document and its JWKS from a thread of their own
+(a plain one, and an aiohttp one that can be slow or failing and counts its requests), so a
+client that blocked the app's loop could not block the fake too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -195,3 +197,74 @@ class OpenIdServer:
     def __exit__(self, *_exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class MetadataServer:
+    """OpenID configuration + JWKS from aiohttp on 127.0.0.1, in its own thread and loop.
+
+    Its own loop, so that a client which blocks the app's loop cannot also block the fake.
+    ``status`` answers the metadata with that HTTP status instead; with ``hold`` set, each
+    metadata request waits until ``release`` is set (or ``hold`` seconds pass) and
+    ``answered`` records whether any answer has been sent yet. ``metadata_requests`` counts.
+    """
+
+    def __init__(self, keys: list[SigningKey], *, status: int = 200, hold: float = 0.0) -> None:
+        self.keys = keys
+        self.status = status
+        self.hold = hold
+        self.metadata_requests = 0
+        self.key_requests = 0
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.answered = False
+        self.base = ""
+        self.metadata_url = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> MetadataServer:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release.set()
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def _serve(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        app = web.Application()
+        app.router.add_get("/v1/.well-known/openidconfiguration", self._metadata)
+        app.router.add_get("/keys", self._keys)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        self.base = f"http://127.0.0.1:{port}"
+        self.metadata_url = self.base + "/v1/.well-known/openidconfiguration"
+        self._ready.set()
+        await self._stop.wait()
+        await runner.cleanup()
+
+    async def _metadata(self, _request: web.Request) -> web.Response:
+        self.metadata_requests += 1
+        self.started.set()
+        if self.hold:
+            await asyncio.to_thread(self.release.wait, self.hold)
+        self.answered = True
+        if self.status != 200:
+            return web.Response(status=self.status)
+        return web.json_response({"issuer": CHANNEL_ISSUER, "jwks_uri": self.base + "/keys"})
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        self.key_requests += 1
+        return web.json_response({"keys": [key.jwk() for key in self.keys]})
