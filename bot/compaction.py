@@ -59,7 +59,7 @@ class DailyRewrite:
             if not await rewrite_in_key_order(self.engine):
                 return
         except StorageError as exc:
-            log.warning("database rewrite failed: %s", exc)
+            log.warning("%s; trying again tomorrow", exc)
         else:
             log.info("database rewritten")
         self.done_on = now.astimezone(LOCAL_TIME).date()

@@ -159,3 +159,21 @@ async def test_postgresql_is_left_alone() -> None:
         assert not DailyRewrite(engine).due(at("2026-12-01T03:05"))
     finally:
         await engine.dispose()
+
+
+async def test_a_failing_rewrite_is_logged_and_tried_again_tomorrow(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any other refusal (here a read-only file; in practice a full TMPDIR) never raises."""
+    database = services.settings.data_dir / "meldwijzer.db"
+    read_only = create_engine(f"sqlite:///file:{database}?mode=ro&uri=true")
+    try:
+        rewrite = DailyRewrite(read_only)
+        await rewrite.run_if_due(at("2026-12-01T03:05"))
+        (line,) = [r.getMessage() for r in caplog.records if r.name == "meldwijzer.compaction"]
+        assert line.startswith("cannot rewrite the database: ")
+        assert line.endswith("; trying again tomorrow")
+        assert not rewrite.due(at("2026-12-01T03:15"))
+        assert rewrite.due(at("2026-12-02T03:05"))
+    finally:
+        await read_only.dispose()
