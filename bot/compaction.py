@@ -96,4 +96,4 @@ async def _checkpoint(connection: AsyncConnection) -> bool:
 
 def _is_busy(exc: DBAPIError) -> bool:
     code = getattr(exc.orig, "sqlite_errorcode", None)
-    return isinstance(code, int) and code & 0xFF in BUSY
+    return isinstance(code, int) and (code & 0xFF) in BUSY

@@ -137,6 +137,24 @@ async def test_a_busy_database_is_tried_again_next_round(services: Services) -> 
         await other.dispose()
 
 
+async def test_a_database_locked_by_another_program_is_busy_not_broken(
+    services: Services,
+) -> None:
+    """An exclusive lock (say, a backup tool's) makes SQLite raise "database is locked"."""
+    await services.engine.dispose()  # so that the other program can take the lock first
+    other = create_engine(f"sqlite:///{services.settings.data_dir / 'meldwijzer.db'}")
+    try:
+        async with other.connect() as connection:
+            await connection.execute(text("PRAGMA locking_mode=EXCLUSIVE"))
+            await connection.execute(text("BEGIN EXCLUSIVE"))
+            await connection.execute(text("SELECT count(*) FROM signals"))
+            assert not await rewrite_in_key_order(services.engine)
+            await connection.execute(text("ROLLBACK"))
+    finally:
+        await other.dispose()
+    assert await rewrite_in_key_order(services.engine)
+
+
 async def test_a_reader_on_an_old_snapshot_keeps_it_due(services: Services) -> None:
     """A checkpoint that cannot empty the log is not a finished rewrite."""
     await submit_in_order(services, 1, [])
