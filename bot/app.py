@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
 from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
+from bot.compaction import DailyRewrite
 from bot.conversation import ConversationService, utc_now
 from bot.counters import EventCounters
 from bot.db import create_engine, session_factory, sqlite_url
@@ -233,8 +234,10 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _housekeeping(services: Services) -> None:
-    """Expired conversations and adviser sessions, closed signals past retention, and the
-    key wraps of advisers disabled longer ago than the grace period."""
+    """Expired conversations and adviser sessions, closed signals past retention, the key
+    wraps of advisers disabled longer ago than the grace period; then, once a day, SQLite
+    rewritten in key order (``bot.compaction``)."""
+    rewrite = DailyRewrite(services.engine)
     while True:
         try:
             await services.store.purge_expired(utc_now())
@@ -245,4 +248,5 @@ async def _housekeeping(services: Services) -> None:
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)
+        await rewrite.run_if_due(utc_now())
         await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
