@@ -9,8 +9,10 @@
 #       -e MELDWIJZER_SECRET=... -e MELDWIJZER_PUBLIC_URL=https://... \
 #       -p 3978:3978 meldwijzer
 #
-# The tmpfs is for SQLite's and Python's temporary files (TMPDIR) and anything that writes
-# below HOME; the data volume holds the SQLite database and, without MELDWIJZER_SECRET, the
+# The tmpfs is for Python's temporary files (TMPDIR) and anything that writes below HOME.
+# SQLite's temporary files go to the data volume instead (SQLITE_TMPDIR): the daily rewrite
+# in key order (bot/compaction.py) writes a temporary copy as large as the database, which
+# a small tmpfs cannot hold; the data volume holds the SQLite database and, without MELDWIJZER_SECRET, the
 # generated development secret. A new named volume takes the folder's owner and mode 0700
 # from the image; a bind-mounted folder must belong to uid 10001.
 FROM python:3.11-slim-bookworm
@@ -38,7 +40,8 @@ ENV MELDWIJZER_ENV=production \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
-    TMPDIR=/tmp
+    TMPDIR=/tmp \
+    SQLITE_TMPDIR=/srv/meldwijzer/data
 VOLUME ["/srv/meldwijzer/data"]
 USER meldwijzer:meldwijzer
 EXPOSE 3978
