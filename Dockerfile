@@ -12,8 +12,8 @@
 # The tmpfs is for Python's temporary files (TMPDIR) and anything that writes below HOME.
 # SQLite's temporary files go to the data volume instead (SQLITE_TMPDIR): the daily rewrite
 # in key order (bot/compaction.py) writes a temporary copy as large as the database, which
-# a small tmpfs cannot hold; the data volume holds the SQLite database and, without MELDWIJZER_SECRET, the
-# generated development secret. A new named volume takes the folder's owner and mode 0700
+# a small tmpfs cannot hold. The data volume holds the SQLite database and, without
+# MELDWIJZER_SECRET, the generated development secret. A new named volume takes the folder's owner and mode 0700
 # from the image; a bind-mounted folder must belong to uid 10001.
 FROM python:3.11-slim-bookworm
 
