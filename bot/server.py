@@ -83,16 +83,19 @@ class GuardedServer(web.Server):
         return self._make_routed_request(message, payload, protocol, *rest)
 
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
-        if len(self._open) >= self._limits.max_connections and not self._make_way():
+        if len(self._open) < self._limits.max_connections:
+            self._full = False
+        else:
             if not self._full:
+                # Once per time the bound is reached, not once per newcomer.
                 log.warning("open connections at the limit (%d)", self._limits.max_connections)
                 self._full = True
-            if isinstance(handler, GuardedRequestHandler):
-                handler.refuse(transport)
-            else:
-                transport.close()
-            return
-        self._full = False
+            if not self._make_way():
+                if isinstance(handler, GuardedRequestHandler):
+                    handler.refuse(transport)
+                else:
+                    transport.close()
+                return
         self._open.add(handler)
         super().connection_made(handler, transport)
 
