@@ -86,7 +86,7 @@ class GuardedRequestHandler(web.RequestHandler):
         return self._last_active
 
     def is_idle(self) -> bool:
-        """Between requests with nothing in flight: closing it loses nothing.
+        """Between two requests with nothing in flight: closing it loses nothing.
 
         aiohttp's ``start`` waits on ``_waiter`` with an empty ``_messages`` queue only
         between requests (web_protocol.py, RequestHandler.start); ``_head_pending`` marks
@@ -94,8 +94,12 @@ class GuardedRequestHandler(web.RequestHandler):
         HTTP clients retry a request on a kept-alive connection the server closed while
         idle (RFC 9112, section 9.3.1).
         """
+        if self._refused or self._requests == 0:
+            # A connection not used yet is about to send its first request: closing it would
+            # fail that request. The head deadline bounds how long it may wait.
+            return False
         waiting = self._waiter is not None and not self._waiter.done()
-        return waiting and not self._messages and not self._head_pending and not self._refused
+        return waiting and not self._messages and not self._head_pending
 
     def refuse(self, transport: asyncio.Transport) -> None:
         """Over the bound: answer 503 busy, read nothing, and let the client hang up.

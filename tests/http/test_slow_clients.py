@@ -237,3 +237,20 @@ async def test_connections_busy_with_a_request_are_never_closed_to_make_way(
         answer = parse_answer(await closed_by_server(client.reader))
         assert (answer.status, answer.body) == (200, b"done")
         client.close()
+
+
+async def test_a_connection_not_used_yet_is_not_closed_to_make_way(
+    serve_app: ServeApp, settings: Settings
+) -> None:
+    bound = 2
+    served = await serve_app(create_app(settings), ServerLimits(LONG, LONG, bound))
+    fresh = [await KeptAlive.open(served) for _ in range(bound)]
+    for _ in range(3):  # bounded: the server registers each connection within a loop turn
+        refused = parse_answer(await exchange(served, HEALTH))
+        if refused.status == 503:
+            break
+    assert refused.status == 503
+    for client in fresh:  # their first requests still get through
+        answer = await client.ask()
+        assert answer is not None and answer.status == 200
+        client.close()
