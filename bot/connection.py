@@ -89,8 +89,10 @@ class GuardedRequestHandler(web.RequestHandler):
         """Between two requests with nothing in flight: closing it loses nothing.
 
         aiohttp's ``start`` waits on ``_waiter`` with an empty ``_messages`` queue only
-        between requests (web_protocol.py, RequestHandler.start); ``_head_pending`` marks
-        bytes received that did not complete a request head (a head arriving in parts).
+        between requests, and it arms the keep-alive timer as a response is done, at
+        ``_next_keepalive_close_time - _keepalive_timeout`` (web_protocol.py,
+        RequestHandler.start). Bytes received after that which completed no request head
+        are a head arriving in parts; bytes before it (the end of the last body) are not.
         HTTP clients retry a request on a kept-alive connection the server closed while
         idle (RFC 9112, section 9.3.1).
         """
@@ -98,8 +100,10 @@ class GuardedRequestHandler(web.RequestHandler):
             # A connection not used yet is about to send its first request: closing it would
             # fail that request. The head deadline bounds how long it may wait.
             return False
-        waiting = self._waiter is not None and not self._waiter.done()
-        return waiting and not self._messages and not self._head_pending
+        if self._waiter is None or self._waiter.done() or self._messages:
+            return False
+        idle_since = self._next_keepalive_close_time - self._keepalive_timeout
+        return not (self._head_pending and self._last_active > idle_since)
 
     def refuse(self, transport: asyncio.Transport) -> None:
         """Over the bound: answer 503 busy, read nothing, and let the client hang up.

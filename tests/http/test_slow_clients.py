@@ -254,3 +254,27 @@ async def test_a_connection_not_used_yet_is_not_closed_to_make_way(
         answer = await client.ask()
         assert answer is not None and answer.status == 200
         client.close()
+
+
+async def test_the_late_end_of_a_body_does_not_keep_a_connection_from_making_way(
+    serve_app: ServeApp, settings: Settings
+) -> None:
+    served = await serve_app(create_app(settings), ServerLimits(LONG, LONG, 1))
+    holder = await KeptAlive.open(served)
+    # The answer comes before the body; the body's last byte follows it, as a holder that
+    # wants its connection to look busy between requests would send it.
+    holder.writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\n\r\n")
+    await holder.writer.drain()
+    async with asyncio.timeout(SOCKET_WAIT_SECONDS):
+        head = await holder.reader.readuntil(b"\r\n\r\n")
+        await holder.reader.readexactly(int(parse_answer(head).headers["content-length"]))
+    holder.writer.write(b"x")
+    await holder.writer.drain()
+    # The server reads that byte on a later loop turn; bounded retries until it has.
+    for _ in range(100):
+        answer = parse_answer(await exchange(served, HEALTH))
+        if answer.status == 200:
+            break
+        await asyncio.sleep(0.01)
+    assert answer.status == 200
+    holder.close()
