@@ -60,7 +60,13 @@ async def test_a_complete_head_ends_the_head_deadline(serve_app: ServeApp) -> No
 
 def test_the_connection_state_we_read_is_where_we_read_it() -> None:
     # GuardedRequestHandler.is_idle and data_received read these (web_protocol.py).
-    for name in ("_waiter", "_messages", "_request_count"):
+    for name in (
+        "_waiter",
+        "_messages",
+        "_request_count",
+        "_next_keepalive_close_time",
+        "_keepalive_timeout",
+    ):
         assert name in web.RequestHandler.__slots__, name
     # GuardedServer._note_head marks a connection's last request with _replace.
     assert callable(getattr(RawRequestMessage, "_replace", None))
