@@ -212,7 +212,9 @@ def create_app(
             settings.new_conversations_per_minute, settings.new_conversations_burst
         ),
         body_timeout_seconds=settings.http_body_timeout_seconds,
-        tokens=ConversationTokens.from_secret(secret_of(settings)),
+        tokens=ConversationTokens.from_secret(
+            secret_of(settings), ttl_minutes=settings.conversation_ttl_minutes
+        ),
     )
     if settings.teams_enabled:
         setup_teams(

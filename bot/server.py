@@ -3,13 +3,14 @@
 aiohttp's own low-level error path logs "Error handling request from <address>" with a
 traceback that quotes the offending request line or header, and answers in plain text
 without our headers. Here a bad request gets a short JSON problem with the security headers,
-one log line naming only the kind of error, and no traceback. The guards against slow
-clients are here too: a deadline for the first request head, a short keep-alive, and a
-bound on open connections per process (the body timeout is the web chat's, where it reads).
+one log line naming only the kind of error, and no traceback (each connection's part is in
+bot/connection.py); so does an ``Expect`` we cannot meet. The guards against slow clients
+are here too: a deadline for the first request head, a short keep-alive, a cap on requests
+and lifetime per connection, and a bound on open connections per process at which the
+connection idle longest makes way (the body timeout is the web chat's, where it reads).
 
-Hooked in through aiohttp's extension points: ``RequestHandler.handle_error`` and
-``log_exception`` (web_protocol.py), ``Server.__call__`` (the asyncio protocol factory) and
-``Server.connection_made``/``connection_lost`` (web_server.py), and
+Hooked in through aiohttp's extension points: ``Server.__call__`` (the asyncio protocol
+factory) and ``Server.connection_made``/``connection_lost`` (web_server.py), and
 ``AppRunner._make_server``, the abstract method every ``BaseRunner`` implements
 (web_runner.py). tests/http/test_server_guards.py pins each against aiohttp 3.14.
 """
@@ -19,17 +20,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import web
-from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+from aiohttp import hdrs, web
 
 from adapters.webchat import RouteAccessLogger
-from adapters.webchat.refusal import busy_bytes, refusal_response
-from bot.settings import Settings
+from adapters.webchat.refusal import refusal_response
+from bot.connection import GuardedRequestHandler, ServerLimits
+
+__all__ = ["GuardedRequestHandler", "GuardedRunner", "GuardedServer", "ServerLimits", "run"]
 
 log = logging.getLogger("meldwijzer.http")
 
@@ -37,130 +37,31 @@ log = logging.getLogger("meldwijzer.http")
 # aiohttp keeps reading and discarding it for this long so the client sees the answer
 # (web_protocol.py, RequestHandler.start; its default is 10 s).
 LINGERING_SECONDS = 2.0
-# aiohttp raises this BadHttpMessage text past max_headers (http_parser.py, _http_parser.pyx).
-_TOO_MANY_HEADERS = "Too many headers received"
-
-
-@dataclass(frozen=True, slots=True)
-class ServerLimits:
-    """How long a client may take and how many may be connected at once."""
-
-    header_timeout: float = 10.0
-    keepalive: float = 15.0
-    max_connections: int = 512
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ServerLimits:
-        return cls(
-            header_timeout=settings.http_header_timeout_seconds,
-            keepalive=settings.http_keepalive_seconds,
-            max_connections=settings.http_max_connections,
-        )
-
-
-def refusal_status(exc: BaseException | None, status: int) -> int:
-    """431 for a header line or header count over aiohttp's limits, else aiohttp's status."""
-    if isinstance(exc, LineTooLong):
-        return 431
-    if isinstance(exc, BadHttpMessage) and exc.message == _TOO_MANY_HEADERS:
-        return 431
-    return status
-
-
-class GuardedRequestHandler(web.RequestHandler):
-    """One connection: a deadline for its first request head, and quiet refusals."""
-
-    __slots__ = ("_head_deadline", "_header_timeout", "_refused")
-
-    def __init__(self, manager: web.Server, *, header_timeout: float, **kwargs: Any) -> None:
-        super().__init__(manager, **kwargs)
-        self._header_timeout = header_timeout
-        self._head_deadline: asyncio.TimerHandle | None = None
-        self._refused = False
-
-    def refuse(self, transport: asyncio.Transport) -> None:
-        """Over the bound: answer 503 busy, read nothing, and let the client hang up.
-
-        Not closed at once: aiohttp starts this connection's task right after
-        ``connection_made`` and asserts it is still connected (web_protocol.py), and a
-        close with the client's request unread would reset the connection (a TCP RST)
-        before the client reads the answer. Sending EOF lets the client close; the head
-        deadline closes it if the client does not.
-        """
-        self._refused = True
-        transport.write(busy_bytes())
-        if transport.can_write_eof():
-            transport.write_eof()
-
-    def data_received(self, data: bytes) -> None:
-        if not self._refused:
-            super().data_received(data)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        # Later requests on this connection are bounded by the keep-alive timeout: aiohttp
-        # arms it after each response and it closes a connection that is still waiting for a
-        # complete request head (web_protocol.py, RequestHandler._process_keepalive).
-        loop = asyncio.get_running_loop()
-        self._head_deadline = loop.call_later(self._header_timeout, self._head_too_slow)
-
-    def head_received(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self.head_received()
-        super().connection_lost(exc)
-
-    def _head_too_slow(self) -> None:
-        self._head_deadline = None
-        log.debug("closed a connection that sent no complete request head in time")
-        self.force_close()
-
-    def handle_error(
-        self,
-        request: web.BaseRequest,
-        status: int = 500,
-        exc: BaseException | None = None,
-        message: str | None = None,
-    ) -> web.StreamResponse:
-        """Our answer instead of aiohttp's; ``message`` is ignored: it quotes the request."""
-        status = refusal_status(exc, status)
-        if exc is not None and status >= 500:
-            log.error("request failed: %s at %s", type(exc).__name__, _where(exc))
-        elif exc is not None:
-            log.info("refused a bad request: %s (%d)", type(exc).__name__, status)
-        if request.writer.output_size > 0:
-            # As aiohttp does: part of a response went out, another cannot follow.
-            raise ConnectionError("response already started; closing the connection")
-        return refusal_response(status)
-
-    def log_exception(self, *args: Any, **kw: Any) -> None:
-        """aiohttp's other error lines, without their arguments or a traceback."""
-        exc = kw.get("exc_info")
-        name = type(exc).__name__ if isinstance(exc, BaseException) else "no exception"
-        log.error("HTTP protocol error: %s", name)
-
-
-def _where(exc: BaseException) -> str:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
 
 
 class GuardedServer(web.Server):
-    """aiohttp's protocol factory with a bound on open connections and guarded handlers."""
+    """aiohttp's protocol factory with a bound on open connections and guarded handlers.
+
+    At the bound, the connection that has been idle longest makes way for the newcomer, so
+    connections kept alive with a cheap request now and then cannot lock others out; only
+    when every connection is in the middle of a request is a newcomer refused.
+    """
 
     def __init__(
         self,
-        handler: Callable[..., Any],
+        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
         *,
         request_factory: Callable[..., web.BaseRequest],
         loop: asyncio.AbstractEventLoop,
         limits: ServerLimits,
         **kwargs: Any,
     ) -> None:
-        super().__init__(handler, request_factory=self._note_head, loop=loop, **kwargs)
+        super().__init__(
+            refusing_unknown_expectations(handler),
+            request_factory=self._note_head,
+            loop=loop,
+            **kwargs,
+        )
         self._make_routed_request = request_factory
         self._limits = limits
         self._handler_loop = loop
@@ -170,37 +71,70 @@ class GuardedServer(web.Server):
 
     def __call__(self) -> web.RequestHandler:
         return GuardedRequestHandler(
-            self,
-            loop=self._handler_loop,
-            header_timeout=self._limits.header_timeout,
-            **self._handler_kwargs,
+            self, loop=self._handler_loop, limits=self._limits, **self._handler_kwargs
         )
 
     def _note_head(self, message: Any, payload: Any, protocol: Any, *rest: Any) -> web.BaseRequest:
-        # aiohttp builds the request object once a request head is complete.
-        if isinstance(protocol, GuardedRequestHandler):
-            protocol.head_received()
+        # aiohttp builds the request object as it starts handling a request; a request
+        # marked should_close is answered with ``Connection: close`` and the connection
+        # ends after it (web_response.py, StreamResponse._prepare_headers).
+        if isinstance(protocol, GuardedRequestHandler) and protocol.request_started():
+            message = message._replace(should_close=True)
         return self._make_routed_request(message, payload, protocol, *rest)
 
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
-        if len(self._open) >= self._limits.max_connections:
+        if len(self._open) < self._limits.max_connections:
+            self._full = False
+        else:
             if not self._full:
+                # Once per time the bound is reached, not once per newcomer.
                 log.warning("open connections at the limit (%d)", self._limits.max_connections)
                 self._full = True
-            if isinstance(handler, GuardedRequestHandler):
-                handler.refuse(transport)
-            else:
-                transport.close()
-            return
-        self._full = False
+            if not self._make_way():
+                if isinstance(handler, GuardedRequestHandler):
+                    handler.refuse(transport)
+                else:
+                    transport.close()
+                return
         self._open.add(handler)
         super().connection_made(handler, transport)
+
+    def _make_way(self) -> bool:
+        """Close the connection idle longest; False if every one is busy with a request."""
+        idle = [h for h in self._open if isinstance(h, GuardedRequestHandler) and h.is_idle()]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda handler: handler.last_active)
+        self._open.discard(oldest)
+        oldest.force_close()  # nothing in flight; what it was sent is flushed first
+        return True
 
     def connection_lost(
         self, handler: web.RequestHandler, exc: BaseException | None = None
     ) -> None:
         self._open.discard(handler)
         super().connection_lost(handler, exc)
+
+
+def refusing_unknown_expectations(
+    handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
+    """``handler`` behind a 417 problem for an ``Expect`` other than ``100-continue``.
+
+    aiohttp's default expect handler answers those itself, in plain text that quotes the
+    header back and without our headers (web_urldispatcher.py, _default_expect_handler),
+    before any middleware runs. RFC 9110, section 10.1.1: 417 for an expectation we
+    cannot meet; ``100-continue`` (compared as aiohttp does) is still aiohttp's to answer.
+    """
+
+    async def answer(request: web.BaseRequest) -> web.StreamResponse:
+        expect = request.headers.get(hdrs.EXPECT)
+        if expect and expect.lower() != "100-continue":
+            log.info("refused a request with an unknown expectation (417)")
+            return refusal_response(417)
+        return await handler(request)
+
+    return answer
 
 
 class GuardedRunner(web.AppRunner):

@@ -17,7 +17,7 @@ from adapters.webchat.request_body import (
     read_json_object,
 )
 from adapters.webchat.static_files import StaticFiles
-from adapters.webchat.tokens import ConversationTokens
+from adapters.webchat.tokens import ConversationTokens, Standing
 from adapters.webchat.wire import message_incoming, replies_json, start_incoming
 from bot.core import Incoming, Reply
 from bot.throttle import TokenBucket
@@ -62,9 +62,7 @@ class ConversationApi:
         body = await self._body(request)
         # Only starting draws from the bucket: a turn in an existing conversation (and so
         # follow-up with a receipt) never waits for strangers' new conversations.
-        if not self._new_conversations.take():
-            wait = math.ceil(self._new_conversations.seconds_until_next())
-            raise WebchatProblem(503, "busy", retry_after=max(1, wait))
+        self._draw_a_new_conversation()
         token = self._tokens.issue()
         replies = await self._handler.handle(start_incoming(body, token))
         payload = {
@@ -78,13 +76,23 @@ class ConversationApi:
 
     async def message(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        if not self._tokens.recognises(token):
+        standing = self._tokens.standing(token)
+        if standing is Standing.UNKNOWN:
             raise WebchatProblem(404, "not_found")
         if not self._limiter.allow(token):
             raise WebchatProblem(429, "rate_limited")
         body = await self._body(request)
+        if standing is Standing.LAPSED:
+            # Its conversation may have expired, and the core would start a fresh one:
+            # a token kept from earlier costs what a new conversation costs.
+            self._draw_a_new_conversation()
         replies = await self._handler.handle(message_incoming(body, token))
         return web.json_response({"replies": replies_json(replies)})
+
+    def _draw_a_new_conversation(self) -> None:
+        if not self._new_conversations.take():
+            wait = math.ceil(self._new_conversations.seconds_until_next())
+            raise WebchatProblem(503, "busy", retry_after=max(1, wait))
 
     async def _body(self, request: web.Request) -> dict[str, object]:
         return await read_json_object(request, self._body_limit, self._body_timeout)

@@ -7,13 +7,21 @@ carries a canary, so a log that quotes the request is caught.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 import pytest
 
 from adapters.webchat.boundary import SECURITY_HEADERS
-from tests.http.conftest import Served, exchange, log_lines, parse_answer, tracebacks
+from tests.http.conftest import (
+    SOCKET_WAIT_SECONDS,
+    Served,
+    exchange,
+    log_lines,
+    parse_answer,
+    tracebacks,
+)
 
 CANARY = "Canary-Request-5be1"
 HOST = b"Host: 127.0.0.1\r\n"
@@ -58,6 +66,25 @@ BAD_REQUESTS = {
     ),
     "TLS on the plain port": (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, 400),
     "not HTTP at all": (CANARY.encode() + b" \xff\xfe garbage\r\n\r\n", 400),
+    # aiohttp's own answer is text/plain "Unknown Expect: <the value>", without our headers.
+    "unknown Expect on a route": (
+        b"POST /api/webchat/conversations HTTP/1.1\r\n"
+        + HOST
+        + b"Expect: <script>alert(1)</script>"
+        + CANARY.encode()
+        + b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        417,
+    ),
+    "unknown Expect on no route": (
+        b"GET /"
+        + CANARY.encode()
+        + b" HTTP/1.1\r\n"
+        + HOST
+        + b"Expect: "
+        + CANARY.encode()
+        + b"\r\n\r\n",
+        417,
+    ),
 }
 
 
@@ -89,6 +116,23 @@ async def test_the_server_still_serves_after_bad_requests(served: Served) -> Non
         await exchange(served, b"GET /healthz HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
     )
     assert answer.status == 200
+
+
+async def test_expect_100_continue_still_works(served: Served) -> None:
+    reader, writer = await asyncio.open_connection(served.host, served.port)
+    try:
+        writer.write(
+            b"POST /api/webchat/conversations HTTP/1.1\r\n" + HOST + b"Expect: 100-continue\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"
+        )
+        async with asyncio.timeout(SOCKET_WAIT_SECONDS):
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+            writer.write(b"{}")
+            answer = parse_answer(await reader.read(-1))
+    finally:
+        writer.close()
+    assert answer.status == 201
+    assert json.loads(answer.body)["conversation"]
 
 
 @pytest.mark.parametrize(

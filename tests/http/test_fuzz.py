@@ -257,7 +257,7 @@ message_bodies = st.one_of(
     ),
     json_values.filter(lambda value: isinstance(value, dict)),
 ).map(lambda value: json.dumps(value).encode())
-tokens = st.from_regex(r"[A-Za-z0-9_-]{32}", fullmatch=True) | st.text(PATH_CHARS, max_size=40)
+tokens = st.from_regex(r"[A-Za-z0-9_-]{40}", fullmatch=True) | st.text(PATH_CHARS, max_size=40)
 
 
 @FUZZ

@@ -1,8 +1,9 @@
-"""What bot/server.py relies on in aiohttp 3.14, pinned so an upgrade that moves it fails here.
+"""What bot/server.py and bot/connection.py rely on in aiohttp 3.14, pinned against upgrades.
 
 The behaviour itself is tested in the other modules of this folder; these tests name the
 extension points: the runner's ``_make_server``, ``Server.__call__`` as protocol factory,
-the request factory's arguments, and ``RequestHandler.handle_error``'s signature.
+the request factory's arguments, ``RequestHandler.handle_error``'s signature, and the
+connection state bot/connection.py reads.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import asyncio
 import inspect
 
 from aiohttp import web
+from aiohttp.http_parser import RawRequestMessage as PyRawRequestMessage
+from aiohttp.web_protocol import RawRequestMessage
 
 from bot.server import GuardedRequestHandler, GuardedRunner, GuardedServer, ServerLimits
 from tests.http.conftest import ServeApp, exchange, parse_answer
@@ -53,3 +56,18 @@ async def test_a_complete_head_ends_the_head_deadline(serve_app: ServeApp) -> No
     raw = b"GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
     answer = parse_answer(await exchange(served, raw))
     assert (answer.status, answer.body) == (200, b"done")
+
+
+def test_the_connection_state_we_read_is_where_we_read_it() -> None:
+    # GuardedRequestHandler.is_idle and data_received read these (web_protocol.py).
+    for name in (
+        "_waiter",
+        "_messages",
+        "_request_count",
+        "_next_keepalive_close_time",
+        "_keepalive_timeout",
+    ):
+        assert name in web.RequestHandler.__slots__, name
+    # GuardedServer._note_head marks a connection's last request with _replace.
+    assert callable(getattr(RawRequestMessage, "_replace", None))
+    assert callable(getattr(PyRawRequestMessage, "_replace", None))

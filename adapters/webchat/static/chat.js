@@ -31,6 +31,7 @@
       resumed: "Je gesprek loopt nog. Eerdere berichten staan niet meer op het scherm.",
       menu: "Menu",
       cleared: "Gesprek gewist. Er is een nieuw gesprek begonnen.",
+      expired: "Dit gesprek was verlopen, dus je laatste bericht is niet aangekomen. Er is een nieuw gesprek begonnen.",
       offline: "Geen verbinding met de Meldwijzer. Controleer je internet en probeer het opnieuw.",
       busy: "Het is nu erg druk bij de Meldwijzer. Probeer het over een minuut opnieuw.",
       crisis: "Direct in gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 of gratis 0800-0113.",
@@ -58,6 +59,7 @@
       resumed: "Your conversation continues. Earlier messages are no longer on the screen.",
       menu: "Menu",
       cleared: "Conversation cleared. A new conversation has started.",
+      expired: "This conversation had expired, so your last message did not arrive. A new conversation has started.",
       offline: "No connection to Meldwijzer. Check your internet connection and try again.",
       busy: "Meldwijzer is very busy right now. Please try again in a minute.",
       crisis: "In danger right now? Call 112. Thinking about suicide? Call 113 or 0800-0113 (free).",
@@ -211,7 +213,18 @@
         const greeting = await startConversation();
         if (work === null) return greeting;
       }
-      return work === null ? null : work();
+      if (work === null) return null;
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof ApiProblem) || error.status !== 404) throw error;
+        // The server no longer knows this conversation (it expired, or its key is from
+        // before an update): start afresh, and leave what was typed in the field.
+        forgetToken();
+        showSystem(t("expired"));
+        await startConversation();
+        return null;
+      }
     });
   }
 

@@ -81,3 +81,39 @@ async def test_bot_text_is_never_parsed_as_html(page: Any) -> None:
     await wait_for_more_bot_messages(page, before)
     assert await page.locator("#log img").count() == 0
     assert "<img src=x" in await page.locator(".message.me").last.inner_text()
+
+
+# What Chromium logs for any answer with status 404 to a fetch.
+NOT_FOUND_CONSOLE_ERROR = (
+    "Failed to load resource: the server responded with a status of 404 (Not Found)"
+)
+EXPIRED = {
+    "nl": "Dit gesprek was verlopen",
+    "en": "This conversation had expired",
+}
+
+
+async def test_an_expired_conversation_starts_afresh_and_keeps_what_was_typed(
+    page: Any, expected_console_errors: list[str]
+) -> None:
+    expected_console_errors.append(NOT_FOUND_CONSOLE_ERROR)
+    await page.locator(".message.bot").first.wait_for()
+    for lang in ("nl", "en"):
+        if lang == "en":  # the page follows the browser's language on load
+            await page.add_init_script(
+                "Object.defineProperty(navigator, 'languages', {get: () => ['en-GB']})"
+            )
+        # A token the server no longer knows: too old, or of the format before a day-stamp.
+        await page.evaluate("sessionStorage.setItem('meldwijzer.conversation', 'A'.repeat(32))")
+        await page.reload()
+        await page.locator(".message.system").wait_for()  # "your conversation continues"
+        assert await page.get_attribute("html", "lang") == lang
+        await page.fill("#message", "Mijn vraag")
+        await page.press("#message", "Enter")
+        await page.locator(".message.bot").first.wait_for()  # the new conversation's greeting
+        note = page.locator(".message.system").last
+        assert (await note.inner_text()).startswith(EXPIRED[lang])
+        token = await page.evaluate("sessionStorage.getItem('meldwijzer.conversation')")
+        assert token and len(token) == 40
+        assert await page.input_value("#message") == "Mijn vraag"  # to send again
+        assert await page.locator(".message.problem").count() == 0

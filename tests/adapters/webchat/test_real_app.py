@@ -63,7 +63,7 @@ async def test_an_unknown_action_gets_a_reply_not_an_error(real_client: Client) 
 
 async def test_a_token_the_server_never_issued_is_not_found(real_client: Client) -> None:
     # The page forgets a token that gets a 404 and starts a new conversation.
-    response = await real_client.post(messages_path("Z" * 32), json={"text": "hallo"})
+    response = await real_client.post(messages_path("Z" * 40), json={"text": "hallo"})
     assert response.status == 404
     assert (await response.json())["error"]["code"] == "not_found"
 
