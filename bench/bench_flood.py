@@ -94,10 +94,15 @@ class Chat:
         self.statuses: Counter[int] = Counter()
 
     async def start(self) -> None:
-        async with self.session.post(
-            self.base + "/api/webchat/conversations", json={"locale": "en"}
-        ) as response:
-            self.token = (await response.json())["conversation"]
+        while True:  # the new-conversation bucket may say "busy": count it, wait, try again
+            async with self.session.post(
+                self.base + "/api/webchat/conversations", json={"locale": "en"}
+            ) as response:
+                if response.status == 201:
+                    self.token = (await response.json())["conversation"]
+                    break
+                self.statuses[response.status] += 1
+            await asyncio.sleep(1.0)
         self.turns = 0
         for body in self.opening:
             await self.say(body)
