@@ -325,7 +325,8 @@ def report(results: dict[str, Any]) -> list[str]:
         "Argon2id beyond the signal's 10 opens an hour; the RSS peak is the KDF pool's "
         "Argon2id memory (46 MiB per worker, one worker per CPU), bounded by the pool and "
         "returned afterwards. The p50 targets are what the issue sets; the loaded p95 of "
-        "the simple turn (about half a second) comes from queueing in the saturated server, "
+        "the simple turn (half a second to over a second) comes from queueing in the saturated "
+        "server, "
         "not from Argon2id (the KDF pool is idle then); it was not traced further. The "
         "machine is shared with other work, so ratios move between runs.",
     ]
