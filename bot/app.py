@@ -91,7 +91,9 @@ def build_signal_services(
         return now().date()
 
     kdf = KdfParams(settings.kdf_memory_kib, settings.kdf_iterations)
-    pool = KdfPool(settings.kdf_workers or default_workers(), settings.kdf_queue)
+    pool = KdfPool(
+        settings.kdf_workers or default_workers(), settings.kdf_queue, settings.kdf_wait_seconds
+    )
     registry = AdviserRegistry(
         sessions,
         kdf,

@@ -57,10 +57,18 @@ class Settings(BaseSettings):
     # -- Receipts: secret rotation, bounded Argon2id work, per-signal and submission limits.
     previous_secret: SecretStr | None = None  # the secret being rotated away from
     kdf_workers: int = Field(default=0, ge=0, le=64)  # Argon2id runs at once; 0 = one per CPU
-    kdf_queue: int = Field(default=16, ge=0, le=1000)  # runs that may wait; more are "busy"
+    # Runs that may wait, quietest conversation first (bot/seal/kdf_pool.py); waiting costs
+    # a coroutine, not Argon2id memory, so the queue is long and bounded by time instead.
+    kdf_queue: int = Field(default=256, ge=0, le=10000)
+    kdf_wait_seconds: float = Field(default=5.0, gt=0, le=60)  # then "busy, try again"
     receipt_attempts_per_conversation: int = Field(default=5, ge=1, le=1000)  # per 15 minutes
-    receipt_opens_per_signal: int = Field(default=20, ge=1, le=100000)  # per hour
-    signals_per_minute: float = Field(default=30.0, gt=0, le=100000)  # new signals per process
+    # Per hour. A reporter reads, adds and reads again a handful of times an hour; every
+    # open a stranger may buy per own signal is an Argon2id run, so few (was 20).
+    receipt_opens_per_signal: int = Field(default=10, ge=1, le=100000)
+    # New signals per process. 130,000 employees leave a few signals a week, so 6 a minute
+    # sustained (8,640 a day) with a burst of 20 is ample for them; each new signal is also
+    # 10 more opens an hour a stranger could spend on the KDF pool (was 30 a minute).
+    signals_per_minute: float = Field(default=6.0, gt=0, le=100000)
     signals_burst: int = Field(default=20, ge=1, le=100000)
 
     @field_validator("public_url")

@@ -6,7 +6,7 @@
   conversation is over its limit.
 * Per signal (a keyed hash of its id, so the table does not name signals): a bounded
   number of successful opens per hour, so re-reading a valid receipt in a loop cannot make
-  the server run Argon2id without end.
+  the server run Argon2id without end. An open the KDF pool refused as busy is refunded.
 
 There is deliberately no counter shared by all reporters: a stranger filling it would lock
 everyone out of their signal. Guessing needs no such guard: a receipt has 100 random bits
@@ -35,7 +35,7 @@ from bot.signals.writer import SignalWriter
 WINDOW_SECONDS = 15 * 60
 PER_CONVERSATION = 5
 OPEN_WINDOW_SECONDS = 60 * 60
-OPENS_PER_SIGNAL = 20
+OPENS_PER_SIGNAL = 10
 MAX_KNOWN_OVER = 10_000
 
 CounterTable = type[AttemptRow] | type[SignalOpenRow]
@@ -117,6 +117,17 @@ class ReceiptLimits:
         if opens > self._per_signal:
             self._mark_over(opened, SignalOpenRow, now)
             raise RateLimited("this signal was opened often", code="opened_often")
+
+    async def refund_open(self, signal_id: str, now: datetime) -> None:
+        """The pool was busy and nothing was opened: the open :meth:`found` counted is undone.
+
+        Only the signal's count moves: a reporter retrying "busy" under a flood does not use
+        up their own opens. A signal already marked over its limit stays refused for this
+        window in this process (the mark is only ever set by a successful count).
+        """
+        opened = hmac.new(self._open_key, signal_id.encode(), hashlib.sha256).hexdigest()
+        async with self._relaxed_write(urgent=True) as upsert:
+            await upsert(SignalOpenRow, opened, -1, now)
 
     async def purge(self, now: datetime) -> None:
         """Forget windows before the last one (housekeeping)."""

@@ -5,7 +5,10 @@ anything is counted (:class:`MalformedReceipt`, a typo to fix); the fast keyed i
 HMAC, one indexed read) finds the row or not; a miss is counted for the conversation before
 it is answered (and before the old-scheme fallback may spend an Argon2id on it); a find is
 checked against the conversation's count and counted as one of the signal's opens, in one
-write queued ahead of strangers' look-ups; only then does Argon2id run, in the bounded pool.
+write queued ahead of strangers' look-ups; only then does Argon2id run, in the bounded pool,
+ranked by how many opens the conversation asked for lately (:mod:`bot.signals.open_rank`).
+An open the pool refuses as busy is refunded to the signal, so retrying under a flood does
+not use up the reporter's opens.
 Every failure to find or open a signal is the same :class:`ReceiptNotFound`, whatever the
 cause (unknown, damaged), so the answer never hints whether a signal exists.
 """
@@ -21,11 +24,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import wipe_deleted
-from bot.errors import CryptoError, InputError, ReceiptNotFound, StorageError
+from bot.errors import CryptoError, InputError, ReceiptNotFound, ServerBusy, StorageError
 from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
 from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.models import SignalRow
+from bot.signals.open_rank import OpenRanks
 from bot.signals.receipt_lookup import ReceiptLookup
 from bot.signals.vault import add_message, read_signal, write_thread
 from bot.signals.writer import SignalWriter
@@ -48,6 +52,7 @@ class ReporterFollowUp:
         self._writer = writer
         self._lookup = ReceiptLookup(sessions, index, pool, writer)
         self._limits = limits
+        self._ranks = OpenRanks()
         self._today = today
         self._now = now
 
@@ -114,13 +119,19 @@ class ReporterFollowUp:
         found = await self._lookup.find_fast(normalised)
         if found is not None:
             await self._limits.found(bucket, found.signal_id, now, counted=False)
+            rank = self._ranks.take(bucket, now)
         else:
             await self._limits.missed(bucket, now)  # counted before any answer or KDF
-            found = await self._lookup.find_legacy(normalised)
+            rank = self._ranks.take(bucket, now)
+            found = await self._lookup.find_legacy(normalised, rank)
             if found is None:
                 raise ReceiptNotFound("no signal opens with this receipt")
             await self._limits.found(bucket, found.signal_id, now, counted=True)
-        return found.signal_id, await self._lookup.unwrap(normalised, found)
+        try:
+            return found.signal_id, await self._lookup.unwrap(normalised, found, rank)
+        except ServerBusy:
+            await self._limits.refund_open(found.signal_id, now)  # nothing was opened
+            raise
 
 
 async def _row(db: AsyncSession, signal_id: str) -> SignalRow:

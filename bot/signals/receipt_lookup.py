@@ -71,7 +71,7 @@ class ReceiptLookup:
         assert row.lookup_key is not None
         return Found(row, keys.index(row.lookup_key))
 
-    async def find_legacy(self, normalised: str) -> Found | None:
+    async def find_legacy(self, normalised: str, rank: int = 0) -> Found | None:
         """Step 2, only while schema-0003 rows remain (none are ever made again)."""
         if self._no_legacy_rows:
             return None
@@ -80,21 +80,24 @@ class ReceiptLookup:
                 if await _one(db, SignalRow.legacy_lookup_key.is_not(None)) is None:
                     self._no_legacy_rows = True
                     return None
-            return await self._find_legacy(normalised)
+            return await self._find_legacy(normalised, rank)
         except SQLAlchemyError as exc:
             raise StorageError("cannot read signals") from exc
 
-    async def _find_legacy(self, normalised: str) -> Found | None:
+    async def _find_legacy(self, normalised: str, rank: int) -> Found | None:
         for generation, legacy in enumerate(self._index.legacy()):
-            stretched = await self._pool.run(legacy.stretch, normalised)
+            stretched = await self._pool.run(legacy.stretch, normalised, rank=rank)
             async with self._sessions() as db:
                 row = await _one(db, SignalRow.legacy_lookup_key == stretched.lookup_key())
             if row is not None:
                 return Found(row, generation, stretched)
         return None
 
-    async def unwrap(self, normalised: str, found: Found) -> X25519PrivateKey:
-        """The signal's private key; moves the row to the current secret and scheme."""
+    async def unwrap(self, normalised: str, found: Found, rank: int = 0) -> X25519PrivateKey:
+        """The signal's private key; moves the row to the current secret and scheme.
+
+        ``rank`` orders this run among the KDF pool's waiters (:mod:`bot.signals.open_rank`).
+        """
         row = found.row
         stretched: bytes | None = None
         if found.legacy is not None:
@@ -103,7 +106,7 @@ class ReceiptLookup:
             params = _stored_params(row)
             assert row.receipt_salt is not None
             stretched = await self._pool.run(
-                self._index.stretch, normalised, row.receipt_salt, params
+                self._index.stretch, normalised, row.receipt_salt, params, rank=rank
             )
             receipt_key = self._index.receipt_key(stretched, row.id, found.generation)
         try:
@@ -113,11 +116,16 @@ class ReceiptLookup:
         except CryptoError:
             raise ReceiptNotFound("no signal opens with this receipt") from None
         if found.legacy is not None or found.generation != CURRENT:
-            await self._move(normalised, row, key, stretched)
+            await self._move(normalised, row, key, stretched, rank)
         return key
 
     async def _move(
-        self, normalised: str, row: SignalRow, key: X25519PrivateKey, stretched: bytes | None
+        self,
+        normalised: str,
+        row: SignalRow,
+        key: X25519PrivateKey,
+        stretched: bytes | None,
+        rank: int,
     ) -> None:
         """Re-index under the current secret (and scheme); a busy pool leaves it for next time."""
         salt, kdf = row.receipt_salt, row.receipt_kdf
@@ -125,7 +133,9 @@ class ReceiptLookup:
             salt, params = self._index.new_salt(), self._index.params
             kdf = json.dumps(params.to_dict())
             try:
-                stretched = await self._pool.run(self._index.stretch, normalised, salt, params)
+                stretched = await self._pool.run(
+                    self._index.stretch, normalised, salt, params, rank=rank
+                )
             except ServerBusy:
                 return
         values = {
