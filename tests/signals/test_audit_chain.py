@@ -9,6 +9,7 @@ import io
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -82,23 +83,29 @@ async def audited_sqlite(services: Services, opens: int = 4) -> Path:
     return services.settings.data_dir / "meldwijzer.db"
 
 
+def chain_with_sha256(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> str:
+    """Chain ``rows`` (id, on, adviser, action, signal) with plain SHA-256; returns the head."""
+    previous = "0" * 64
+    for row_id, on, adviser_id, action, signal_id in rows:
+        fields = (previous, on, adviser_id, action, signal_id)
+        digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+        db.execute(
+            "UPDATE audit_log SET previous = ?, digest = ? WHERE id = ?",
+            (previous, digest, row_id),
+        )
+        previous = digest
+    return previous
+
+
 def rechain_with_sha256(database: Path) -> None:
     """What an attacker with write access but without the server key can do: recompute the
     plain SHA-256 digests (the old scheme) after deleting a row."""
     with contextlib.closing(sqlite3.connect(database)) as db, db:
         db.execute("DELETE FROM audit_log WHERE id = 3")
-        previous = "0" * 64
         rows = db.execute(
             'SELECT id, "on", adviser_id, action, signal_id FROM audit_log ORDER BY id'
         ).fetchall()
-        for row_id, on, adviser_id, action, signal_id in rows:
-            fields = (previous, on, adviser_id, action, signal_id)
-            digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
-            db.execute(
-                "UPDATE audit_log SET previous = ?, digest = ? WHERE id = ?",
-                (previous, digest, row_id),
-            )
-            previous = digest
+        previous = chain_with_sha256(db, rows)
         with contextlib.suppress(sqlite3.OperationalError):  # the head table, where it exists
             db.execute(
                 "UPDATE audit_head SET rows = ?, digest = ? WHERE id = 1", (len(rows), previous)
@@ -195,12 +202,4 @@ def write_legacy_chain(database: Path, rows: int) -> None:
             + (" WHERE version = 1" if rows == 0 else "")
             + " ORDER BY id"
         ).fetchall()
-        previous = "0" * 64
-        for row_id, on, adviser_id, action, signal_id in legacy:
-            fields = (previous, on, adviser_id, action, signal_id)
-            digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
-            db.execute(
-                "UPDATE audit_log SET previous = ?, digest = ? WHERE id = ?",
-                (previous, digest, row_id),
-            )
-            previous = digest
+        chain_with_sha256(db, legacy)
