@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from adapters.teams.references import AdviserConversationRow
+from bot.outbox.models import DeliveryItemRow, DeliveryRow, DigestRunRow
+from bot.routing.models import AbsenceRow
 from bot.signals.models import (
     AdviserRow,
     AdviserSessionRow,
@@ -21,6 +23,7 @@ from bot.signals.models import (
 from bot.state import ConversationRow
 
 __all__ = [
+    "AbsenceRow",
     "AdviserConversationRow",
     "AdviserRow",
     "AdviserSessionRow",
@@ -28,6 +31,9 @@ __all__ = [
     "AuditHeadRow",
     "AuditRow",
     "ConversationRow",
+    "DeliveryItemRow",
+    "DeliveryRow",
+    "DigestRunRow",
     "FailedUnlockRow",
     "MessageRow",
     "MetaRow",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import ConfigError
 
 MAX_MESSAGE_CHARS = 2000
+WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Settings(BaseSettings):
@@ -70,11 +75,90 @@ class Settings(BaseSettings):
     # 10 more opens an hour a stranger could spend on the KDF pool (was 30 a minute).
     signals_per_minute: float = Field(default=6.0, gt=0, le=100000)
     signals_burst: int = Field(default=20, ge=1, le=100000)
+    # -- Notices to advisers (docs: README "How advisers hear of signals"; ROUTING.md).
+    # Fixed local times and days at which new-signal and new-message notices go out, never
+    # right after the reporter acted; the daily digest's hour; the zone they are read in.
+    notice_times: str = "09:00,14:00"
+    notice_days: str = "mon,tue,wed,thu,fri"
+    timezone: str = "Europe/Amsterdam"
+    digest_time: str = "08:00"
+    digest_when_empty: bool = False  # a digest every notice day, even with nothing in it
+    # Development only (production refuses it): notices every N seconds instead of at the
+    # notice times, so a newcomer sees one without waiting for 14:00.
+    notice_every_seconds: int | None = Field(default=None, ge=1, le=86400)
+    # An absence at least this long hands the adviser's open signals to a backup.
+    long_absence_days: int = Field(default=14, ge=1, le=3650)
+    admin_email: str | None = None  # the admin's digest (waiting signals, dead notices)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str | None = None
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    smtp_ca_file: Path | None = None  # a private CA for the SMTP server's certificate
+    # The outbox: attempts before a notice is dead, backoff between them (full jitter), how
+    # long a worker may hold a claimed notice, how often it looks for due ones.
+    outbox_max_attempts: int = Field(default=10, ge=1, le=100)
+    outbox_backoff_base_seconds: float = Field(default=30.0, gt=0, le=86400)
+    outbox_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    outbox_lease_seconds: float = Field(default=120.0, gt=0, le=86400)
+    outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    outbox_sent_keep_days: int = Field(default=14, ge=1, le=3650)
 
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("notice_times", "digest_time")
+    @classmethod
+    def _clock_times(cls, value: str) -> str:
+        times = [part.strip() for part in value.split(",") if part.strip()]
+        if not times or any(not _CLOCK.fullmatch(t) for t in times):
+            raise ValueError("give times as HH:MM (24-hour), comma-separated")
+        return ",".join(sorted(set(times)))
+
+    @field_validator("digest_time")
+    @classmethod
+    def _one_time(cls, value: str) -> str:
+        if "," in value:
+            raise ValueError("the digest has one time, HH:MM")
+        return value
+
+    @field_validator("notice_days")
+    @classmethod
+    def _week_days(cls, value: str) -> str:
+        days = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if not days or any(d not in WEEK_DAYS for d in days):
+            raise ValueError(f"give days as {','.join(WEEK_DAYS)}, comma-separated")
+        return ",".join(sorted(set(days), key=WEEK_DAYS.index))
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Amsterdam)") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def notice_clock(self) -> tuple[time, ...]:
+        return tuple(time.fromisoformat(t) for t in self.notice_times.split(","))
+
+    @property
+    def digest_clock(self) -> time:
+        return time.fromisoformat(self.digest_time)
+
+    @property
+    def notice_weekdays(self) -> frozenset[int]:
+        """Monday is 0, as in ``date.weekday()``."""
+        return frozenset(WEEK_DAYS.index(d) for d in self.notice_days.split(","))
 
     @property
     def production(self) -> bool:

@@ -37,6 +37,7 @@ class AdviserRow(Base):
     attributes: Mapped[str] = mapped_column(String(500), default="")
     teams_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     mattermost_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # for notices
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     keyring: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The date ``adviser disable`` ran; their wraps are removed a grace period later.

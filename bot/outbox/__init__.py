@@ -1,0 +1,1 @@
+"""The outbox: notices to advisers, written with the change that causes them, sent after."""

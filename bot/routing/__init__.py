@@ -1,0 +1,1 @@
+"""Who gets a signal: eligibility, availability, the responsible adviser and the backups."""
