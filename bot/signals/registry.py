@@ -37,6 +37,7 @@ class Adviser:
     teams_id: str | None
     mattermost_id: str | None
     enrolled: bool
+    email: str | None = None  # where notices go by e-mail, if the adviser gave one
 
     @classmethod
     def of(cls, row: AdviserRow) -> Adviser:
@@ -51,6 +52,7 @@ class Adviser:
             teams_id=row.teams_id,
             mattermost_id=row.mattermost_id,
             enrolled=row.keyring is not None,
+            email=row.email,
         )
 
 
