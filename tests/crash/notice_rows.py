@@ -18,6 +18,8 @@ class NoticeRows:
     items: Counter[tuple[str, str]]
     # delivery key → (status, attempts), for deliveries that tell of a new signal
     deliveries: dict[str, tuple[str, int]]
+    # delivery key → attempts, for every e-mail delivery (digests too: one may fall due)
+    email_claims: dict[str, int]
     unsettled: int  # deliveries still pending or sending
 
     def settled(self) -> bool:
@@ -44,8 +46,11 @@ def read_notice_rows(db_file: Path) -> NoticeRows:
                 (NEW_SIGNAL,),
             )
         }
+        email_claims = dict(
+            db.execute("SELECT idempotency_key, attempts FROM deliveries WHERE channel = 'email'")
+        )
         (unsettled,) = db.execute(
             "SELECT COUNT(*) FROM deliveries WHERE kind = 'notice'"
             " AND status IN ('pending', 'sending')"
         ).fetchone()
-    return NoticeRows(signals, items, deliveries, unsettled)
+    return NoticeRows(signals, items, deliveries, email_claims, unsettled)

@@ -13,7 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -61,12 +61,15 @@ class ServeProcess:
                 text=True,
             )
         assert self._child.stdout is not None
-        deadline = time.monotonic() + START_SECONDS
-        for line in self._child.stdout:  # the ready line is the only thing serve prints
-            if READY in line:
-                return
-            if time.monotonic() > deadline:
-                break
+        # A server that hangs before printing is killed, which ends the read below.
+        watchdog = threading.Timer(START_SECONDS, self._child.kill)
+        watchdog.start()
+        try:
+            for line in self._child.stdout:  # the ready line is the only thing serve prints
+                if READY in line:
+                    return
+        finally:
+            watchdog.cancel()
         self.kill()
         raise AssertionError(f"serve did not start; its log:\n{self.log.read_text()[-4000:]}")
 

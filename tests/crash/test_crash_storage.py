@@ -25,8 +25,9 @@ def test_enough_signals_and_kills_for_the_run_to_mean_something(crash_run: Crash
 def test_every_restart_found_every_acknowledged_signal_whole(crash_run: CrashOutcome) -> None:
     # Checked while the server was down after each kill, after each restart through the
     # web chat follow-up, and once more after the orderly stop at the end.
-    assert crash_run.run.problems == []
-    assert crash_run.run.read_back == len(crash_run.run.acknowledged)
+    run = crash_run.run
+    assert run.problems == [], f"CRASH_SEED={run.plan.seed}; serve log: {run.server.log}"
+    assert run.read_back == len(run.acknowledged)
 
 
 def test_at_the_end_each_receipt_opens_its_own_signal_in_the_core(
