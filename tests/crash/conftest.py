@@ -112,11 +112,17 @@ class CrashOutcome:
 
 
 @pytest.fixture(scope="package")
-def crash_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashRun]:
+def crash_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashOutcome]:
     root = tmp_path_factory.mktemp("crash")
     data_dir = root / "data"
     secret = secrets.token_urlsafe(36)
-    settings = Settings(data_dir=data_dir, secret=secret, demo_adviser=False, **TEST_KDF)  # type: ignore[arg-type]
+    settings = Settings(
+        data_dir=data_dir,
+        secret=secret,  # type: ignore[arg-type]
+        demo_adviser=False,
+        receipt_attempts_per_conversation=1000,
+        **TEST_KDF,  # type: ignore[arg-type]
+    )
     asyncio.run(add_adviser(settings))
     env = server_env(data_dir, secret)
     with ExitStack() as stack:
