@@ -86,7 +86,9 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
     except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(f"MELDWIJZER_SMTP_CA_FILE cannot be used: {exc.strerror or exc}") from None
+        raise ConfigError(
+            f"MELDWIJZER_SMTP_CA_FILE cannot be used: {exc.strerror or exc}"
+        ) from None
 
 
 class EmailChannel:

@@ -12,7 +12,9 @@ Headers beyond the usual four:
 Lines are folded only past RFC 5322's hard limit of 998 characters: at the usual 78 the
 policy would move the long Message-ID onto a line of its own, which some parsers read back
 with a leading space, and then it no longer matches. The channel hands aiosmtplib the bytes
-of this policy, since it would flatten a message object again at 78. ``Date`` is in UTC: the server's own time zone is nobody's business. It is the moment of
+of this policy, since it would flatten a message object again at 78.
+
+``Date`` is in UTC: the server's own time zone is nobody's business. It is the moment of
 sending, which is the notice time or a retry, never the moment a reporter acted.
 """
 
