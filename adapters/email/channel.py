@@ -110,15 +110,15 @@ class EmailChannel:
     async def deliver(self, address: str, notice: Notice) -> None:
         config = self._config
         try:
-            message = notice_email(
-                notice, sender=config.sender, recipient=address, sent_at=self._clock()
+            message = bytes(
+                notice_email(notice, sender=config.sender, recipient=address, sent_at=self._clock())
             )
-        except ValueError:
+        except (ValueError, UnicodeError):
             raise DeliveryError("email bad_address", retryable=False) from None
         try:
             async with asyncio.timeout(config.timeout):
                 await aiosmtplib.send(
-                    bytes(message),
+                    message,
                     sender=config.sender,
                     recipients=[address],
                     hostname=config.host,
