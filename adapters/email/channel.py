@@ -154,8 +154,12 @@ def delivery_error(
         return DeliveryError("email not_supported", retryable=False)
     if isinstance(exc, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPServerDisconnected):
         return DeliveryError("email unreachable")
+    if isinstance(exc, aiosmtplib.SMTPException) and "STARTTLS" in exc.message:
+        # Required but not offered (aiosmtplib's SMTP.starttls): a misconfigured server or a
+        # stripped offer; worth another try, and the admin sees why in the outbox list.
+        return DeliveryError("email starttls_missing")
     if isinstance(exc, aiosmtplib.SMTPException):
-        return DeliveryError("email smtp_error")  # e.g. STARTTLS required but not offered
+        return DeliveryError("email smtp_error")
     if isinstance(exc, OSError):
         return DeliveryError("email unreachable")
     # aiosmtplib's ValueError: an address it cannot send safely.

@@ -116,6 +116,7 @@ async def test_starttls_is_required_not_hoped_for(start_smtp: StartServer, ca: T
     with pytest.raises(DeliveryError) as raised:
         await channel(server.port, ca).deliver(ADDRESS, NOTICE)
     assert raised.value.retryable is True
+    assert str(raised.value) == "email starttls_missing"
     assert server.mailbox.received == []  # nothing went out in the clear
 
 
