@@ -20,6 +20,10 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("MELDWIJZER_PUBLIC_URL must be an https:// address")
     if settings.teams_enabled and not settings.teams_app_id:
         problems.append("MELDWIJZER_TEAMS_APP_ID is empty, which turns Teams authentication off")
+    if settings.smtp_security == "none":
+        problems.append(
+            "MELDWIJZER_SMTP_SECURITY=none would send notices and the SMTP password unencrypted"
+        )
     if not kdf_meets_owasp(settings.kdf_memory_kib, settings.kdf_iterations):
         problems.append("MELDWIJZER_KDF_* are below OWASP's Argon2id minimum")
     if settings.notice_every_seconds is not None:

@@ -5,6 +5,7 @@ archived Bot Framework SDK touches this folder only. Public surface:
 
 * :func:`setup_teams` mounts the endpoint and returns a :class:`TeamsChannel`;
 * :class:`TeamsNotifier` (``channel.notifier``) sends notices to advisers;
+* :class:`TeamsNoticeChannel` puts that notifier behind the outbox's notice port;
 * :func:`write_app_package` writes the Teams app zip (manifest and icons);
 * :class:`TurnHandler` is what the channel needs from the conversation core.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from adapters.teams.endpoints import PUBLIC_CLOUD, TeamsEndpoints
 from adapters.teams.key_cache import KeyRefreshPolicy
+from adapters.teams.notices import TeamsNoticeChannel
 from adapters.teams.notifier import TeamsNotifier
 from adapters.teams.package import write_app_package
 from adapters.teams.references import AdviserConversationRow
@@ -27,6 +29,7 @@ __all__ = [
     "RetryPolicy",
     "TeamsChannel",
     "TeamsEndpoints",
+    "TeamsNoticeChannel",
     "TeamsNotifier",
     "TurnHandler",
     "build_teams_channel",
