@@ -22,7 +22,7 @@ from bot.routing.models import AbsenceRow
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.models import AdviserRow, SignalRecusalRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser, AdviserRegistry
-from bot.signals.succession import Handover, hand_over
+from bot.signals.succession import Handover, backups, hand_over
 from bot.signals.transaction import in_transaction
 
 MAX_ABSENCE_DAYS = 366  # a longer one is a departure: disable the adviser instead
@@ -166,7 +166,8 @@ class Absences:
         async with self._sessions() as db:
             absent = sorted(await self._long_absences(db, today) & load.keys() & advisers.keys())
             away = await away_on(db, today)
-        return [await self._hand_over(a, advisers, away, load, today) for a in absent]
+            movable = [a for a in absent if await _movable(db, a, present(advisers, away))]
+        return [await self._hand_over(a, advisers, away, load, today) for a in movable]
 
     async def _hand_over(
         self,
@@ -192,6 +193,17 @@ class Absences:
         query = select(AbsenceRow).where(AbsenceRow.starts_on <= today, AbsenceRow.ends_on >= today)
         rows = (await db.execute(query)).scalars()
         return {row.adviser_id for row in rows if row.ends_on - row.starts_on >= shortest}
+
+
+async def _movable(db: AsyncSession, adviser_id: str, advisers: Mapping[str, Adviser]) -> bool:
+    """Whether any of the adviser's open signals has someone present to take it over."""
+    mine = select(SignalRow.id).where(
+        SignalRow.adviser_id == adviser_id, SignalRow.status == "open"
+    )
+    for signal_id in (await db.execute(mine)).scalars().all():
+        if await backups(db, signal_id, advisers, leaving=adviser_id):
+            return True
+    return False
 
 
 def _fields(absence: Absence) -> dict[str, object]:
