@@ -10,16 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.signals.test_cli import (  # noqa: F401 (fixtures)
+from tests.signals.test_cli import (
     NAME,
     PASSPHRASE,
     Cli,
     add_adviser,
-    cli,
-    data_dir,
+    command_line,
+    environment,
     first_signal_prefix,
     leave_signal,
 )
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "data"
+    environment(monkeypatch, folder)
+    return folder
+
+
+@pytest.fixture
+def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return command_line(monkeypatch)
 
 
 def query(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
