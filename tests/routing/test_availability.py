@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bot.app import Services
 from bot.errors import InputError
+from bot.signals.models import SignalRow
 from bot.signals.registry import NewAdviser
 from tests.signals.conftest import (
     PASSPHRASE,
@@ -193,10 +195,18 @@ async def test_a_recusal_goes_to_a_present_reader_before_an_away_one(services: S
     }
     await submit_signal(services)
     first = await responsible(services)
+    ((signal_id,),) = await values(services, "signals", "id")
     away, present = sorted(set(desks) - {first})
+    # One more open signal for the present adviser: by load alone the away one would win.
+    await submit_signal(services)
+    async with services.sessions.begin() as db:
+        await db.execute(
+            update(SignalRow).where(SignalRow.id != str(signal_id)).values(adviser_id=present)
+        )
     await services.signals.absences.add(away, *days(2, services))  # type: ignore[arg-type]
     desk = desks[first]
     await desk.unlock()
-    ((signal_id,),) = await values(services, "signals", "id")
     await desk.recuse(str(signal_id))
-    assert await responsible(services) == present
+    async with services.sessions() as db:
+        row = await db.get(SignalRow, str(signal_id))
+    assert row is not None and row.adviser_id == present
