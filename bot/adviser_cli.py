@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import Services, build_services, prepare_database
+from bot.availability_cli import add_actions as add_availability_actions
 from bot.errors import InputError
 from bot.recovery import new_recovery_pair, recovery_private_key
 from bot.settings import Settings
 from bot.signals.audit import AuditHead
 from bot.signals.content import SignalView
+from bot.signals.email_address import checked_email
 from bot.signals.registry import NewAdviser
 from bot.signals.rotation import rotate_adviser_key
 from bot.signals.unlock import Unlocked
@@ -38,7 +40,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--attribute", action="append", default=[], dest="attributes")
     add.add_argument("--teams-id", help="the adviser's Azure AD object id")
     add.add_argument("--mattermost-id", help="the adviser's Mattermost user id")
+    add.add_argument("--email", help="where notices go by e-mail (none without it)")
     add.set_defaults(run=_run(_add))
+    add_availability_actions(actions, _run)
 
     actions.add_parser("list", help="list advisers").set_defaults(run=_run(_list))
     for name, helptext, handler in (
@@ -54,6 +58,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("open", "read a signal and its thread", _open),
         ("reply", "answer the reporter (text from stdin or --text)", _reply),
         ("ask", "ask the reporter for more information", _ask),
+        ("acknowledge", "confirm receipt; the feedback deadline counts from today", _acknowledge),
         ("close", "close a signal", _close),
         ("recuse", "step aside; the signal moves to another adviser", _recuse),
     ):
@@ -111,6 +116,8 @@ def _secret(prompt: str, stdin: TextIO | None = None) -> str:
 
 async def _add(args: argparse.Namespace, services: Services) -> int:
     registry = services.signals.registry
+    if args.email:
+        checked_email(args.email)  # before the passphrase is typed, not after
     passphrase = _secret(f"Passphrase for {args.name} (at least 12 characters, hard to guess): ")
     registry.check_passphrase_strength(passphrase, args.name)
     adviser = await registry.add(
@@ -121,6 +128,7 @@ async def _add(args: argparse.Namespace, services: Services) -> int:
             attributes=tuple(args.attributes),
             teams_id=args.teams_id,
             mattermost_id=args.mattermost_id,
+            email=args.email,
         )
     )
     await registry.enrol(adviser.id, passphrase)
@@ -141,7 +149,7 @@ async def _list(args: argparse.Namespace, services: Services) -> int:
         ]
         print(
             f"{a.id}  {a.name}  languages={','.join(a.languages)}  units={','.join(a.units)}"
-            f"  teams={_yes(a.teams_id)}  mattermost={_yes(a.mattermost_id)}"
+            f"  teams={_yes(a.teams_id)}  mattermost={_yes(a.mattermost_id)}  email={_yes(a.email)}"
             + (f"  [{', '.join(flags)}]" if flags else "")
         )
     return 0
@@ -257,9 +265,10 @@ async def _inbox(args: argparse.Namespace, services: Services) -> int:
             print("No open signals for you.")
         for i in items:
             due = f"  acknowledge by {i.acknowledge_by}" if i.acknowledge_by else ""
+            feedback = f"  feedback by {i.feedback_by}" if i.feedback_by else ""
             print(
                 f"{i.id[:8]}  {i.age_days} days  {'responsible' if i.responsible else 'backup'}"
-                f"{due}  feedback by {i.feedback_by}  new: {i.new_messages}"
+                f"{due}{feedback}  new: {i.new_messages}"
             )
 
     return await _with_unlocked(args, services, act)
@@ -311,6 +320,15 @@ async def _message(args: argparse.Namespace, services: Services, *, question: bo
         text = args.text if args.text is not None else sys.stdin.read()
         await services.signals.desk.reply(who, signal_id, text.strip(), question=question)
         print("sent")
+
+    return await _with_unlocked(args, services, act)
+
+
+async def _acknowledge(args: argparse.Namespace, services: Services) -> int:
+    async def act(who: Unlocked) -> None:
+        signal_id = await _signal_id(services, who, args.signal)
+        due = await services.signals.desk.acknowledge(who, signal_id)
+        print(f"acknowledged; feedback by {due}")
 
     return await _with_unlocked(args, services, act)
 

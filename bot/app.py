@@ -30,6 +30,7 @@ from bot.preflight import check_production
 from bot.recovery import recovery_public_key
 from bot.retention import purge_closed_signals
 from bot.router import Router
+from bot.routing.availability import Absences
 from bot.seal import KdfParams, KdfPool, ReceiptIndex
 from bot.seal.kdf_pool import default_workers
 from bot.secret import guard_secret, previous_secret, server_secret
@@ -134,8 +135,11 @@ def build_signal_services(
             sessions, index, pool, limits, writer, on, now, (outbox, registry)
         ),
         sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit, pool=pool),
-        desk=AdviserDesk(sessions, registry, on, audit),
+        desk=AdviserDesk(sessions, registry, on, audit, outbox=outbox, now=now),
         outbox=outbox,
+        absences=Absences(
+            sessions, registry, audit, on, settings.long_absence_days, outbox=outbox, now=now
+        ),
         kdf_pool=pool,
         counters=EventCounters(),
         secret_fingerprints=index.fingerprints,

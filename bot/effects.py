@@ -17,6 +17,7 @@ from bot.errors import (
     WrongPassphrase,
 )
 from bot.outbox.enqueue import Outbox
+from bot.routing.availability import Absences
 from bot.seal import KdfPool
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
@@ -24,6 +25,7 @@ from bot.signals.intake import SignalIntake
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.signals.unlock import AdviserSessions, Unlocked
 from dialogs.effects import (
+    AcknowledgeSignal,
     AddToThread,
     CloseSignal,
     DeleteSignal,
@@ -36,6 +38,7 @@ from dialogs.effects import (
     RecuseSignal,
     ReplyToSignal,
     Result,
+    SetAway,
     ShowInbox,
     SubmitSignal,
     Unlock,
@@ -62,6 +65,7 @@ class SignalServices:
     follow_up: ReporterFollowUp
     sessions: AdviserSessions
     desk: AdviserDesk
+    absences: Absences
     kdf_pool: KdfPool  # every Argon2id runs here (receipts and adviser passphrases)
     counters: EventCounters
     secret_fingerprints: tuple[str, ...]  # the current secret's, then the previous one's
@@ -141,6 +145,11 @@ class EffectRunner:
                 return Result()
             case RecuseSignal(signal_id=signal_id):
                 return Result(name=await s.desk.recuse(who, signal_id))
+            case AcknowledgeSignal(signal_id=signal_id):
+                return Result(due=await s.desk.acknowledge(who, signal_id))
+            case SetAway(starts_on=starts_on, ends_on=ends_on):
+                await s.absences.add(who.adviser_id, starts_on, ends_on)
+                return Result()
             case Lock():
                 await s.sessions.lock(caller.session)
                 return Result()
@@ -156,9 +165,12 @@ class EffectRunner:
         return who
 
     async def _directory(self) -> Directory:
-        advisers = [a for a in await self._s.registry.all() if a.active and a.enrolled]
+        # Only who could be chosen today: with everyone away the reporter is told before
+        # writing anything, and the form offers no wish that nobody present can meet.
+        advisers = await self._s.intake.available()
         return Directory(
             advisers=tuple((a.id, a.name) for a in advisers),
             units=tuple(sorted({u for a in advisers for u in a.units})),
             languages=tuple(sorted({lang for a in advisers for lang in a.languages})),
+            attributes=tuple(sorted({x for a in advisers for x in a.attributes})),
         )

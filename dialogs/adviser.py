@@ -1,15 +1,17 @@
-"""The adviser's desk in chat: unlock with a passphrase form, inbox, open, reply, close, recuse."""
+"""The adviser's desk in chat: unlock, inbox, open, reply, acknowledge, close, recuse, away."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from bot.core import Button, FieldKind, Form, FormField, Reply
 from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.effects import (
+    AcknowledgeSignal,
     CloseSignal,
     Effect,
     Lock,
@@ -17,6 +19,7 @@ from dialogs.effects import (
     RecuseSignal,
     ReplyToSignal,
     Result,
+    SetAway,
     ShowInbox,
     Unlock,
 )
@@ -24,6 +27,7 @@ from dialogs.follow_up import thread_text
 from dialogs.menu import back_to_menu
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 INBOX_BUTTONS = 10
 ERRORS = {
     "wrong_passphrase",
@@ -35,6 +39,11 @@ ERRORS = {
     "already_closed",
     "unlock_wait",
     "busy",
+    "already_acknowledged",
+    "away_date",
+    "away_order",
+    "away_past",
+    "away_too_long",
 }
 
 
@@ -55,6 +64,8 @@ class AdviserDialog(BaseDialog):
             return Step((), here, ShowInbox())
         if verb == "lock" and not signal_id:
             return Step((), here, Lock())
+        if verb == "away" and not signal_id:
+            return Step((self._away_form(ctx),), here)
         if not SIGNAL_ID.fullmatch(signal_id):
             return None
         if verb == "open":
@@ -65,6 +76,8 @@ class AdviserDialog(BaseDialog):
             return Step((), here, CloseSignal(signal_id))
         if verb == "recuse":
             return Step((), here, RecuseSignal(signal_id))
+        if verb == "acknowledge":
+            return Step((), here, AcknowledgeSignal(signal_id))
         return None
 
     def on_form(
@@ -74,6 +87,8 @@ class AdviserDialog(BaseDialog):
             return None
         if form == "unlock":
             return Step((), DialogState(self.name, "unlock"), Unlock(data.get("passphrase", "")))
+        if form == "away":
+            return self._away(ctx, data)
         verb, _, signal_id = form.partition(":")
         if verb in ("reply", "ask") and SIGNAL_ID.fullmatch(signal_id):
             effect = ReplyToSignal(signal_id, data.get("text", ""), question=verb == "ask")
@@ -104,8 +119,17 @@ class AdviserDialog(BaseDialog):
         if isinstance(effect, Lock):
             reply = ctx.reply(ctx.t("adviser.locked"), (back_to_menu(ctx),))
             return Step((reply,), DialogState().at("", adviser_session=""))
-        texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
-        text = ctx.t(texts.get(type(effect), "adviser.recused"), name=result.name)
+        if isinstance(effect, AcknowledgeSignal) and result.due is not None:
+            text = ctx.t("adviser.acknowledged", date=result.due.isoformat())
+        elif isinstance(effect, SetAway):
+            text = ctx.t(
+                "adviser.away_saved",
+                start=effect.starts_on.isoformat(),
+                end=effect.ends_on.isoformat(),
+            )
+        else:
+            texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
+            text = ctx.t(texts.get(type(effect), "adviser.recused"), name=result.name)
         return Step((ctx.reply(text, self._desk_buttons(ctx)),), DialogState(self.name, "done"))
 
     def _unlock_form(self, ctx: Context, text: str) -> Step:
@@ -149,7 +173,11 @@ class AdviserDialog(BaseDialog):
             age=str(item.age_days),
             mine=ctx.t("adviser.mine") if item.responsible else "",
             ack=ack,
-            feedback=item.feedback_by.isoformat(),
+            feedback=(
+                ctx.t("adviser.feedback_due", date=item.feedback_by.isoformat())
+                if item.feedback_by
+                else ""
+            ),
             new=new,
         )
 
@@ -184,6 +212,7 @@ class AdviserDialog(BaseDialog):
         buttons = (
             ctx.button("adviser.reply", f"adviser:reply:{sid}"),
             ctx.button("adviser.ask", f"adviser:ask:{sid}"),
+            ctx.button("adviser.acknowledge", f"adviser:acknowledge:{sid}"),
             ctx.button("adviser.close", f"adviser:close:{sid}"),
             ctx.button("adviser.recuse", f"adviser:recuse:{sid}"),
             ctx.button("adviser.inbox", "adviser:inbox"),
@@ -198,9 +227,26 @@ class AdviserDialog(BaseDialog):
         form = Form(f"adviser:{verb}:{signal_id}", title, (field,), ctx.t("follow_up.send"))
         return Reply(title, ctx.lang, form=form)
 
+    def _away_form(self, ctx: Context) -> Reply:
+        fields = (
+            FormField("from", ctx.t("adviser.away_from"), FieldKind.TEXT, True, 10),
+            FormField("until", ctx.t("adviser.away_until"), FieldKind.TEXT, True, 10),
+        )
+        title = ctx.t("adviser.away_title")
+        form = Form("adviser:away", title, fields, ctx.t("adviser.away_save"))
+        return Reply(title, ctx.lang, form=form)
+
+    def _away(self, ctx: Context, data: Mapping[str, str]) -> Step:
+        starts_on, ends_on = _date(data.get("from", "")), _date(data.get("until", ""))
+        if starts_on is None or ends_on is None:
+            reply = ctx.reply(ctx.t("adviser.away_date"), self._desk_buttons(ctx))
+            return Step((reply, self._away_form(ctx)), DialogState(self.name, "away"))
+        return Step((), DialogState(self.name, "away"), SetAway(starts_on, ends_on))
+
     def _desk_buttons(self, ctx: Context) -> tuple[Button, ...]:
         return (
             ctx.button("adviser.inbox", "adviser:inbox"),
+            ctx.button("adviser.away", "adviser:away"),
             ctx.button("adviser.lock", "adviser:lock"),
             back_to_menu(ctx),
         )
@@ -213,6 +259,17 @@ def _failures(ctx: Context, result: Result) -> str:
         return ""
     dates = ", ".join(on.isoformat() for on in failed.dates)
     return ctx.t("adviser.failed_unlocks", count=str(failed.count), dates=dates)
+
+
+def _date(text: str) -> date | None:
+    """A date as YYYY-MM-DD (what the form asks for), or None."""
+    text = text.strip()
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def _label(ctx: Context, group: str, value: str) -> str:

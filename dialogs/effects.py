@@ -8,6 +8,7 @@ dialog's ``after``, which turns it into replies.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.signals.content import SignalContent, SignalView
 from bot.signals.desk import InboxItem
@@ -16,11 +17,12 @@ from bot.signals.unlock_guard import FailedUnlocks
 
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """What the intake form offers: advisers by name, units and languages."""
+    """What the intake form offers: advisers by name, units, languages and attributes."""
 
     advisers: tuple[tuple[str, str], ...] = ()  # (id, name)
     units: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # e.g. "woman": a reporter may ask for one
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,17 @@ class RecuseSignal:
 
 
 @dataclass(frozen=True, slots=True)
+class AcknowledgeSignal:
+    signal_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetAway:
+    starts_on: date
+    ends_on: date  # included
+
+
+@dataclass(frozen=True, slots=True)
 class Lock:
     pass
 
@@ -98,6 +111,8 @@ Effect = (
     | ReplyToSignal
     | CloseSignal
     | RecuseSignal
+    | AcknowledgeSignal
+    | SetAway
     | Lock
 )
 
@@ -115,6 +130,7 @@ class Result:
     name: str = ""
     session_minutes: int = 0  # how long an adviser's unlocked session lasts
     failed_unlocks: FailedUnlocks | None = None  # wrong passphrases since the last unlock
+    due: date | None = None  # the feedback deadline after an acknowledgement
 
     @property
     def ok(self) -> bool:

@@ -124,6 +124,8 @@ def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str
     """Every message after the signal itself, with its date; ``reader`` sets who "you" is."""
     status = "follow_up.status_open" if view.status == "open" else "follow_up.status_closed"
     parts = [ctx.t("follow_up.your_signal", date=view.created_on.isoformat()), ctx.t(status)]
+    if view.waiting:
+        parts.append(ctx.t("follow_up.waiting"))
     if reader != "reporter":
         parts = []
     parts += [_entry(ctx, entry, reader) for entry in view.thread]

@@ -63,17 +63,20 @@ class SignalDialog(BaseDialog):
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
         if isinstance(effect, LoadDirectory) and result.directory is not None:
+            if not result.directory.advisers:  # told before the reporter writes a word
+                return self._nobody(ctx)
             return self._form(ctx, effect.mode, result.directory, state)
         if result.ok and result.receipt:
             return self._receipt(ctx, result.receipt, state)
         if result.error == "busy":  # nothing stored; the same form may be sent again
             return Step((ctx.reply(ctx.t("signal.busy")),), state.at("form"))
+        if result.error == "no_adviser":
+            return self._nobody(ctx)
+        return Step((ctx.reply(ctx.t("input.apology"), (back_to_menu(ctx),)),), IDLE)
+
+    def _nobody(self, ctx: Context) -> Step:
         contact = ctx.topic("confidential-adviser").section("next").text
-        text = (
-            ctx.t("signal.no_adviser", contact=contact)
-            if result.error == "no_adviser"
-            else ctx.t("input.apology")
-        )
+        text = ctx.t("signal.no_adviser", contact=contact)
         return Step((ctx.reply(text, (back_to_menu(ctx),)),), IDLE)
 
     def _form(self, ctx: Context, mode: str, directory: Directory, state: DialogState) -> Step:
@@ -81,6 +84,7 @@ class SignalDialog(BaseDialog):
         allowed = {
             "units": "\x1f".join(directory.units),
             "advisers": "\x1f".join(a for a, _ in directory.advisers),
+            "attributes": "\x1f".join(directory.attributes),
         }
         reply = Reply(text=form.title, lang=ctx.lang, form=form)
         return Step((reply,), state.at("form", **allowed))
@@ -141,6 +145,16 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
                 choices=languages,
             )
         )
+    if directory.attributes:
+        wishes = tuple(Choice(attribute, attribute) for attribute in directory.attributes)
+        fields.append(
+            FormField(
+                "adviser_attributes",
+                ctx.t("signal.adviser_attributes"),
+                FieldKind.MULTI,
+                choices=wishes,
+            )
+        )
     if len(directory.advisers) > 1:
         names = tuple(Choice(adviser_id, name) for adviser_id, name in directory.advisers)
         fields.append(FormField("exclude", ctx.t("signal.exclude"), FieldKind.MULTI, choices=names))
@@ -175,12 +189,15 @@ def read_intake(
         return "signal.too_long", None
     kinds = _many(data.get("kinds", ""))
     exclude = _many(data.get("exclude", ""))
+    wishes = _many(data.get("adviser_attributes", ""))
     units = set(filter(None, allowed.get("units", "").split("\x1f")))
     advisers = set(filter(None, allowed.get("advisers", "").split("\x1f")))
+    attributes = set(filter(None, allowed.get("attributes", "").split("\x1f")))
     unit = data.get("unit", "")
     checks = (
         set(kinds) <= set(KINDS),
         set(exclude) <= advisers,
+        set(wishes) <= attributes,
         not unit or unit in units,
         data.get("when", "") in ("", *WHEN),
         data.get("outside_unit", "") in ("", "yes", "no"),
@@ -201,6 +218,7 @@ def read_intake(
         exclude=exclude,
         outside_unit=data.get("outside_unit") == "yes",
         adviser_language=data.get("adviser_language", ""),
+        adviser_attributes=wishes,
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.models import NOTICE, PENDING, DeliveryItemRow, DeliveryRow
+from bot.outbox.models import NOTICE, PENDING, REASSIGNED, DeliveryItemRow, DeliveryRow
 from bot.outbox.port import EMAIL, LOG, MATTERMOST, TEAMS
 from bot.outbox.schedule import NoticeSchedule
+from bot.signals.models import SignalRow
 from bot.signals.registry import Adviser
 
 SLOTS_TRIED = 16  # more notice times than a worker could possibly have begun
@@ -96,6 +97,21 @@ class Outbox:
                 .values(item_key=key, delivery_id=delivery_id, signal_id=signal_id, kind=kind)
                 .on_conflict_do_nothing(index_elements=["item_key"])
             )
+
+    async def tell_reassigned(
+        self,
+        db: AsyncSession,
+        signal_id: str,
+        advisers: Mapping[str, Adviser],
+        cause: str,
+        now: datetime,
+    ) -> None:
+        """After a hand-over in this transaction: tell the signal's new responsible adviser.
+        ``cause`` names the hand-over (who recused, who was disabled or away since when)."""
+        row = await db.get(SignalRow, signal_id)
+        successor = advisers.get(row.adviser_id or "") if row is not None else None
+        if successor is not None:
+            await self.tell(db, successor, REASSIGNED, signal_id, cause, now)
 
     async def _open_notice(
         self, db: AsyncSession, recipient: str, channel: str, now: datetime

@@ -42,6 +42,10 @@ ACTIONS = frozenset(
         "disable",
         "reassign",
         "remove_wraps",
+        "acknowledge",
+        "away",
+        "away_cancel",
+        "long_absence",
     }
 )
 _DIGEST = re.compile(r"[0-9a-f]{64}")

@@ -14,8 +14,8 @@ from bot.errors import CryptoError
 class SignalContent:
     """The reporter's own words and choices; only readers of the seal ever see them.
 
-    ``exclude`` and ``outside_unit`` are sealed too, so that when an adviser recuses the
-    signal moves only to advisers the reporter did not exclude.
+    ``exclude``, ``outside_unit`` and the wishes about the adviser are sealed too, so that
+    nobody without the key learns what the reporter asked for about who reads it.
     """
 
     what: str
@@ -30,6 +30,7 @@ class SignalContent:
     exclude: tuple[str, ...] = ()
     outside_unit: bool = False
     adviser_language: str = ""
+    adviser_attributes: tuple[str, ...] = ()  # asked for "if possible", e.g. a woman adviser
 
     def to_bytes(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
@@ -59,6 +60,7 @@ class SignalContent:
             exclude=texts("exclude"),
             outside_unit=data.get("outside_unit") is True,
             adviser_language=text("adviser_language"),
+            adviser_attributes=texts("adviser_attributes"),
         )
 
 
@@ -102,6 +104,7 @@ class SignalView:
     created_on: date
     content: SignalContent
     thread: tuple[ThreadEntry, ...] = field(default=())
+    waiting: bool = False  # no adviser can take it up now (missing, disabled or away)
 
 
 def _json_object(raw: bytes) -> Mapping[str, object]:

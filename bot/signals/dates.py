@@ -1,12 +1,16 @@
-"""Deadlines of the Dutch whistleblower law's rhythm, on dates (never times)."""
+"""The organisation's service norm for signals, on dates (never times).
+
+It follows the rhythm of the Dutch whistleblower law (Wet bescherming klokkenluiders), but a
+signal to a confidential adviser is not a whistleblower report: these are our own deadlines.
+"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
 
-ACKNOWLEDGE_DAYS = 7  # Wet bescherming klokkenluiders: acknowledge within 7 days
-FEEDBACK_MONTHS = 3  # ... and give feedback within 3 months
+ACKNOWLEDGE_DAYS = 7  # acknowledge within 7 days of the signal
+FEEDBACK_MONTHS = 3  # ... and give feedback within 3 months of the acknowledgement
 
 
 def add_months(day: date, months: int) -> date:
@@ -19,5 +23,6 @@ def acknowledge_by(created: date) -> date:
     return created + timedelta(days=ACKNOWLEDGE_DAYS)
 
 
-def feedback_by(created: date) -> date:
-    return add_months(created, FEEDBACK_MONTHS)
+def feedback_by(acknowledged: date) -> date:
+    """Counted from the acknowledgement (the first reply or an explicit "acknowledge")."""
+    return add_months(acknowledged, FEEDBACK_MONTHS)

@@ -1,21 +1,23 @@
-"""The adviser's desk: inbox, open, reply, ask, close, recuse. Every action is audited."""
+"""The adviser's desk: inbox, open, reply, ask, acknowledge, close, recuse. All audited."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import InputError, NotYours
+from bot.outbox.enqueue import Outbox
+from bot.routing.availability import away_on
+from bot.routing.select import successor
 from bot.seal import Author, open_signal_key_as_adviser
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.dates import acknowledge_by, feedback_by
-from bot.signals.intake import least_loaded
 from bot.signals.models import (
     AdviserRow,
     MessageRow,
@@ -43,7 +45,7 @@ class InboxItem:
     age_days: int
     responsible: bool
     acknowledge_by: date | None  # None once acknowledged
-    feedback_by: date
+    feedback_by: date | None  # counted from the acknowledgement: None until then
     new_messages: int
 
 
@@ -54,11 +56,16 @@ class AdviserDesk:
         registry: AdviserRegistry,
         today: Callable[[], date],
         audit: AuditChain,
+        *,
+        outbox: Outbox,
+        now: Callable[[], datetime],
     ) -> None:
         self._sessions = sessions
         self._registry = registry
         self._today = today
         self._audit = audit
+        self._outbox = outbox
+        self._now = now
 
     @property
     def audit(self) -> AuditChain:
@@ -92,7 +99,7 @@ class AdviserDesk:
                 age_days=(today - row.created_on).days,
                 responsible=row.adviser_id == who.adviser_id,
                 acknowledge_by=None if row.acknowledged_on else acknowledge_by(row.created_on),
-                feedback_by=feedback_by(row.created_on),
+                feedback_by=feedback_by(row.acknowledged_on) if row.acknowledged_on else None,
                 new_messages=row.next_sequence - 1 - (seq if seq is not None else 0),
             )
             for row, seq in rows
@@ -129,6 +136,27 @@ class AdviserDesk:
 
         await write_thread(self._sessions, signal_id, write)
 
+    async def acknowledge(self, who: Unlocked, signal_id: str) -> date:
+        """Confirm receipt without a reply yet; the feedback deadline counts from today.
+
+        Any adviser who can read the signal may, e.g. a backup while the responsible one is
+        away. Returns the feedback deadline.
+        """
+        today = self._today()
+
+        async def work(db: AsyncSession) -> date:
+            await self._audit.append(db, today, who.adviser_id, "acknowledge", signal_id)
+            row, _ = await self._signal(db, who, signal_id)
+            if row.status != "open":
+                raise InputError("the signal is closed", code="closed")
+            if row.acknowledged_on is not None:
+                # Raising rolls the audit row back too: nothing at all changes.
+                raise InputError("the signal is already acknowledged", code="already_acknowledged")
+            row.acknowledged_on = today
+            return feedback_by(today)
+
+        return await in_transaction(self._sessions, work)
+
     async def close(self, who: Unlocked, signal_id: str) -> None:
         """Close an open signal; an already closed one stays as it was (and its retention)."""
         today = self._today()
@@ -160,7 +188,12 @@ class AdviserDesk:
                 pool = await backups(db, row.id, advisers, leaving=who.adviser_id)
                 if not pool:
                     raise InputError("nobody else can read this signal", code="no_other_adviser")
-                row.adviser_id = least_loaded(pool, load).id
+                away = await away_on(db, today)
+                row.adviser_id = successor(pool, load, away).id
+                await db.flush()
+                await self._outbox.tell_reassigned(
+                    db, row.id, advisers, f"recuse:{who.adviser_id}", self._now()
+                )
             db.add(SignalRecusalRow(signal_id=row.id, adviser_id=who.adviser_id))
             await db.execute(
                 delete(SignalWrapRow).where(
@@ -187,9 +220,14 @@ class AdviserDesk:
             row.active, row.disabled_on = False, row.disabled_on or today
             await end_sessions(db, adviser_id)
             gone = {**advisers, adviser_id: replace(advisers[adviser_id], active=False)}
-            moved, stranded = await hand_over(db, adviser_id, gone, dict(load))
+            away = await away_on(db, today)
+            moved, stranded = await hand_over(db, adviser_id, gone, dict(load), away)
+            await db.flush()
             for signal_id in moved:
                 await self._audit.append(db, today, adviser_id, "reassign", signal_id)
+                await self._outbox.tell_reassigned(
+                    db, signal_id, advisers, f"disable:{adviser_id}", self._now()
+                )
             return Handover(row.name, len(moved), tuple(stranded))
 
         handover = await in_transaction(self._sessions, work)

@@ -16,6 +16,7 @@ cause (unknown, damaged), so the answer never hints whether a signal exists.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -27,6 +28,7 @@ from bot.db import wipe_deleted
 from bot.errors import CryptoError, InputError, ReceiptNotFound, ServerBusy, StorageError
 from bot.outbox.enqueue import Outbox
 from bot.outbox.models import NEW_MESSAGE
+from bot.routing.availability import waiting_for_adviser
 from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
 from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
@@ -67,6 +69,7 @@ class ReporterFollowUp:
             async with self._sessions() as db:
                 row = await _row(db, signal_id)
                 view = await read_signal(db, row, key)
+                view = replace(view, waiting=await waiting_for_adviser(db, row, self._today()))
                 seen = row.next_sequence - 1
                 unseen = row.reporter_seen < seen
         except CryptoError:

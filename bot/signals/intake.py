@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.errors import NoAdviserAvailable, ServerBusy, StorageError
+from bot.errors import ServerBusy, StorageError
 from bot.outbox.enqueue import Outbox
 from bot.outbox.models import NEW_SIGNAL
+from bot.routing.availability import away_on
+from bot.routing.select import Request, choose, eligible
 from bot.seal import (
     CONTENT_SEQUENCE,
     AdviserRecipient,
@@ -30,29 +32,6 @@ from bot.signals.models import RECEIPT_SCHEME, MessageRow, SignalRow, SignalWrap
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.signals.writer import SignalWriter
 from bot.throttle import TokenBucket
-
-
-def eligible(advisers: list[Adviser], content: SignalContent) -> list[Adviser]:
-    """Active, enrolled advisers the reporter did not exclude (by name or by their unit).
-
-    A preferred language narrows the pool only when someone speaks it.
-    """
-    pool = [
-        a
-        for a in advisers
-        if a.active
-        and a.enrolled
-        and a.id not in content.exclude
-        and not (content.outside_unit and content.unit and content.unit in a.units)
-    ]
-    speakers = [a for a in pool if content.adviser_language in a.languages]
-    return speakers if content.adviser_language and speakers else pool
-
-
-def least_loaded(pool: list[Adviser], load: dict[str, int]) -> Adviser:
-    """The responsible adviser: fewest open signals, ties broken at random (no favourite)."""
-    fewest = min(load.get(a.id, 0) for a in pool)
-    return secrets.choice([a for a in pool if load.get(a.id, 0) == fewest])
 
 
 class SignalIntake:
@@ -81,13 +60,23 @@ class SignalIntake:
         self._index = index
         self._pool, self._bucket = kdf
 
+    async def available(self) -> list[Adviser]:
+        """Who could be chosen for a signal today, before the reporter asks for anything."""
+        async with self._sessions() as db:
+            away = await away_on(db, self._now().date())
+        return eligible(await self._registry.all(), Request(), away)
+
     async def submit(self, content: SignalContent) -> Receipt:
         if not self._bucket.take():
             raise ServerBusy("too many new signals right now")
-        pool = eligible(await self._registry.all(), content)
-        if not pool:
-            raise NoAdviserAvailable("no adviser may read this signal")
-        responsible = least_loaded(pool, await self._registry.open_load())
+        now = self._now()
+        today = now.date()
+        async with self._sessions() as db:
+            away = await away_on(db, today)
+        load = await self._registry.open_load()
+        # NoAdviserAvailable when nobody may read it: refused before anything is sealed.
+        routing = choose(await self._registry.all(), Request.of(content), load, away)
+        pool, responsible = routing.readers, routing.responsible
         keys = {a.id: await self._registry.keyring(a.id) for a in pool}
         receipt = new_receipt()
         salt, params = self._index.new_salt(), self._index.params
@@ -104,8 +93,6 @@ class SignalIntake:
             sequence=CONTENT_SEQUENCE,
             author=Author.REPORTER,
         )
-        now = self._now()
-        today = now.date()
         try:
             async with self._writer.turn(), self._sessions.begin() as db:
                 db.add(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import Channel
 from bot.errors import InputError, StorageError
 from bot.seal import AdviserKeyring, KdfParams, KdfPool, recovery_key_id
+from bot.signals.email_address import checked_email
 from bot.signals.models import AdviserRow, SignalRow
 from bot.signals.passphrase import check_strength
 
@@ -65,6 +66,7 @@ class NewAdviser:
     teams_id: str | None = None
     mattermost_id: str | None = None
     demo: bool = False
+    email: str | None = None
 
 
 class AdviserRegistry:
@@ -100,6 +102,7 @@ class AdviserRegistry:
             attributes=_join(new.attributes),
             teams_id=new.teams_id or None,
             mattermost_id=new.mattermost_id or None,
+            email=checked_email(new.email) if new.email else None,
         )
         try:
             async with self._sessions.begin() as db:
@@ -109,6 +112,19 @@ class AdviserRegistry:
         except SQLAlchemyError as exc:
             raise StorageError("cannot add the adviser") from exc
         self._address_cache = None
+        return Adviser.of(row)
+
+    async def set_email(self, adviser_id: str, address: str | None) -> Adviser:
+        """Where notices go by e-mail; ``None`` stops e-mail notices for this adviser."""
+        email = checked_email(address) if address is not None else None
+        try:
+            async with self._sessions.begin() as db:
+                row = await db.get(AdviserRow, adviser_id)
+                if row is None:
+                    raise InputError(f"no adviser with id {adviser_id}")
+                row.email = email
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot change the adviser") from exc
         return Adviser.of(row)
 
     async def enrol(self, adviser_id: str, passphrase: str) -> Adviser:

@@ -7,14 +7,14 @@ reporter's choice of who may read their signal (made at submission) stays what i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.signals.intake import least_loaded
+from bot.routing.select import successor
 from bot.signals.models import AdviserRow, SignalRecusalRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser
 
@@ -43,9 +43,14 @@ async def backups(
 
 
 async def hand_over(
-    db: AsyncSession, adviser_id: str, advisers: Mapping[str, Adviser], load: dict[str, int]
+    db: AsyncSession,
+    adviser_id: str,
+    advisers: Mapping[str, Adviser],
+    load: dict[str, int],
+    away: Collection[str] = frozenset(),
 ) -> tuple[list[str], list[str]]:
-    """Move the adviser's open signals to backups; returns (moved, stranded) signal ids."""
+    """Move the adviser's open signals to backups (present ones first); returns (moved,
+    stranded) signal ids."""
     mine = select(SignalRow).where(SignalRow.adviser_id == adviser_id, SignalRow.status == "open")
     moved: list[str] = []
     stranded: list[str] = []
@@ -54,9 +59,9 @@ async def hand_over(
         if not pool:
             stranded.append(row.id)
             continue
-        successor = least_loaded(pool, load)
-        load[successor.id] = load.get(successor.id, 0) + 1
-        row.adviser_id = successor.id
+        taker = successor(pool, load, away)
+        load[taker.id] = load.get(taker.id, 0) + 1
+        row.adviser_id = taker.id
         moved.append(row.id)
     return moved, stranded
 

@@ -143,7 +143,8 @@ def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
     receipt = leave_signal(data_dir, "Canary-Text-f1: shouted at in the hallway")
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
     assert inbox.code == 0, inbox.err
-    assert "0 days" in inbox.out and "acknowledge by" in inbox.out and "feedback by" in inbox.out
+    assert "0 days" in inbox.out and "acknowledge by" in inbox.out
+    assert "feedback by" not in inbox.out, "due only from the acknowledgement"
     prefix = first_signal_prefix(cli)
     opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert opened.code == 0, opened.err
@@ -151,6 +152,8 @@ def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
     replied = cli("adviser", "reply", NAME, prefix, "--text", "Canary-Text-f2", stdin=PASSPHRASE)
     assert (replied.code, replied.out.strip()) == (0, "sent")
     assert "Canary-Text-f2" in reporter_reads(data_dir, receipt)
+    answered = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
+    assert "feedback by" in answered.out and "acknowledge by" not in answered.out
     closed = cli("adviser", "close", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert (closed.code, closed.out.strip()) == (0, "closed")
     empty = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")

@@ -185,10 +185,11 @@ async def test_the_own_unit_without_the_wish_keeps_everyone(services: Services) 
 async def test_without_an_enrolled_adviser_nothing_is_stored(services: Services) -> None:
     await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
     person = reporter(services)
-    await open_intake(person)
-    replies = await person.submit("signal:intake", what="Canary-Text-b1", role="target")
+    opened = await open_intake(person)
     contact = services.knowledge.topic("confidential-adviser", "en").section("next").text
-    assert all_text(replies) == t("signal.no_adviser", contact=contact)
+    assert all_text(opened) == t("signal.no_adviser", contact=contact), "told before writing"
+    assert not any(reply.form for reply in opened)
+    replies = await person.submit("signal:intake", what="Canary-Text-b1", role="target")
     assert not any(reply.sensitive for reply in replies)
     for table in ("signals", "signal_messages", "signal_wraps"):
         assert await count(services, table) == 0
