@@ -1,12 +1,17 @@
-"""Deadlines of the Dutch whistleblower law's rhythm, on dates (never times)."""
+"""Deadlines of the organisation's service norm, on dates (never times).
+
+The norm follows the rhythm of the Dutch whistleblower law (Wet bescherming klokkenluiders,
+art. 2c: acknowledge within 7 days, feedback within 3 months of the acknowledgement), but a
+signal to a confidential adviser is not a whistleblower report: these are our own promises.
+"""
 
 from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
 
-ACKNOWLEDGE_DAYS = 7  # Wet bescherming klokkenluiders: acknowledge within 7 days
-FEEDBACK_MONTHS = 3  # ... and give feedback within 3 months
+ACKNOWLEDGE_DAYS = 7  # acknowledge within 7 days of the signal
+FEEDBACK_MONTHS = 3  # ... and give feedback within 3 months of the acknowledgement
 
 
 def add_months(day: date, months: int) -> date:
@@ -19,5 +24,6 @@ def acknowledge_by(created: date) -> date:
     return created + timedelta(days=ACKNOWLEDGE_DAYS)
 
 
-def feedback_by(created: date) -> date:
-    return add_months(created, FEEDBACK_MONTHS)
+def feedback_by(acknowledged: date) -> date:
+    """Feedback is due 3 months after the acknowledgement (first reply or "acknowledge")."""
+    return add_months(acknowledged, FEEDBACK_MONTHS)
