@@ -139,17 +139,18 @@ async def _unanswered(db: AsyncSession, signal_ids: list[str]) -> set[str]:
     if not signal_ids:
         return set()
     last_adviser = (
-        select(func.max(MessageRow.sequence))
-        .where(MessageRow.signal_id == SignalRow.id, MessageRow.author == Author.ADVISER.value)
-        .scalar_subquery()
+        select(MessageRow.signal_id, func.max(MessageRow.sequence).label("seq"))
+        .where(MessageRow.signal_id.in_(signal_ids), MessageRow.author == Author.ADVISER.value)
+        .group_by(MessageRow.signal_id)
+        .subquery()
     )
     query = (
         select(MessageRow.signal_id)
-        .join(SignalRow, SignalRow.id == MessageRow.signal_id)
+        .outerjoin(last_adviser, last_adviser.c.signal_id == MessageRow.signal_id)
         .where(
             MessageRow.signal_id.in_(signal_ids),
             MessageRow.author == Author.REPORTER.value,
-            MessageRow.sequence > func.coalesce(last_adviser, 0),
+            MessageRow.sequence > func.coalesce(last_adviser.c.seq, 0),
         )
         .distinct()
     )

@@ -19,7 +19,7 @@ from bot.outbox.schedule import NoticeSchedule
 from bot.routing.models import AbsenceRow
 from bot.signals.models import SignalRow
 from bot.signals.registry import Adviser, NewAdviser
-from tests.signals.conftest import PASSPHRASE, core_at, signal_ids, submit_signal, unique
+from tests.signals.conftest import PASSPHRASE, Submitted, core_at, signal_ids, submit_signal, unique
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -39,11 +39,15 @@ async def enrolled_adviser(
 
 async def signal_on(services: Services, day: date, **fields: str) -> str:
     """A signal submitted through the web chat on ``day``; returns its id."""
+    return (await submitted_on(services, day, **fields))[0]
+
+
+async def submitted_on(services: Services, day: date, **fields: str) -> tuple[str, Submitted]:
     before = set(await signal_ids(services))
     moment = datetime(day.year, day.month, day.day, 10, 17, tzinfo=UTC)
-    await submit_signal(core_at(services, moment), **fields)
+    submitted = await submit_signal(core_at(services, moment), **fields)
     (signal_id,) = set(await signal_ids(services)) - before
-    return signal_id
+    return signal_id, submitted
 
 
 async def make_responsible(
