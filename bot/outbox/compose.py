@@ -71,7 +71,8 @@ class NoticeComposer:
         }.get(delivery.channel)
 
     def where(self, adviser: AdviserRow) -> str:
-        if self._settings.teams_app_id:
+        """The bot's chat in Teams for an adviser who uses Teams; else the desk's command."""
+        if self._settings.teams_app_id and adviser.teams_id:
             return TEAMS_CHAT.format(app_id=self._settings.teams_app_id)
         return f"meldwijzer adviser inbox {shlex.quote(adviser.name)}"
 

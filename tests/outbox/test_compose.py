@@ -129,6 +129,10 @@ async def test_a_notice_in_dutch_with_the_teams_link(services: Services) -> None
     signal_id = await signal_on(services, date(2026, 12, 1))
     delivery, items = await notice_row(services, demo, TEAMS, [signal_id])
     settings = services.settings.model_copy(update={"teams_app_id": "0f3c-app"})
+    without_teams = await compose(services, delivery, items, settings)
+    assert without_teams is not None and without_teams.link == "meldwijzer adviser inbox demo"
+    async with services.sessions.begin() as db:
+        await db.execute(update(AdviserRow).where(AdviserRow.id == demo).values(teams_id="aad-1"))
     notice = await compose(services, delivery, items, settings)
     assert notice is not None and notice.lang == "nl"
     assert notice.subject == "Nieuw op je bureau in Meldwijzer"

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from asyncio.subprocess import PIPE
 from collections import Counter
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from bot import migrate
+from bot.app import Services, build_services, prepare_database
 from bot.outbox.models import ADMIN, DIGEST, PENDING
 from bot.outbox.port import EMAIL, LOG
 from bot.outbox.schedule import NoticeSchedule
+from bot.settings import Settings
 from bot.signals.registry import Adviser
+from tests.conftest import TEST_KDF
 from tests.outbox.desk_factories import (
     away,
     digest_runs,
@@ -22,7 +30,13 @@ from tests.outbox.desk_factories import (
     planner,
     replica_sessions,
 )
-from tests.signals.conftest import Build, build_on, the_demo_adviser_id  # noqa: F401
+from tests.signals.conftest import (  # noqa: F401
+    POSTGRES_URL,
+    Build,
+    build_on,
+    empty_postgres,
+    the_demo_adviser_id,
+)
 
 EVERY_DAY = "mon,tue,wed,thu,fri,sat,sun"
 STEP_MINUTES = 20  # how often the test planner ticks
@@ -129,3 +143,47 @@ async def ticks_give_one_digest_a_day(
         due = schedule.at(row.local_date, schedule.digest)
         sent = row.next_attempt_at.replace(tzinfo=UTC)
         assert due <= sent < due + timedelta(minutes=STEP_MINUTES)
+
+
+@pytest.fixture
+async def postgres_services(tmp_path: Path) -> AsyncIterator[Services]:
+    """The real services on the test PostgreSQL database only (the race needs real locks)."""
+    await empty_postgres()
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=POSTGRES_URL,
+        secret="canary-secret-" + "x" * 40,
+        **TEST_KDF,  # type: ignore[arg-type]
+    )
+    services = build_services(settings)
+    await migrate.upgrade(services.engine)
+    await prepare_database(services, seed_demo=True)
+    yield services
+    await services.engine.dispose()
+    await empty_postgres()
+
+
+@pytest.mark.postgres
+async def test_two_planner_processes_on_postgres_start_one_digest_each(
+    postgres_services: Services,
+) -> None:
+    services = postgres_services
+    for n in range(20):
+        await enrolled_adviser(services, f"adviser-{n}")
+    now = local(2026, 12, 1, 8, 0).isoformat()
+    command = [sys.executable, "-m", "tests.outbox.planner_process", POSTGRES_URL, now]
+    processes = [
+        await asyncio.create_subprocess_exec(*command, stdin=PIPE, stdout=PIPE) for _ in range(2)
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        assert (await process.stdout.readline()).strip() == b"ready"
+    outputs = await asyncio.gather(*(p.communicate(b"go\n") for p in processes))
+    started = [int(out.strip()) for out, _ in outputs]
+    assert all(p.returncode == 0 for p in processes)
+
+    recipients = 21 + 1  # twenty advisers, the demo adviser, the admin
+    assert sum(started) == recipients
+    per_recipient = Counter(r.recipient for r in await digests(services))
+    assert len(per_recipient) == recipients and set(per_recipient.values()) == {1}
+    assert await digest_runs(services) == recipients
