@@ -105,3 +105,8 @@ async def digests(services: Services) -> list[DeliveryRow]:
 async def digest_runs(services: Services) -> int:
     async with services.sessions() as db:
         return int((await db.execute(select(func.count()).select_from(DigestRunRow))).scalar_one())
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives stored instants back naive (they are UTC); PostgreSQL in its session zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.signals.registry import Adviser
 from tests.conftest import TEST_KDF
 from tests.outbox.desk_factories import (
+    as_utc,
     away,
     digest_runs,
     digests,
@@ -57,7 +58,7 @@ async def test_the_digest_starts_once_at_the_configured_hour(build_on: Build) ->
         [(demo, LOG, DIGEST, date(2026, 12, 1)), (ADMIN, LOG, DIGEST, date(2026, 12, 1))]
     )
     assert all(r.status == PENDING and r.attempts == 0 for r in rows)
-    assert {r.next_attempt_at.replace(tzinfo=UTC) for r in rows} == {local(2026, 12, 1, 8, 0)}
+    assert {as_utc(r.next_attempt_at) for r in rows} == {local(2026, 12, 1, 8, 0)}
 
     assert await plan.tick(local(2026, 12, 2, 8, 0)) == 2  # the next day: a new one
     assert await plan.tick(local(2026, 12, 5, 8, 0)) == 0  # Saturday is no notice day
@@ -141,7 +142,7 @@ async def ticks_give_one_digest_a_day(
     assert sorted(days) == expected
     for row in mine:
         due = schedule.at(row.local_date, schedule.digest)
-        sent = row.next_attempt_at.replace(tzinfo=UTC)
+        sent = as_utc(row.next_attempt_at)
         assert due <= sent < due + timedelta(minutes=STEP_MINUTES)
 
 
