@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox.models import DEAD, DeliveryRow
@@ -33,6 +33,7 @@ from bot.signals.models import (
 
 SHORT_ID = 8  # hex characters of a signal id a digest shows
 ACK_SOON_DAYS = 2  # "acknowledgement due within 2 days"
+DEAD_LISTED = 20  # dead notices named in the admin's digest; the count says how many in all
 
 
 def short(signal_id: str) -> str:
@@ -105,32 +106,35 @@ async def adviser_sections(db: AsyncSession, adviser_id: str, today: date) -> li
 async def admin_sections(db: AsyncSession, today: date) -> list[Section]:
     available = await available_advisers(db, today)
     active = await _active_ids(db)
-    waiting = []
-    for row in await _open_signals(db, SignalRow.id.is_not(None)):
+    waiting: list[Entry] = []
+    for row in await _open_signals(db, true()):
         if row.adviser_id in available:
             continue
         if row.adviser_id in active and await _stand_ins(db, row, available):
             continue  # away, but a backup who can read it is told in their digest
         waiting.append(Entry(short(row.id), row.created_on, since=True))
-    dead_query = select(DeliveryRow.id).where(DeliveryRow.status == DEAD).order_by(DeliveryRow.id)
-    dead = list((await db.execute(dead_query)).scalars())
+    dead = DeliveryRow.status == DEAD
+    count = (await db.execute(select(func.count()).where(dead))).scalar_one()
+    named = select(DeliveryRow.id).where(dead).order_by(DeliveryRow.id).limit(DEAD_LISTED)
+    # Whole ids: ``meldwijzer outbox retry ID`` takes them as they are.
+    listed = tuple(Entry(i) for i in (await db.execute(named)).scalars())
     head = await db.get(AuditHeadRow, HEAD_ID)
     sections = [
         Section("waiting", tuple(waiting)),
-        Section("dead", tuple(Entry(short(i)) for i in dead), (("count", len(dead)),) * bool(dead)),
+        Section("dead", listed, (("count", count),) * bool(count)),
     ]
     if head is not None and head.rows:
         sections.append(Section("audit", (), (("rows", head.rows), ("head", head.digest[:12]))))
     return sections
 
 
-def has_news(sections: list[Section], *, ignore: frozenset[str] = frozenset({"audit"})) -> bool:
+def has_news(sections: list[Section]) -> bool:
     """Whether anything but the audit head's standing facts is in the digest."""
-    return any(s.entries or s.facts for s in sections if s.key not in ignore)
+    return any(s.entries or s.facts for s in sections if s.key != "audit")
 
 
-async def _open_signals(db: AsyncSession, where: object) -> list[SignalRow]:
-    query = select(SignalRow).where(SignalRow.status == "open", where)  # type: ignore[arg-type]
+async def _open_signals(db: AsyncSession, where: ColumnElement[bool]) -> list[SignalRow]:
+    query = select(SignalRow).where(SignalRow.status == "open", where)
     return list((await db.execute(query.order_by(SignalRow.created_on, SignalRow.id))).scalars())
 
 

@@ -69,7 +69,7 @@ WORDS: dict[str, dict[str, str]] = {
         "backup_away": "Je collega is er niet: kijk jij even mee?",
         "backup_overdue": "Als achtervang: de termijn is voorbij",
         "waiting": "Signalen die wachten op een vertrouwenspersoon",
-        "dead": "Berichten die niet verstuurd konden worden: {count}",
+        "dead": "Berichten die niet verstuurd konden worden ({count})",
         "audit": "Auditlog: {rows} regels, laatste code {head}",
     },
     "en": {
@@ -92,7 +92,7 @@ WORDS: dict[str, dict[str, str]] = {
         "backup_away": "Your colleague is not available: could you take a look?",
         "backup_overdue": "As a backup: the deadline has passed",
         "waiting": "Signals waiting for an adviser",
-        "dead": "Notices that could not be sent: {count}",
+        "dead": "Notices that could not be sent ({count})",
         "audit": "Audit log: {rows} rows, last code {head}",
     },
 }

@@ -165,7 +165,7 @@ async def test_the_admin_sees_waiting_signals_and_dead_notices(any_services: Ser
         ],
         key=lambda e: e.ref,
     )
-    assert sections["dead"].entries == (Entry(desk.dead[:8]),)
+    assert sections["dead"].entries == (Entry(desk.dead),)
     assert dict(sections["dead"].facts) == {"count": 1}
 
 
@@ -182,4 +182,4 @@ async def test_the_digest_text_shows_short_ids_and_written_dates(any_services: S
     assert desk.ids["late"] not in notice.body  # the short id only
     assert "2026-05" not in notice.body
     assert f"- {desk.ids['nobody'][:8]} (sinds 18 mei 2026)" in admin.body
-    assert "Berichten die niet verstuurd konden worden: 1" in admin.body
+    assert f"Berichten die niet verstuurd konden worden (1):\n- {desk.dead}\n" in admin.body
