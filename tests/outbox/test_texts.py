@@ -1,0 +1,53 @@
+"""Dates as people write them, the recipient's language, and the feedback deadline."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.outbox.texts import Entry, Section, digest_text, language, notice_text, written_day
+from bot.signals.dates import feedback_by
+
+
+@pytest.mark.parametrize(
+    ("lang", "written"),
+    [("nl", "zondag 25 oktober 2026"), ("en", "Sunday 25 October 2026")],
+)
+def test_dates_are_written_out(lang: str, written: str) -> None:
+    assert written_day(date(2026, 10, 25), lang) == written
+
+
+def test_the_first_language_we_write_in_or_dutch() -> None:
+    assert language(("en", "nl")) == "en"
+    assert language(("de", "en")) == "en"
+    assert language(("tr",)) == "nl"
+
+
+def test_one_thing_and_many_things() -> None:
+    assert notice_text("en", 1, "x").body.startswith("There is 1 new thing on your desk")
+    assert notice_text("nl", 3, "x").body.startswith("Er staan 3 nieuwe dingen op je bureau")
+
+
+def test_an_empty_section_is_left_out_and_a_full_one_lists_its_ids() -> None:
+    sections = [
+        Section("new_signals", ()),
+        Section("ack_overdue", (Entry("0a1b2c3d", date(2026, 3, 1)),)),
+    ]
+    body = digest_text("en", date(2026, 3, 2), sections, "https://teams.example").body
+    assert "New signals" not in body
+    assert "Not yet confirmed, the deadline has passed:\n- 0a1b2c3d (by 1 March 2026)" in body
+
+
+@pytest.mark.parametrize(
+    ("acknowledged", "due"),
+    [
+        (date(2026, 2, 20), date(2026, 5, 20)),
+        (date(2026, 11, 30), date(2027, 2, 28)),  # no 30 February: the month's last day
+        (date(2027, 11, 30), date(2028, 2, 29)),
+    ],
+)
+def test_feedback_is_due_three_months_after_the_acknowledgement(
+    acknowledged: date, due: date
+) -> None:
+    assert feedback_by(acknowledged) == due
