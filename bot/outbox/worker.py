@@ -1,0 +1,158 @@
+"""The outbox worker: takes due notices, writes each one, sends it, records the outcome.
+
+The send happens after the claim has committed and outside any transaction, so a slow
+channel holds no database connection. Every claimed notice is handled on its own: an error
+in one (its composer, its channel, its bookkeeping) never stops the others, and a notice
+whose outcome could not be written is claimed again when its lease runs out. Sends of one
+round run side by side and each is cut off at half the lease, so none outlives its lease
+and gets sent twice by a second worker while the first still waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import utc_now
+from bot.errors import StorageError
+from bot.outbox.failures import NO_ADDRESS, NO_CHANNEL, failure_of
+from bot.outbox.models import DEAD, PENDING, SENT, DeliveryItemRow, DeliveryRow
+from bot.outbox.port import Notice, NoticeChannel
+from bot.outbox.store import Failure, OutboxStore
+
+log = logging.getLogger("meldwijzer.outbox")
+LOST = "lost"  # the lease ran out and another worker took the notice over
+PURGE_EVERY = timedelta(hours=1)
+
+
+class NoticeComposer(Protocol):
+    """What the worker needs to turn a notice row into a message and an address."""
+
+    async def compose(
+        self, db: AsyncSession, delivery: DeliveryRow, items: list[DeliveryItemRow]
+    ) -> Notice | None:
+        """The message; None when nothing is left to tell (sent without sending)."""
+
+    async def address(self, db: AsyncSession, delivery: DeliveryRow) -> str | None:
+        """The recipient's address on the delivery's channel; None when they have none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """How one ``run_once`` went, by the notices' new status."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+    lost: int = 0
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        store: OutboxStore,
+        composer: NoticeComposer,
+        channels: Iterable[NoticeChannel],
+        *,
+        now: Callable[[], datetime] = utc_now,
+        batch_size: int = 20,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._composer = composer
+        self._channels = {channel.name: channel for channel in channels}
+        self._now = now
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._send_seconds = store.policy.lease_seconds / 2
+        self._next_purge: datetime | None = None
+
+    async def run_once(self, now: datetime | None = None) -> Round:
+        """Claim the notices due at ``now`` (the worker's clock if not given), handle each."""
+        claimed = await self._store.claim(now or self._now(), self._batch_size)
+        outcomes = await asyncio.gather(*(self._handle(row) for row in claimed))
+        return Round(
+            claimed=len(claimed),
+            sent=outcomes.count(SENT),
+            retrying=outcomes.count(PENDING),
+            dead=outcomes.count(DEAD),
+            lost=outcomes.count(LOST),
+        )
+
+    async def run_forever(self) -> None:
+        """Rounds until cancelled: at once again after a full batch, else after a pause."""
+        while True:
+            full = False
+            try:
+                done = await self.run_once()
+                full = done.claimed >= self._batch_size
+                await self._purge_if_due()
+            except StorageError as exc:
+                log.warning("outbox round failed: %s", exc)
+            if not full:
+                await asyncio.sleep(self._poll_seconds)
+
+    async def _purge_if_due(self) -> None:
+        now = self._now()
+        if self._next_purge is None or now >= self._next_purge:
+            self._next_purge = now + PURGE_EVERY
+            await self._store.purge_sent(now)
+
+    async def _handle(self, delivery: DeliveryRow) -> str:
+        try:
+            return await self._send(delivery)
+        except StorageError as exc:
+            # The outcome is not written; the lease runs out and the notice is tried again.
+            log.warning("notice %s: %s", delivery.id, exc)
+            return LOST
+
+    async def _send(self, delivery: DeliveryRow) -> str:
+        try:
+            async with self._sessions() as db:
+                items = await self._store.items(db, delivery.id)
+                notice = await self._composer.compose(db, delivery, items)
+                address = None if notice is None else await self._composer.address(db, delivery)
+        except Exception as exc:  # one notice that cannot be written never stops the others
+            return await self._fail(delivery, failure_of("compose", exc))
+        if notice is None:
+            return await self._sent(delivery)
+        if address is None:
+            return await self._fail(delivery, Failure(NO_ADDRESS, retryable=False))
+        channel = self._channels.get(delivery.channel)
+        if channel is None:
+            return await self._fail(delivery, Failure(NO_CHANNEL, retryable=False))
+        try:
+            async with asyncio.timeout(self._send_seconds):
+                await channel.deliver(address, notice)
+        except Exception as exc:  # a channel's failure is this notice's alone
+            return await self._fail(delivery, failure_of(channel.name, exc))
+        return await self._sent(delivery)
+
+    async def _sent(self, delivery: DeliveryRow) -> str:
+        if await self._store.mark_sent(delivery):
+            return SENT
+        log.warning("notice %s: lease lost before it was marked sent", delivery.id)
+        return LOST
+
+    async def _fail(self, delivery: DeliveryRow, failure: Failure) -> str:
+        status = await self._store.mark_failed(delivery, failure, self._now())
+        if status is None:
+            log.warning("notice %s: lease lost before its failure was recorded", delivery.id)
+            return LOST
+        log.warning(
+            "notice %s attempt %d failed (%s): %s",
+            delivery.id,
+            delivery.attempts,
+            failure.code,
+            "dead" if status == DEAD else "will retry",
+        )
+        return status
