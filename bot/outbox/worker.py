@@ -78,8 +78,9 @@ class OutboxWorker:
 
     async def run_once(self, now: datetime | None = None) -> Round:
         """Claim the notices due at ``now`` (the worker's clock if not given), handle each."""
-        claimed = await self._store.claim(now or self._now(), self._batch_size)
-        outcomes = await asyncio.gather(*(self._handle(row) for row in claimed))
+        moment = now or self._now()
+        claimed = await self._store.claim(moment, self._batch_size)
+        outcomes = await asyncio.gather(*(self._handle(row, moment) for row in claimed))
         return Round(
             claimed=len(claimed),
             sent=outcomes.count(SENT),
@@ -107,34 +108,34 @@ class OutboxWorker:
             self._next_purge = now + PURGE_EVERY
             await self._store.purge_sent(now)
 
-    async def _handle(self, delivery: DeliveryRow) -> str:
+    async def _handle(self, delivery: DeliveryRow, now: datetime) -> str:
         try:
-            return await self._send(delivery)
+            return await self._send(delivery, now)
         except StorageError as exc:
             # The outcome is not written; the lease runs out and the notice is tried again.
             log.warning("notice %s: %s", delivery.id, exc)
             return LOST
 
-    async def _send(self, delivery: DeliveryRow) -> str:
+    async def _send(self, delivery: DeliveryRow, now: datetime) -> str:
         try:
             async with self._sessions() as db:
                 items = await self._store.items(db, delivery.id)
                 notice = await self._composer.compose(db, delivery, items)
                 address = None if notice is None else await self._composer.address(db, delivery)
         except Exception as exc:  # one notice that cannot be written never stops the others
-            return await self._fail(delivery, failure_of("compose", exc))
+            return await self._fail(delivery, failure_of("compose", exc), now)
         if notice is None:
             return await self._sent(delivery)
         if address is None:
-            return await self._fail(delivery, Failure(NO_ADDRESS, retryable=False))
+            return await self._fail(delivery, Failure(NO_ADDRESS, retryable=False), now)
         channel = self._channels.get(delivery.channel)
         if channel is None:
-            return await self._fail(delivery, Failure(NO_CHANNEL, retryable=False))
+            return await self._fail(delivery, Failure(NO_CHANNEL, retryable=False), now)
         try:
             async with asyncio.timeout(self._send_seconds):
                 await channel.deliver(address, notice)
         except Exception as exc:  # a channel's failure is this notice's alone
-            return await self._fail(delivery, failure_of(channel.name, exc))
+            return await self._fail(delivery, failure_of(channel.name, exc), now)
         return await self._sent(delivery)
 
     async def _sent(self, delivery: DeliveryRow) -> str:
@@ -143,8 +144,9 @@ class OutboxWorker:
         log.warning("notice %s: lease lost before it was marked sent", delivery.id)
         return LOST
 
-    async def _fail(self, delivery: DeliveryRow, failure: Failure) -> str:
-        status = await self._store.mark_failed(delivery, failure, self._now())
+    async def _fail(self, delivery: DeliveryRow, failure: Failure, now: datetime) -> str:
+        """The retry is timed from the round's moment, the one the claim was made at."""
+        status = await self._store.mark_failed(delivery, failure, now)
         if status is None:
             log.warning("notice %s: lease lost before its failure was recorded", delivery.id)
             return LOST

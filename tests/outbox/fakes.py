@@ -21,6 +21,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import as_utc
 from bot.errors import DeliveryError
 from bot.outbox.models import NOTICE, PENDING, DeliveryItemRow, DeliveryRow
 from bot.outbox.port import Notice
@@ -185,4 +186,6 @@ async def delivery(sessions: async_sessionmaker[AsyncSession], delivery_id: str)
     async with sessions() as db:
         row = await db.get(DeliveryRow, delivery_id)
         assert row is not None
+        row.next_attempt_at = as_utc(row.next_attempt_at)
+        row.lease_until = as_utc(row.lease_until) if row.lease_until else None
         return row
