@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Update, and_, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -149,7 +149,25 @@ class OutboxStore:
 
     async def mark_sent(self, delivery: DeliveryRow) -> bool:
         """False if the lease was lost to another worker (which then owns the row)."""
-        return await self._mark(delivery, status=SENT, lease_until=None, last_error=None)
+        return delivery.id in await self.mark_all_sent([delivery])
+
+    async def mark_all_sent(self, deliveries: list[DeliveryRow]) -> set[str]:
+        """Sent, in one transaction (one commit, one flush to disk, for a whole round);
+        returns the ids that were still held, the others were lost to another worker."""
+        if not deliveries:
+            return set()
+        marked = set()
+        try:
+            async with self._sessions.begin() as db:
+                for delivery in deliveries:
+                    result = await db.execute(
+                        self._held(delivery).values(status=SENT, lease_until=None, last_error=None)
+                    )
+                    if getattr(result, "rowcount", 0):
+                        marked.add(delivery.id)
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot record sent notices") from exc
+        return marked
 
     async def mark_failed(
         self, delivery: DeliveryRow, failure: Failure, now: datetime
@@ -175,19 +193,22 @@ class OutboxStore:
         values["last_error"] = _short(values.get("last_error"))
         try:
             async with self._sessions.begin() as db:
-                result = await db.execute(
-                    update(DeliveryRow)
-                    .where(
-                        DeliveryRow.id == delivery.id,
-                        DeliveryRow.status == SENDING,
-                        DeliveryRow.attempts == delivery.attempts,
-                    )
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
+                result = await db.execute(self._held(delivery).values(**values))
         except SQLAlchemyError as exc:
             raise StorageError("cannot record the outcome of a notice") from exc
         return bool(getattr(result, "rowcount", 0))
+
+    def _held(self, delivery: DeliveryRow) -> Update:
+        """An update of the row only while this claim (this attempt) still holds it."""
+        return (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery.id,
+                DeliveryRow.status == SENDING,
+                DeliveryRow.attempts == delivery.attempts,
+            )
+            .execution_options(synchronize_session=False)
+        )
 
     async def list_notices(self, *, dead_only: bool = False) -> list[DeliveryView]:
         """Notices not yet purged, the next due first; ``dead_only`` for the dead ones."""

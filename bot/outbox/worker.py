@@ -28,6 +28,7 @@ from bot.outbox.store import Failure, OutboxStore
 
 log = logging.getLogger("meldwijzer.outbox")
 LOST = "lost"  # the lease ran out and another worker took the notice over
+DONE = "done"  # delivered (or nothing to tell), to be marked sent with the rest of the round
 PURGE_EVERY = timedelta(hours=1)
 
 
@@ -41,6 +42,16 @@ class NoticeComposer(Protocol):
 
     async def address(self, db: AsyncSession, delivery: DeliveryRow) -> str | None:
         """The recipient's address on the delivery's channel; None when they have none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Addressed:
+    notice: Notice
+    address: str
+
+
+# A claimed notice once composed: ready to send, failed already, or nothing left to tell.
+Letter = Addressed | Failure | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +91,60 @@ class OutboxWorker:
         """Claim the notices due at ``now`` (the worker's clock if not given), handle each."""
         moment = now or self._now()
         claimed = await self._store.claim(moment, self._batch_size)
-        outcomes = await asyncio.gather(*(self._handle(row, moment) for row in claimed))
+        letters = await self._compose_all(claimed)
+        outcomes = await asyncio.gather(
+            *(
+                self._handle(row, letter, moment)
+                for row, letter in zip(claimed, letters, strict=True)
+            )
+        )
+        done = [row for row, outcome in zip(claimed, outcomes, strict=True) if outcome == DONE]
+        marked = await self._mark_sent(done)
+        final = [
+            (SENT if row.id in marked else LOST) if outcome == DONE else outcome
+            for row, outcome in zip(claimed, outcomes, strict=True)
+        ]
         return Round(
             claimed=len(claimed),
-            sent=outcomes.count(SENT),
-            retrying=outcomes.count(PENDING),
-            dead=outcomes.count(DEAD),
-            lost=outcomes.count(LOST),
+            sent=final.count(SENT),
+            retrying=final.count(PENDING),
+            dead=final.count(DEAD),
+            lost=final.count(LOST),
         )
+
+    async def _compose_all(self, claimed: list[DeliveryRow]) -> list[Letter]:
+        """Every claimed notice written in one session: reads only, one connection a round."""
+        letters: list[Letter] = []
+        async with self._sessions() as db:
+            for delivery in claimed:
+                try:
+                    letters.append(await self._compose(db, delivery))
+                except Exception as exc:  # one notice that cannot be written stops no other
+                    await db.rollback()
+                    letters.append(failure_of("compose", exc))
+        return letters
+
+    async def _compose(self, db: AsyncSession, delivery: DeliveryRow) -> Letter:
+        items = await self._store.items(db, delivery.id)
+        notice = await self._composer.compose(db, delivery, items)
+        if notice is None:
+            return None
+        address = await self._composer.address(db, delivery)
+        if address is None:
+            return Failure(NO_ADDRESS, retryable=False)
+        return Addressed(notice, address)
+
+    async def _mark_sent(self, done: list[DeliveryRow]) -> set[str]:
+        try:
+            marked = await self._store.mark_all_sent(done)
+        except StorageError as exc:
+            # Not written: the leases run out and these are sent again, under the same keys.
+            log.warning("%d sent notice(s) not recorded: %s", len(done), exc)
+            return set()
+        for row in done:
+            if row.id not in marked:
+                log.warning("notice %s: lease lost before it was marked sent", row.id)
+        return marked
 
     async def run_forever(self) -> None:
         """Rounds until cancelled: at once again after a full batch, else after a pause."""
@@ -108,41 +165,28 @@ class OutboxWorker:
             self._next_purge = now + PURGE_EVERY
             await self._store.purge_sent(now)
 
-    async def _handle(self, delivery: DeliveryRow, now: datetime) -> str:
+    async def _handle(self, delivery: DeliveryRow, letter: Letter, now: datetime) -> str:
         try:
-            return await self._send(delivery, now)
+            return await self._send(delivery, letter, now)
         except StorageError as exc:
             # The outcome is not written; the lease runs out and the notice is tried again.
             log.warning("notice %s: %s", delivery.id, exc)
             return LOST
 
-    async def _send(self, delivery: DeliveryRow, now: datetime) -> str:
-        try:
-            async with self._sessions() as db:
-                items = await self._store.items(db, delivery.id)
-                notice = await self._composer.compose(db, delivery, items)
-                address = None if notice is None else await self._composer.address(db, delivery)
-        except Exception as exc:  # one notice that cannot be written never stops the others
-            return await self._fail(delivery, failure_of("compose", exc), now)
-        if notice is None:
-            return await self._sent(delivery)
-        if address is None:
-            return await self._fail(delivery, Failure(NO_ADDRESS, retryable=False), now)
+    async def _send(self, delivery: DeliveryRow, letter: Letter, now: datetime) -> str:
+        if letter is None:
+            return DONE  # nothing left to tell
+        if isinstance(letter, Failure):
+            return await self._fail(delivery, letter, now)
         channel = self._channels.get(delivery.channel)
         if channel is None:
             return await self._fail(delivery, Failure(NO_CHANNEL, retryable=False), now)
         try:
             async with asyncio.timeout(self._send_seconds):
-                await channel.deliver(address, notice)
+                await channel.deliver(letter.address, letter.notice)
         except Exception as exc:  # a channel's failure is this notice's alone
             return await self._fail(delivery, failure_of(channel.name, exc), now)
-        return await self._sent(delivery)
-
-    async def _sent(self, delivery: DeliveryRow) -> str:
-        if await self._store.mark_sent(delivery):
-            return SENT
-        log.warning("notice %s: lease lost before it was marked sent", delivery.id)
-        return LOST
+        return DONE
 
     async def _fail(self, delivery: DeliveryRow, failure: Failure, now: datetime) -> str:
         """The retry is timed from the round's moment, the one the claim was made at."""

@@ -34,10 +34,8 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A database at the newest schema, emptied again afterwards."""
-    if request.param == "postgres":
+async def open_database(kind: str, tmp_path: Path) -> Database:
+    if kind == "postgres":
         await empty_postgres()
         url = POSTGRES_URL
     else:
@@ -45,10 +43,26 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
         url = sqlite_url(tmp_path / "data")
     engine = create_engine(url)
     await migrate.upgrade(engine)
-    yield Database(url, engine, session_factory(engine))
-    await engine.dispose()
+    return Database(url, engine, session_factory(engine))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database at the newest schema, emptied again afterwards."""
+    opened = await open_database(request.param, tmp_path)
+    yield opened
+    await opened.engine.dispose()
     if request.param == "postgres":
         await empty_postgres()
+
+
+@pytest.fixture
+async def postgres(tmp_path: Path) -> AsyncIterator[Database]:
+    """PostgreSQL only, for what several replicas share (mark the test ``postgres``)."""
+    opened = await open_database("postgres", tmp_path)
+    yield opened
+    await opened.engine.dispose()
+    await empty_postgres()
 
 
 @pytest.fixture

@@ -100,7 +100,7 @@ class ReceivingFake:
     script: deque[int] = field(default_factory=deque)
     url: str = ""
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
-    hold: bool = False  # keep every request open until the client goes away
+    hold: bool = False  # take every message in and keep its request open
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -112,7 +112,8 @@ class ReceivingFake:
         key = str(body["key"])
         self.requests.append(key)
         self.arrived.set()
-        if self.hold:
+        if self.hold:  # taken in, and the sender never hears back
+            self.notified.setdefault(key, len(self.notified))
             await asyncio.Event().wait()
         status = self.script.popleft() if self.script else 200
         if status in (LOSE, 200):
@@ -127,25 +128,32 @@ class ReceivingFake:
 class HttpChannel:
     """A channel over HTTP to ``ReceivingFake``: 5xx and lost answers retry, 4xx do not."""
 
-    def __init__(self, url: str, name: str = "log") -> None:
+    def __init__(
+        self, url: str, name: str = "log", http: aiohttp.ClientSession | None = None
+    ) -> None:
         self.name = name
         self._url = url
+        self._http = http  # kept open by its owner, else a session per send
 
     async def deliver(self, address: str, notice: Notice) -> None:
         payload = {"key": notice.key, "to": address, "subject": notice.subject}
         try:
-            async with (
-                aiohttp.ClientSession() as http,
-                http.post(f"{self._url}/notices", json=payload) as answer,
-            ):
-                status = answer.status
-                await answer.read()
+            if self._http is not None:
+                status = await self._post(self._http, payload)
+            else:
+                async with aiohttp.ClientSession() as http:
+                    status = await self._post(http, payload)
         except aiohttp.ClientError as exc:
             raise DeliveryError("connection lost", retryable=True) from exc
         if status >= 500:
             raise DeliveryError(f"{status} from the receiver", retryable=True)
         if status >= 400:
             raise DeliveryError(f"{status} from the receiver", retryable=False)
+
+    async def _post(self, http: aiohttp.ClientSession, payload: dict[str, str]) -> int:
+        async with http.post(f"{self._url}/notices", json=payload) as answer:
+            await answer.read()
+            return answer.status
 
 
 def key_of(*parts: object) -> str:
