@@ -18,8 +18,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.installed
 
+# Trying it out: notices to the demo adviser every minute instead of at 09:00 and 14:00.
 run: $(VENV)/.installed
-	$(BIN)/meldwijzer serve
+	MELDWIJZER_NOTICE_EVERY_SECONDS=$${MELDWIJZER_NOTICE_EVERY_SECONDS:-60} $(BIN)/meldwijzer serve
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

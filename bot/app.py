@@ -23,6 +23,9 @@ from bot.db import create_engine, session_factory, sqlite_url
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
+from bot.outbox.enqueue import Outbox
+from bot.outbox.port import EMAIL, TEAMS
+from bot.outbox.schedule import NoticeSchedule
 from bot.preflight import check_production
 from bot.recovery import recovery_public_key
 from bot.retention import purge_closed_signals
@@ -79,6 +82,16 @@ def today() -> date:
     return utc_now().date()
 
 
+def enabled_channels(settings: Settings) -> frozenset[str]:
+    """The notice channels this deployment can send through (the serve log always)."""
+    enabled = set()
+    if settings.teams_enabled and settings.teams_app_id:
+        enabled.add(TEAMS)
+    if settings.smtp_host:
+        enabled.add(EMAIL)
+    return frozenset(enabled)
+
+
 def build_signal_services(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
@@ -112,13 +125,17 @@ def build_signal_services(
         (settings.receipt_attempts_per_conversation, settings.receipt_opens_per_signal),
     )
     audit = AuditChain(secret)
+    outbox = Outbox(NoticeSchedule.of(settings), enabled_channels(settings))
     minutes = settings.adviser_session_minutes
     return SignalServices(
         registry=registry,
-        intake=SignalIntake(sessions, registry, index, (pool, submissions), writer, on),
-        follow_up=ReporterFollowUp(sessions, index, pool, limits, writer, on, now),
+        intake=SignalIntake(sessions, registry, index, (pool, submissions), writer, outbox, now),
+        follow_up=ReporterFollowUp(
+            sessions, index, pool, limits, writer, on, now, (outbox, registry)
+        ),
         sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit, pool=pool),
         desk=AdviserDesk(sessions, registry, on, audit),
+        outbox=outbox,
         kdf_pool=pool,
         counters=EventCounters(),
         secret_fingerprints=index.fingerprints,

@@ -16,6 +16,7 @@ from bot.errors import (
     SessionExpired,
     WrongPassphrase,
 )
+from bot.outbox.enqueue import Outbox
 from bot.seal import KdfPool
 from bot.signals.desk import AdviserDesk
 from bot.signals.followup import ReporterFollowUp
@@ -64,6 +65,7 @@ class SignalServices:
     kdf_pool: KdfPool  # every Argon2id runs here (receipts and adviser passphrases)
     counters: EventCounters
     secret_fingerprints: tuple[str, ...]  # the current secret's, then the previous one's
+    outbox: Outbox  # notices to advisers, written with the change that causes them
 
 
 class EffectRunner:

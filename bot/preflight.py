@@ -22,6 +22,11 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("MELDWIJZER_TEAMS_APP_ID is empty, which turns Teams authentication off")
     if not kdf_meets_owasp(settings.kdf_memory_kib, settings.kdf_iterations):
         problems.append("MELDWIJZER_KDF_* are below OWASP's Argon2id minimum")
+    if settings.notice_every_seconds is not None:
+        problems.append(
+            "MELDWIJZER_NOTICE_EVERY_SECONDS is for trying things out: a notice soon after a "
+            "signal tells the platform when the reporter was active; use MELDWIJZER_NOTICE_TIMES"
+        )
     return problems
 
 

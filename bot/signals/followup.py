@@ -25,12 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import wipe_deleted
 from bot.errors import CryptoError, InputError, ReceiptNotFound, ServerBusy, StorageError
+from bot.outbox.enqueue import Outbox
+from bot.outbox.models import NEW_MESSAGE
 from bot.seal import Author, KdfPool, ReceiptIndex, normalise_receipt
 from bot.signals.attempts import ReceiptLimits
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.models import SignalRow
 from bot.signals.open_rank import OpenRanks
 from bot.signals.receipt_lookup import ReceiptLookup
+from bot.signals.registry import AdviserRegistry
 from bot.signals.vault import add_message, read_signal, write_thread
 from bot.signals.writer import SignalWriter
 
@@ -47,7 +50,9 @@ class ReporterFollowUp:
         writer: SignalWriter,
         today: Callable[[], date],
         now: Callable[[], datetime],
+        notices: tuple[Outbox, AdviserRegistry],
     ) -> None:
+        self._outbox, self._registry = notices
         self._sessions = sessions
         self._writer = writer
         self._lookup = ReceiptLookup(sessions, index, pool, writer)
@@ -88,14 +93,20 @@ class ReporterFollowUp:
         if not text.strip():
             raise InputError("empty message", code="empty")
         signal_id, key = await self._open(receipt, bucket)
+        advisers = {a.id: a for a in await self._registry.all()}
+        now = self._now()
 
         async def append(db: AsyncSession) -> None:
             row = await _row(db, signal_id)
             if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
             message = ThreadMessage(text=text, kind="addition")
-            add_message(db, row, key, Author.REPORTER, message, self._today())
+            sequence = add_message(db, row, key, Author.REPORTER, message, self._today())
             row.reporter_seen = row.next_sequence - 1
+            responsible = advisers.get(row.adviser_id or "")
+            if responsible is not None and responsible.active:
+                # A signal with nobody responsible waits; the admin's digest says so.
+                await self._outbox.tell(db, responsible, NEW_MESSAGE, signal_id, str(sequence), now)
 
         await write_thread(self._sessions, signal_id, append, self._writer)
 

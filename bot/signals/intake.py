@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import NoAdviserAvailable, ServerBusy, StorageError
+from bot.outbox.enqueue import Outbox
+from bot.outbox.models import NEW_SIGNAL
 from bot.seal import (
     CONTENT_SEQUENCE,
     AdviserRecipient,
@@ -68,14 +70,16 @@ class SignalIntake:
         index: ReceiptIndex,
         kdf: tuple[KdfPool, TokenBucket],
         writer: SignalWriter,
-        today: Callable[[], date],
+        outbox: Outbox,
+        now: Callable[[], datetime],
     ) -> None:
         self._writer = writer
+        self._outbox = outbox
+        self._now = now
         self._sessions = sessions
         self._registry = registry
         self._index = index
         self._pool, self._bucket = kdf
-        self._today = today
 
     async def submit(self, content: SignalContent) -> Receipt:
         if not self._bucket.take():
@@ -100,7 +104,8 @@ class SignalIntake:
             sequence=CONTENT_SEQUENCE,
             author=Author.REPORTER,
         )
-        today = self._today()
+        now = self._now()
+        today = now.date()
         try:
             async with self._writer.turn(), self._sessions.begin() as db:
                 db.add(
@@ -133,6 +138,7 @@ class SignalIntake:
                     SignalWrapRow(signal_id=signal_id, adviser_id=w.adviser_id, sealed=w.sealed)
                     for w in wraps.adviser_wraps
                 )
+                await self._outbox.tell(db, responsible, NEW_SIGNAL, signal_id, "0", now)
         except SQLAlchemyError as exc:
             raise StorageError("cannot store the signal") from exc
         return receipt

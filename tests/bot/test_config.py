@@ -81,3 +81,37 @@ def test_production_defaults_meet_owasp() -> None:
     assert kdf_meets_owasp(defaults.kdf_memory_kib, defaults.kdf_iterations)
     assert not kdf_meets_owasp(64, 1)
     assert kdf_meets_owasp(19456, 2) and not kdf_meets_owasp(19456, 1)
+
+
+def test_production_refuses_the_try_out_notice_interval(tmp_path: Path) -> None:
+    quick = Settings(env="production", data_dir=tmp_path, notice_every_seconds=60)  # type: ignore[arg-type]
+    assert any("NOTICE_EVERY_SECONDS" in p for p in production_problems(quick))
+    assert not any("NOTICE" in p for p in production_problems(Settings(env="production")))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("MELDWIJZER_NOTICE_TIMES", "9:00"),
+        ("MELDWIJZER_NOTICE_TIMES", "09:00,25:00"),
+        ("MELDWIJZER_NOTICE_DAYS", "monday"),
+        ("MELDWIJZER_DIGEST_TIME", "08:00,09:00"),
+        ("MELDWIJZER_TIMEZONE", "Europe/Nowhere"),
+        ("MELDWIJZER_TIMEZONE", "../../etc/passwd"),
+    ],
+)
+def test_broken_notice_times_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert variable in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_notice_times_and_days_are_read_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MELDWIJZER_NOTICE_TIMES", " 14:00, 09:00 ,14:00")
+    monkeypatch.setenv("MELDWIJZER_NOTICE_DAYS", "FRI,mon")
+    settings = load_settings()
+    assert [t.isoformat("minutes") for t in settings.notice_clock] == ["09:00", "14:00"]
+    assert settings.notice_weekdays == {0, 4}

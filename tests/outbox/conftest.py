@@ -1,4 +1,5 @@
-"""The outbox on a migrated database: SQLite, and PostgreSQL where one is configured."""
+"""The outbox on a migrated database, or with the signal tests' real services: SQLite, and
+PostgreSQL where one is configured."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from bot import migrate
 from bot.db import create_engine, session_factory, sqlite_url
 from bot.outbox.policy import RetryPolicy
 from tests.outbox.fakes import Clock, ReceivingFake
-from tests.signals.conftest import POSTGRES_URL, empty_postgres
+from tests.signals.conftest import POSTGRES_URL, any_services, build_on, empty_postgres
+
+__all__ = ["any_services", "build_on"]
 
 START = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # a Monday, 14:00 in Amsterdam
 POLICY = RetryPolicy(
