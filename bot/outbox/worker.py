@@ -1,10 +1,11 @@
 """The outbox worker: takes due notices, writes each one, sends it, records the outcome.
 
-The send happens after the claim has committed and outside any transaction, so a slow
-channel holds no database connection. Every claimed notice is handled on its own: an error
-in one (its composer, its channel, its bookkeeping) never stops the others, and a notice
-whose outcome could not be written is claimed again when its lease runs out. Sends of one
-round run side by side and each is cut off at half the lease, so none outlives its lease
+A round: claim a batch; compose every notice of it in one read-only session; send them side
+by side, after the claim has committed and outside any transaction, so a slow channel holds
+no database connection; record the sent ones in one commit and each failure on its own. An
+error in one notice (its composer, its channel, its bookkeeping) never stops the others, and
+a notice whose outcome could not be written is claimed again when its lease runs out, under
+the same idempotency key. Each send is cut off at half the lease, so none outlives its lease
 and gets sent twice by a second worker while the first still waits.
 """
 
