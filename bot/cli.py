@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.adviser_cli import add_commands as add_adviser_commands
 from bot.errors import MeldwijzerError
+from bot.outbox_cli import add_commands as add_outbox_commands
 from bot.settings import Settings, load_settings
 
 EXIT_USAGE = 2
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.set_defaults(run=_db_upgrade)
 
     add_adviser_commands(commands)
+    add_outbox_commands(commands)
 
     teams = commands.add_parser("teams", help="Microsoft Teams")
     teams_commands = teams.add_subparsers(metavar="ACTION", required=True)
