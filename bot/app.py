@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,18 +13,19 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, setup_teams
+from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, TeamsNoticeChannel, setup_teams
 from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
 from bot.compaction import DailyRewrite
 from bot.conversation import ConversationService, utc_now
 from bot.counters import EventCounters
 from bot.db import create_engine, session_factory, sqlite_url
+from bot.delivery import NoticeTasks, notice_channels
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.outbox.enqueue import Outbox
-from bot.outbox.port import EMAIL, TEAMS
+from bot.outbox.port import EMAIL, TEAMS, NoticeChannel
 from bot.outbox.schedule import NoticeSchedule
 from bot.preflight import check_production
 from bot.recovery import recovery_public_key
@@ -67,6 +68,7 @@ class Services:
 
 
 SERVICES = web.AppKey("services", Services)
+NOTICE_CHANNELS = web.AppKey("notice_channels", Sequence[NoticeChannel])
 
 
 def prepare_data_dir(path: Path) -> None:
@@ -239,10 +241,13 @@ def create_app(
             secret_of(settings), ttl_minutes=settings.conversation_ttl_minutes
         ),
     )
+    chat_channels: list[NoticeChannel] = []
     if settings.teams_enabled:
-        setup_teams(
+        teams = setup_teams(
             app, services.conversations, settings, services.sessions, endpoints=teams_endpoints
         )
+        chat_channels.append(TeamsNoticeChannel(teams.notifier, settings.teams_tenant_id))
+    app[NOTICE_CHANNELS] = notice_channels(settings, *chat_channels)
     return app
 
 
@@ -250,7 +255,11 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     await prepare_database(services, seed_demo=True)
     keeper = asyncio.create_task(_housekeeping(services))
-    yield
+    notices = NoticeTasks.build(
+        services.settings, services.sessions, services.signals.outbox, app[NOTICE_CHANNELS]
+    )
+    async with notices.running():
+        yield
     keeper.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await keeper
@@ -271,6 +280,7 @@ async def _housekeeping(services: Services) -> None:
             await services.signals.desk.remove_lapsed_wraps(grace)
             await services.signals.follow_up.purge_counters(utc_now())
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
+            await services.signals.absences.hand_over_absent(today())
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)
         await rewrite.run_if_due(utc_now())

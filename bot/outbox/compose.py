@@ -67,7 +67,7 @@ class NoticeComposer:
             TEAMS: adviser.teams_id,
             EMAIL: adviser.email,
             MATTERMOST: adviser.mattermost_id,
-            LOG: adviser.id,
+            LOG: f"{adviser.name} ({adviser.id})",
         }.get(delivery.channel)
 
     def where(self, adviser: AdviserRow) -> str:

@@ -2,9 +2,11 @@
 address, hears of their desk.
 
 One INFO line on the logger ``meldwijzer.notices``, which ``meldwijzer serve`` prints (the
-CLI logs INFO and up to standard error): the recipient, the subject (which carries the count)
-and the link. Never the body, never the key: a log is kept longer than a notice is read, and
-the key would tie the line to a delivery row.
+CLI logs INFO and up to standard error): the recipient, the subject and the body on one line
+(the count; a digest's short ids and dates; for the admin the waiting signals and dead
+notices). The body is the same content-free text every channel carries. Never the key: it
+would tie the line to a delivery row. The line is written at the notice time, so it marks
+no reporter's moment.
 """
 
 from __future__ import annotations
@@ -23,4 +25,5 @@ class LogChannel:
     name = LOG
 
     async def deliver(self, address: str, notice: Notice) -> None:
-        log.info("notice for %s: %s (open: %s)", address, notice.subject, notice.link)
+        body = " | ".join(line.strip() for line in notice.body.splitlines() if line.strip())
+        log.info("notice for %s: %s: %s", address, notice.subject, body)

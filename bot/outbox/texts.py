@@ -51,8 +51,8 @@ WEEKDAYS = {
 WORDS: dict[str, dict[str, str]] = {
     "nl": {
         "notice_subject": "Nieuw op je bureau in Meldwijzer",
-        "notice_one": "Er staat 1 nieuw ding op je bureau in Meldwijzer.",
-        "notice_many": "Er staan {count} nieuwe dingen op je bureau in Meldwijzer.",
+        "notice_one": "Er staat 1 nieuw punt op je bureau in Meldwijzer.",
+        "notice_many": "Er staan {count} nieuwe punten op je bureau in Meldwijzer.",
         "open_link": "Open je bureau: {where}",
         "open_command": "Open je bureau met: {where}",
         "digest_subject": "Je overzicht van {day}",
@@ -74,8 +74,8 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "notice_subject": "New on your desk in Meldwijzer",
-        "notice_one": "There is 1 new thing on your desk in Meldwijzer.",
-        "notice_many": "There are {count} new things on your desk in Meldwijzer.",
+        "notice_one": "There is 1 new item on your desk in Meldwijzer.",
+        "notice_many": "There are {count} new items on your desk in Meldwijzer.",
         "open_link": "Open your desk: {where}",
         "open_command": "Open your desk with: {where}",
         "digest_subject": "Your overview for {day}",

@@ -116,7 +116,7 @@ async def test_a_notice_says_how_many_and_where_and_no_word_of_the_signal(
     assert notice is not None
     assert notice.key == delivery.idempotency_key and notice.lang == "en"
     text = f"{notice.subject}\n{notice.body}\n{notice.link}"
-    assert "There are 2 new things on your desk in Meldwijzer." in notice.body
+    assert "There are 2 new items on your desk in Meldwijzer." in notice.body
     assert notice.link == "meldwijzer adviser inbox 'Unit Adviser'" and notice.link in notice.body
     leaked = words_of(CANARY_WHAT + CANARY_UNIT + CANARY_HOPE + "Canary-More-9b1e another remark")
     assert not leaked & words_of(text), leaked & words_of(text)
@@ -137,7 +137,7 @@ async def test_a_notice_in_dutch_with_the_teams_link(services: Services) -> None
     assert notice is not None and notice.lang == "nl"
     assert notice.subject == "Nieuw op je bureau in Meldwijzer"
     assert notice.body == (
-        "Er staat 1 nieuw ding op je bureau in Meldwijzer.\n\n"
+        "Er staat 1 nieuw punt op je bureau in Meldwijzer.\n\n"
         "Open je bureau: https://teams.microsoft.com/l/chat/0/0?users=28:0f3c-app"
     )
 
@@ -182,7 +182,12 @@ async def test_the_address_per_channel(services: Services) -> None:
         admin = {
             c: await composer.address(db, digest_row(ADMIN, c, day)) for c in (EMAIL, LOG, TEAMS)
         }
-    assert found == {TEAMS: "aad-1", EMAIL: "demo@example.org", MATTERMOST: None, LOG: demo}
+    assert found == {
+        TEAMS: "aad-1",
+        EMAIL: "demo@example.org",
+        MATTERMOST: None,
+        LOG: f"demo ({demo})",
+    }
     assert admin == {EMAIL: "admin@example.org", LOG: ADMIN, TEAMS: None}
 
 

@@ -13,12 +13,12 @@ NOTICE = Notice(
     key="5e" * 32,
     lang="en",
     subject="There is 1 new thing on your desk in Meldwijzer",
-    body="BODY-CANARY There is 1 new thing on your desk.",
+    body="There is 1 new item on your desk.\n\nOpen your desk with: meldwijzer adviser inbox demo",
     link="meldwijzer adviser inbox demo",
 )
 
 
-async def test_one_info_line_names_recipient_subject_and_link_only(
+async def test_one_info_line_names_recipient_subject_and_body_never_the_key(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -27,5 +27,6 @@ async def test_one_info_line_names_recipient_subject_and_link_only(
     assert (record.name, record.levelno) == (NOTICE_LOGGER, logging.INFO)
     line = record.getMessage()
     assert "demo" in line and NOTICE.subject in line and NOTICE.link in line
-    assert "BODY-CANARY" not in line and NOTICE.key not in line
+    assert "There is 1 new item on your desk. | Open your desk with" in line
+    assert "\n" not in line and NOTICE.key not in line
     assert LogChannel.name == LOG
