@@ -9,7 +9,6 @@ signals and conversations raised, so the reporters are never told "busy".
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import secrets
 import time
@@ -17,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import update
@@ -31,21 +29,11 @@ from tests.conftest import TEST_KDF
 from tests.crash.crash_run import CrashPlan, CrashRun
 from tests.crash.notice_rows import read_notice_rows
 from tests.crash.serve_process import ServeProcess, free_port
-
-if TYPE_CHECKING:
-    from tests.crash.smtp_sink import SmtpSink
+from tests.crash.smtp_sink import SmtpSink
 
 PASSPHRASE = "crash-test-passphrase-4d1e-long"
 ADVISER_EMAIL = "vertrouwenspersoon@example.test"  # example.test never resolves (RFC 2606)
 NOTICES_SETTLE_SECONDS = 60.0
-
-
-def notices_wired() -> bool:
-    """The outbox is told of new signals and e-mail can carry its notices (issue 8's merge)."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("bot.outbox.enqueue", "adapters.email", "aiosmtpd")
-    )
 
 
 def plan() -> CrashPlan:
@@ -108,7 +96,7 @@ async def add_adviser(settings: Settings) -> None:
 class CrashOutcome:
     run: CrashRun
     settings: Settings  # the server's, for opening the same database in the test process
-    smtp: SmtpSink | None  # the receiving side, once notices are wired
+    smtp: SmtpSink  # the receiving side of the notices
 
 
 @pytest.fixture(scope="package")
@@ -126,20 +114,15 @@ def crash_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashOutcome
     asyncio.run(add_adviser(settings))
     env = server_env(data_dir, secret)
     with ExitStack() as stack:
-        sink: SmtpSink | None = None
-        if notices_wired():
-            from tests.crash.smtp_sink import SmtpSink
-
-            sink = stack.enter_context(SmtpSink(free_port()))
-            env |= smtp_env(sink.port)
+        sink = stack.enter_context(SmtpSink(free_port()))
+        env |= smtp_env(sink.port)
         server = ServeProcess(env, free_port(), root / "serve.log")
         stack.callback(server.stop)
         kdf = KdfParams(TEST_KDF["kdf_memory_kib"], TEST_KDF["kdf_iterations"])
         index = ReceiptIndex(secret.encode(), kdf)
         run = CrashRun(server, data_dir / "meldwijzer.db", index, advisers=1, plan=plan())
         asyncio.run(run.drive())
-        if sink is not None:
-            wait_for_notices(run.db_file)
+        wait_for_notices(run.db_file)
         server.stop()
         run.check_rows("after the last stop")
         yield CrashOutcome(run, settings, sink)

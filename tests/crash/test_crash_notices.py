@@ -3,24 +3,15 @@
 The outbox row is written in the signal's own transaction (bot/outbox/models.py), so a
 stored signal always has its notice and an unstored one none; the worker's lease and the
 delivery key make a notice interrupted by a kill go out again under the same Message-ID.
-
-These need the outbox wired into intake and the e-mail channel; until both are merged the
-module is skipped (see ``notices_wired`` in conftest.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-import pytest
-
-from tests.crash.conftest import ADVISER_EMAIL, CrashOutcome, notices_wired
+from tests.crash.conftest import ADVISER_EMAIL, CrashOutcome
 from tests.crash.notice_rows import read_notice_rows
 
-pytestmark = pytest.mark.skipif(
-    not notices_wired(),
-    reason="notices not wired yet: needs bot.outbox.enqueue, adapters.email and aiosmtpd",
-)
 SENT = "sent"
 EMAIL = "email"
 
@@ -48,7 +39,6 @@ def test_every_notice_of_a_new_signal_ends_sent(crash_run: CrashOutcome) -> None
 
 
 def test_the_mail_server_saw_each_notice_once(crash_run: CrashOutcome) -> None:
-    assert crash_run.smtp is not None
     seen = crash_run.smtp.handler.message_ids
     rows = read_notice_rows(crash_run.run.db_file)
     notices = {f"<{key}@meldwijzer>" for key in rows.deliveries}
