@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +43,7 @@ from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
 from bot.signals.writer import SignalWriter
 from bot.state import ConversationStore
+from bot.stopping import Stopping, looping
 from bot.throttle import TokenBucket
 from dialogs.messages import Messages
 from dialogs.registry import all_dialogs
@@ -254,25 +253,24 @@ def create_app(
 async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
     await prepare_database(services, seed_demo=True)
-    keeper = asyncio.create_task(_housekeeping(services))
     notices = NoticeTasks.build(
         services.settings, services.sessions, services.signals.outbox, app[NOTICE_CHANNELS]
     )
-    async with notices.running():
+    stopping = Stopping()
+    async with looping(
+        _housekeeping(services, stopping), *notices.loops(stopping), stopping=stopping
+    ):
         yield
-    keeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await keeper
     await services.engine.dispose()
     services.signals.kdf_pool.close()
 
 
-async def _housekeeping(services: Services) -> None:
+async def _housekeeping(services: Services, stopping: Stopping) -> None:
     """Expired conversations and adviser sessions, closed signals past retention, the key
     wraps of advisers disabled longer ago than the grace period; then, once a day, SQLite
     rewritten in key order (``bot.compaction``)."""
     rewrite = DailyRewrite(services.engine)
-    while True:
+    while not stopping.requested:
         try:
             await services.store.purge_expired(utc_now())
             await services.signals.sessions.purge_expired()
@@ -284,4 +282,4 @@ async def _housekeeping(services: Services) -> None:
         except StorageError as exc:
             log.warning("housekeeping failed: %s", exc)
         await rewrite.run_if_due(utc_now())
-        await asyncio.sleep(HOUSEKEEPING_EVERY_SECONDS)
+        await stopping.pause(HOUSEKEEPING_EVERY_SECONDS)

@@ -7,12 +7,11 @@ LOCKED`` on PostgreSQL; on SQLite there is one process), and the planner's uniqu
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,6 +27,7 @@ from bot.outbox.port import NoticeChannel
 from bot.outbox.store import OutboxStore
 from bot.outbox.worker import OutboxWorker
 from bot.settings import Settings
+from bot.stopping import Stopping
 
 log = logging.getLogger("meldwijzer.delivery")
 PLANNER_EVERY_SECONDS = 30.0  # the digest starts within half a minute of its hour
@@ -70,26 +70,14 @@ class NoticeTasks:
         )
         return cls(worker, planner)
 
-    async def plan_forever(self, now: Callable[[], datetime] = utc_now) -> None:
-        while True:
+    async def plan_forever(self, stopping: Stopping, now: Callable[[], datetime] = utc_now) -> None:
+        while not stopping.requested:
             try:
                 await self.planner.tick(now())
             except MeldwijzerError as exc:
                 log.warning("digest planning failed: %s", exc)
-            await asyncio.sleep(PLANNER_EVERY_SECONDS)
+            await stopping.pause(PLANNER_EVERY_SECONDS)
 
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Both loops for the lifetime of the server; cancelled when it stops."""
-        tasks = [
-            asyncio.create_task(self.worker.run_forever(), name="outbox-worker"),
-            asyncio.create_task(self.plan_forever(), name="digest-planner"),
-        ]
-        try:
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+    def loops(self, stopping: Stopping) -> tuple[Coroutine[Any, Any, None], ...]:
+        """The worker's and the planner's loops, for :func:`bot.stopping.looping`."""
+        return (self.worker.run_forever(stopping), self.plan_forever(stopping))

@@ -26,6 +26,7 @@ from bot.outbox.failures import NO_ADDRESS, NO_CHANNEL, failure_of
 from bot.outbox.models import DEAD, PENDING, SENT, DeliveryItemRow, DeliveryRow
 from bot.outbox.port import Notice, NoticeChannel
 from bot.outbox.store import Failure, OutboxStore
+from bot.stopping import Stopping
 
 log = logging.getLogger("meldwijzer.outbox")
 LOST = "lost"  # the lease ran out and another worker took the notice over
@@ -147,9 +148,11 @@ class OutboxWorker:
                 log.warning("notice %s: lease lost before it was marked sent", row.id)
         return marked
 
-    async def run_forever(self) -> None:
-        """Rounds until cancelled: at once again after a full batch, else after a pause."""
-        while True:
+    async def run_forever(self, stopping: Stopping | None = None) -> None:
+        """Rounds until ``stopping`` is requested (or the task is cancelled): at once again
+        after a full batch, else after a pause. A round in progress is finished first."""
+        stopping = stopping or Stopping()
+        while not stopping.requested:
             full = False
             try:
                 done = await self.run_once()
@@ -158,7 +161,7 @@ class OutboxWorker:
             except StorageError as exc:
                 log.warning("outbox round failed: %s", exc)
             if not full:
-                await asyncio.sleep(self._poll_seconds)
+                await stopping.pause(self._poll_seconds)
 
     async def _purge_if_due(self) -> None:
         now = self._now()
