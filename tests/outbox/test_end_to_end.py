@@ -9,6 +9,7 @@ signal (its text, its unit, the reporter's contact) must not reach either receiv
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +25,7 @@ from adapters.teams import TeamsEndpoints
 from bot.app import NOTICE_CHANNELS, SERVICES, Services, create_app, prepare_database
 from bot.conversation import utc_now
 from bot.delivery import NoticeTasks
+from bot.outbox.log_channel import NOTICE_LOGGER
 from bot.outbox.models import NOTICE, SENT, DeliveryItemRow, DeliveryRow
 from bot.outbox.store import utc
 from bot.settings import WEEK_DAYS, Settings
@@ -113,8 +115,14 @@ class Served:
         return [str(call.body["text"]) for call in calls if call.reply_id is not None]
 
     def mails(self) -> list[str]:
-        """Every accepted e-mail, headers and body, as the mailbox stores it."""
-        return [received.message.as_string() for received in self.smtp.mailbox.received]
+        """Every accepted e-mail: its headers and its decoded body (quoted-printable may
+        break a long line inside a word)."""
+        return [
+            "\n".join(f"{name}: {value}" for name, value in received.message.items())
+            + "\n"
+            + received.message.get_content()
+            for received in self.smtp.mailbox.received
+        ]
 
     async def deliveries(self) -> list[DeliveryRow]:
         async with self.services.sessions() as db:
@@ -163,14 +171,17 @@ async def serve(
         await client.close()
 
 
-async def leave_named_signal(reporter: WebchatReporter) -> str:
-    """A named signal with a unit and a contact, through the web chat API; its receipt."""
+async def leave_named_signal(reporter: WebchatReporter, *, units: bool = True) -> str:
+    """A named signal with a contact and (where advisers name units) a unit, through the web
+    chat API; its receipt."""
     token = await reporter.start()
     await reporter.say(token, {"action": "topic:signal"})
     replies = await reporter.say(token, {"action": "signal:mode:named"})
     [form] = [reply["form"] for reply in replies if reply["form"]]
-    assert {"unit", "contact"} <= {field["name"] for field in form["fields"]}, form
-    data = {"what": WHAT, "role": "witness", "unit": UNIT, "contact": CONTACT, "hope": HOPE}
+    asked = {"unit", "contact"} if units else {"contact"}
+    assert asked <= {field["name"] for field in form["fields"]}, form
+    data = {"what": WHAT, "role": "witness", "contact": CONTACT, "hope": HOPE}
+    data |= {"unit": UNIT} if units else {}
     replies = await reporter.say(token, {"form": "signal:intake", "data": data})
     found = [RECEIPT.search(r["text"]) for r in replies if r["sensitive"]]
     assert found and found[0] is not None, [r["text"][:80] for r in replies]
@@ -200,13 +211,19 @@ def assert_no_canary(texts: list[str]) -> None:
         assert not leaked, f"signal words in a notice: {leaked}"
 
 
+def our_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Every line the app's process logged; not the fake mail server's own log."""
+    return [record.getMessage() for record in caplog.records if record.name != "mail.log"]
+
+
 def message_ids(served: Served) -> list[str]:
     return [str(received.message["Message-ID"]) for received in served.smtp.mailbox.received]
 
 
 async def test_a_signal_and_a_later_message_reach_teams_and_mail_by_the_lifetime_worker(
-    serve: ServeApp, monkeypatch: pytest.MonkeyPatch
+    serve: ServeApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)  # what `meldwijzer serve` prints
     # Notices every second instead of at 09:00 and 14:00, as `make run` does.
     monkeypatch.setenv("MELDWIJZER_NOTICE_EVERY_SECONDS", "1")
     served: Served = await serve(outbox_poll_seconds=0.1)
@@ -244,8 +261,10 @@ async def test_a_signal_and_a_later_message_reach_teams_and_mail_by_the_lifetime
 
     assert_no_canary(served.teams_texts())
     assert_no_canary(served.mails())
-    # Nor is anything of it in the outbox's own rows.
+    # Nor is anything of it in the outbox's own rows, or in any log line of the process.
     assert_no_canary([repr(vars(row)) for row in rows])
+    assert_no_canary(our_log(caplog))
+    assert not [line for line in our_log(caplog) if receipt in line]
 
 
 async def test_a_signal_deleted_before_the_notice_time_gives_no_notice(serve: ServeApp) -> None:
@@ -272,3 +291,58 @@ async def test_a_signal_deleted_before_the_notice_time_gives_no_notice(serve: Se
     assert served.connector.calls == []  # not even a token was asked for
     async with served.services.sessions() as db:
         assert (await db.execute(select(DeliveryItemRow))).scalars().all() == []
+
+
+async def test_a_signal_and_a_message_before_the_notice_time_make_one_notice(
+    serve: ServeApp,
+) -> None:
+    served: Served = await serve(outbox_poll_seconds=3600)  # driven by the test's clock
+    receipt = await leave_named_signal(served.reporter)
+    await follow_up(served.reporter, "add", {"code": receipt, "text": ADDED})
+    rows = await served.deliveries()
+    assert sorted(row.channel for row in rows) == ["email", "teams"]  # the same two rows
+    [slot] = {utc(row.next_attempt_at) for row in rows}
+    tasks = NoticeTasks.build(
+        served.services.settings,
+        served.services.sessions,
+        served.services.signals.outbox,
+        served.client.server.app[NOTICE_CHANNELS],
+    )
+
+    assert (await tasks.worker.run_once(slot)).sent == 2
+    [teams] = served.teams_texts()
+    [mail] = served.smtp.mailbox.received
+    assert "Er staan 2 nieuwe punten op je bureau" in teams
+    assert "Er staan 2 nieuwe punten op je bureau" in mail.message.get_content()
+    assert_no_canary([teams, *served.mails()])
+    assert (await tasks.worker.run_once(slot + timedelta(days=1))).claimed == 0
+
+
+async def test_the_demo_adviser_hears_of_a_signal_in_the_serve_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Development as `make run` starts it: the seeded demo adviser, no Teams app, no SMTP."""
+    monkeypatch.setenv("MELDWIJZER_NOTICE_EVERY_SECONDS", "1")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        outbox_poll_seconds=0.1,
+        notice_days=quiet_weekday(),
+        **TEST_KDF,  # type: ignore[arg-type]
+    )
+    caplog.set_level(logging.INFO)  # what `meldwijzer serve` prints
+    client: Client = TestClient(TestServer(create_app(settings), host="127.0.0.1", port=0))
+    await client.start_server()
+    try:
+        reporter = WebchatReporter(client.session, str(client.make_url("")).rstrip("/"))
+        receipt = await leave_named_signal(reporter, units=False)
+
+        def notices() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == NOTICE_LOGGER]
+
+        await eventually(lambda: len(notices()) == 1, "the notice in the serve log")
+    finally:
+        await client.close()
+    [line] = notices()
+    assert "Nieuw op je bureau in Meldwijzer" in line and "1 nieuw punt" in line
+    assert_no_canary(our_log(caplog))
+    assert not [line for line in our_log(caplog) if receipt in line]
