@@ -25,8 +25,8 @@ def test_the_first_language_we_write_in_or_dutch() -> None:
 
 
 def test_one_thing_and_many_things() -> None:
-    assert notice_text("en", 1, "x").body.startswith("There is 1 new thing on your desk")
-    assert notice_text("nl", 3, "x").body.startswith("Er staan 3 nieuwe dingen op je bureau")
+    assert notice_text("en", 1, "x").body.startswith("There is 1 new item on your desk")
+    assert notice_text("nl", 3, "x").body.startswith("Er staan 3 nieuwe punten op je bureau")
 
 
 def test_an_empty_section_is_left_out_and_a_full_one_lists_its_ids() -> None:

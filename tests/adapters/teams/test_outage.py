@@ -1,9 +1,10 @@
 """The outage test: the Bot Connector refuses connections, then answers 503, then recovers.
 
-Every notice arrives once. The sends are driven by a minimal loop over the notice port (each
-round tries every notice not yet delivered; a retryable error keeps it for the next round, a
-final one fails the test), standing in for the outbox worker's rounds without its backoff.
-The phases change between rounds, not on a clock, so the test does not depend on timing.
+Every notice arrives once. Signals are left through the real core at fixed moments, so the
+outbox rows are the ones intake and follow-up write (``Outbox.tell``); the real outbox
+worker sends them with the real composer and Teams notice channel. Its clock is the test's:
+a retry comes when the outbox's backoff says (the longest wait full jitter allows, so the
+moments are known) and not a second before, and no test sleeps through a backoff.
 """
 
 from __future__ import annotations
@@ -12,20 +13,53 @@ import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select
 
 from adapters.teams import TeamsEndpoints, TeamsNoticeChannel, build_teams_channel
-from bot.errors import DeliveryError
-from bot.outbox.port import Notice
+from bot.app import Services
+from bot.outbox.compose import NoticeComposer
+from bot.outbox.models import SENT, DeliveryRow
+from bot.outbox.policy import RetryPolicy
+from bot.outbox.store import OutboxStore
+from bot.outbox.worker import OutboxWorker, Round
+from bot.signals.registry import NewAdviser
+from tests.outbox.fakes import Clock, UpperBound
+from tests.signals.conftest import (
+    PASSPHRASE,
+    Build,
+    Submitted,
+    add_to_thread,
+    build_on,
+    core_at,
+    submit_signal,
+)
 
-from .conftest import FAST_RETRY, FIXTURES, TENANT_ID, EchoHandler, make_settings
+from .conftest import APP_ID, FAST_RETRY, FIXTURES, TENANT_ID, EchoHandler
 from .fakes import FakeConnector, OpenIdServer
+
+__all__ = ["build_on"]  # the real services on SQLite and on PostgreSQL
 
 UNAVAILABLE = json.loads((FIXTURES / "error_service_unavailable.json").read_text("utf-8"))
 ADVISERS = [f"6a1f0c9e-8b7d-4c3a-9e2f-{n:012x}" for n in range(12)]
+# Monday 2 March 2026 in Amsterdam (UTC+1); notices at 09:00 and 14:00 on weekdays.
+BEFORE_TWO = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)  # 13:30: told at 14:00
+AT_TWO = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
+AFTER_TWO = datetime(2026, 3, 2, 13, 30, tzinfo=UTC)  # 14:30: told at 09:00 on Tuesday
+TUESDAY_NINE = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+SETTINGS = {
+    "demo_adviser": False,
+    "teams_app_id": APP_ID,
+    "teams_app_password": "s3cret",
+    "teams_tenant_id": TENANT_ID,
+    "notice_times": "09:00,14:00",
+    "notice_days": "mon,tue,wed,thu,fri",
+    "timezone": "Europe/Amsterdam",
+    "notice_every_seconds": None,
+}
 
 
 @dataclass
@@ -78,10 +112,27 @@ async def flaky() -> AsyncIterator[FlakyConnector]:
     await connector.down()
 
 
+@dataclass
+class Outage:
+    services: Services
+    worker: OutboxWorker
+    policy: RetryPolicy
+    clock: Clock
+
+
 @pytest.fixture
-async def notices(
-    flaky: FlakyConnector, openid: OpenIdServer, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[TeamsNoticeChannel]:
+async def outage(
+    flaky: FlakyConnector, openid: OpenIdServer, build_on: Build
+) -> AsyncIterator[Outage]:
+    """Twelve enrolled advisers reachable in Teams, and the outbox worker pointed at the
+    flaky connector."""
+    services = await build_on(**SETTINGS)
+    settings = services.settings
+    for number, teams_id in enumerate(ADVISERS):
+        added = await services.signals.registry.add(
+            NewAdviser(name=f"Adviseur {number}", teams_id=teams_id)
+        )
+        await services.signals.registry.enrol(added.id, PASSPHRASE)
     endpoints = TeamsEndpoints(
         login_host=flaky.url,
         channel_openid_metadata_url=openid.metadata_url,
@@ -90,78 +141,90 @@ async def notices(
         default_service_url=flaky.url + "/",
     )
     teams = build_teams_channel(
-        EchoHandler(), make_settings(), sessions, endpoints=endpoints, retry=FAST_RETRY
+        EchoHandler(), settings, services.sessions, endpoints=endpoints, retry=FAST_RETRY
     )
-    yield TeamsNoticeChannel(teams.notifier, TENANT_ID)
+    policy = RetryPolicy.from_settings(settings)
+    clock = Clock(AT_TWO)
+    worker = OutboxWorker(
+        services.sessions,
+        OutboxStore(services.sessions, policy, rng=UpperBound()),
+        NoticeComposer(settings),
+        [TeamsNoticeChannel(teams.notifier, TENANT_ID)],
+        now=clock,
+    )
+    yield Outage(services, worker, policy, clock)
     await teams.close()
 
 
-def notice(number: int) -> Notice:
-    return Notice(
-        key=f"{number:064x}",
-        lang="nl",
-        subject=f"Er staat iets nieuws op je bureau ({number})",
-        body="Open Meldwijzer in Teams.",
-        link="https://teams.microsoft.com/l/chat/0/0?users=28:app",
-    )
+async def leave_signals(services: Services, moment: datetime, count: int) -> list[Submitted]:
+    """``count`` reporters leave a signal at ``moment``; each goes to the least loaded."""
+    core = core_at(services, moment)
+    return [await submit_signal(core, what=f"Canary-outage-{n}") for n in range(count)]
 
 
-@dataclass
-class Round:
-    delivered: int = 0
-    retryable: int = 0
-
-
-async def run_round(channel: TeamsNoticeChannel, queue: list[tuple[str, Notice]]) -> Round:
-    """Try every queued notice once; keep the ones to try again. A final error fails."""
-    result = Round()
-    for address, item in list(queue):
-        try:
-            await channel.deliver(address, item)
-        except DeliveryError as exc:
-            assert exc.retryable, f"an outage must not kill a notice: {exc}"
-            result.retryable += 1
-            continue
-        queue.remove((address, item))
-        result.delivered += 1
-    return result
+async def deliveries(services: Services) -> list[DeliveryRow]:
+    async with services.sessions() as db:
+        return list((await db.execute(select(DeliveryRow))).scalars())
 
 
 def arrived(flaky: FlakyConnector) -> Counter[str]:
-    """Notice subjects in the messages the connector accepted (a failed call has no id)."""
+    """Notices the connector accepted (a failed call has no id), by adviser: the n-th chat
+    created is ``a:created-n`` (a refused or unavailable call never reaches the fake)."""
+    chats = {
+        f"a:created-{n}": call.body["members"][0]["id"]
+        for n, call in enumerate(
+            (call for call in flaky.fake.calls if call.path == "/v3/conversations"), start=1
+        )
+    }
     return Counter(
-        call.body["text"].split("**")[1] for call in flaky.fake.sent() if call.reply_id is not None
+        chats[call.path.split("/")[3]] for call in flaky.fake.sent() if call.reply_id is not None
     )
 
 
+async def retry_round(outage: Outage, attempts: int) -> Round:
+    """The next round the backoff allows: not a second earlier, then at once."""
+    wait = timedelta(seconds=outage.policy.ceiling(attempts))
+    outage.clock.moment += wait - timedelta(seconds=1)
+    assert (await outage.worker.run_once()).claimed == 0  # not yet due
+    outage.clock.advance(1)
+    return await outage.worker.run_once()
+
+
 async def test_every_notice_arrives_once_through_an_outage(
-    flaky: FlakyConnector, notices: TeamsNoticeChannel
+    flaky: FlakyConnector, outage: Outage
 ) -> None:
-    # Before: three advisers already have a chat with the bot and a cached token.
-    queue = [(ADVISERS[n], notice(n)) for n in range(3)]
-    assert (await run_round(notices, queue)).delivered == 3
-    # The outage: the rest of the advisers, and a second notice for those three.
-    queue = [(address, notice(n)) for n, address in enumerate(ADVISERS) if n >= 3]
-    queue += [(ADVISERS[n], notice(100 + n)) for n in range(3)]
-    expected = {item.subject for _, item in queue} | {notice(n).subject for n in range(3)}
+    services = outage.services
+    # Before: three advisers hear of a signal at 14:00, so they have a chat and a token.
+    first = await leave_signals(services, BEFORE_TWO, 3)
+    assert (await outage.worker.run_once()) == Round(claimed=3, sent=3)
+    told = set(arrived(flaky))
+    assert len(told) == 3
+    # After 14:00: a signal for each of the other nine, and a message on the first three;
+    # all of them told at 09:00 on Tuesday.
+    await leave_signals(services, AFTER_TWO, 9)
+    later = core_at(services, AFTER_TWO)
+    for submitted in first:
+        await add_to_thread(submitted.person.elsewhere(later), submitted.receipt, "Canary-later")
+    outage.clock.moment = TUESDAY_NINE
+    waiting = len(ADVISERS)
 
     await flaky.down()
-    for _ in range(2):
-        refused = await run_round(notices, queue)
-        assert (refused.delivered, refused.retryable) == (0, len(ADVISERS))
+    assert (await outage.worker.run_once()) == Round(claimed=waiting, retrying=waiting)
+    assert (await retry_round(outage, 1)) == Round(claimed=waiting, retrying=waiting)
     await flaky.up()
     flaky.unavailable = True
-    for _ in range(2):
-        unavailable = await run_round(notices, queue)
-        assert (unavailable.delivered, unavailable.retryable) == (0, len(ADVISERS))
-    assert flaky.refused_answers >= 2 * len(ADVISERS)
+    for attempts in (2, 3):
+        assert (await retry_round(outage, attempts)) == Round(claimed=waiting, retrying=waiting)
+    assert flaky.refused_answers >= 2 * waiting
     flaky.unavailable = False
-    for _ in range(3):
-        await run_round(notices, queue)
-        if not queue:
-            break
+    assert (await retry_round(outage, 4)) == Round(claimed=waiting, sent=waiting)
+    outage.clock.advance(outage.policy.backoff_max_seconds)
+    assert (await outage.worker.run_once()).claimed == 0  # nothing left
 
-    assert queue == []
-    assert arrived(flaky) == Counter(expected)  # every notice, each exactly once
+    # Every notice, each exactly once: two for the first three advisers, one for the rest.
+    assert arrived(flaky) == Counter({a: 2 if a in told else 1 for a in ADVISERS})
+    rows = await deliveries(services)
+    assert [row.status for row in rows] == [SENT] * (waiting + 3)
+    assert sorted(row.attempts for row in rows) == [1] * 3 + [5] * waiting
     # One chat per adviser: the three that had one kept it through the outage.
     assert flaky.fake.created == len(ADVISERS)
