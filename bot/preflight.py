@@ -20,6 +20,10 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append("MELDWIJZER_PUBLIC_URL must be an https:// address")
     if settings.teams_enabled and not settings.teams_app_id:
         problems.append("MELDWIJZER_TEAMS_APP_ID is empty, which turns Teams authentication off")
+    if settings.teams_enabled and settings.teams_app_id and not settings.teams_tenant_id:
+        problems.append(
+            "MELDWIJZER_TEAMS_TENANT_ID is empty, so no notice can reach an adviser in Teams"
+        )
     if settings.smtp_security == "none":
         problems.append(
             "MELDWIJZER_SMTP_SECURITY=none would send notices and the SMTP password unencrypted"

@@ -21,6 +21,7 @@ from bot.errors import StorageError
 from bot.outbox.enqueue import Outbox
 from bot.outbox.schedule import NoticeSchedule
 from bot.settings import Settings
+from bot.stopping import Stopping
 
 MONDAY_NINE = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # past the 08:00 digest in Amsterdam
 
@@ -55,9 +56,10 @@ async def test_both_loops_outlive_a_failed_round(
 ) -> None:
     tasks = unreachable(tmp_path)
     caplog.set_level(logging.WARNING)
+    stopping = Stopping()
     loops = [
-        asyncio.create_task(tasks.worker.run_forever()),
-        asyncio.create_task(tasks.plan_forever(now=lambda: MONDAY_NINE)),
+        asyncio.create_task(tasks.worker.run_forever(stopping)),
+        asyncio.create_task(tasks.plan_forever(stopping, now=lambda: MONDAY_NINE)),
     ]
     while not all(
         any(text in record.getMessage() for record in caplog.records)
@@ -67,7 +69,5 @@ async def test_both_loops_outlive_a_failed_round(
         await asyncio.sleep(0.01)
     await asyncio.sleep(0)  # each loop, having logged, is now asleep till its next round
     assert not any(loop.done() for loop in loops)
-    for loop in loops:
-        loop.cancel()
-    results = await asyncio.gather(*loops, return_exceptions=True)
-    assert all(isinstance(result, asyncio.CancelledError) for result in results)
+    stopping.request()  # as the server does when it stops: both end after their round
+    assert await asyncio.gather(*loops) == [None, None]

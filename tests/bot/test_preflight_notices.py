@@ -16,6 +16,7 @@ SAFE = {
     "secret": "s" * 48,
     "public_url": "https://meldwijzer.example",
     "teams_app_id": "c9e8c047-2a74-40a2-b28a-b162d5f5327c",
+    "teams_tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47",
 }
 
 
@@ -36,3 +37,9 @@ def test_encrypted_smtp_passes_the_preflight(tmp_path: Path, security: str) -> N
 def test_plain_smtp_is_allowed_in_development(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, smtp_host="127.0.0.1", smtp_security="none")  # type: ignore[arg-type]
     check_production(settings)  # raises nothing
+
+
+def test_teams_without_a_tenant_is_refused_in_production(tmp_path: Path) -> None:
+    values = {**SAFE, "teams_tenant_id": ""}
+    [problem] = production_problems(Settings(data_dir=tmp_path, **values))  # type: ignore[arg-type]
+    assert "MELDWIJZER_TEAMS_TENANT_ID" in problem
