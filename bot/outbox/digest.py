@@ -16,8 +16,10 @@ from datetime import date, datetime
 
 from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.errors import StorageError
 from bot.outbox.desk_state import available_advisers
 from bot.outbox.models import ADMIN, DIGEST, PENDING, DeliveryRow, DigestRunRow
 from bot.outbox.port import EMAIL, LOG
@@ -65,8 +67,13 @@ class DigestPlanner:
         if day is None:
             return 0
         started = 0
-        for recipient, channels in await self._waiting(day):
-            started += await self._start(recipient, channels, day, now)
+        try:
+            for recipient, channels in await self._waiting(day):
+                started += await self._start(recipient, channels, day, now)
+        except SQLAlchemyError as exc:
+            # A StorageError, which the serving loop logs and outlives; a raw database error
+            # would end its task (and every digest after it) and log the SQL on the way out.
+            raise StorageError("cannot start the digests") from exc
         return started
 
     async def _waiting(self, day: date) -> list[tuple[str, tuple[str, ...]]]:
