@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, InputError
+from bot.signals.email_address import checked_email
 
 MAX_MESSAGE_CHARS = 2000
 WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -110,6 +111,18 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("admin_email", "smtp_from")
+    @classmethod
+    def _one_address(cls, value: str | None) -> str | None:
+        """One plain address: it goes into the From/To header and the SMTP envelope, where a
+        comma, a display name or a line break would add recipients or break the message."""
+        if value is None or not value.strip():
+            return None
+        try:
+            return checked_email(value)
+        except InputError:
+            raise ValueError("give one plain address, like meldwijzer@example.org") from None
 
     @field_validator("notice_times", "digest_time")
     @classmethod

@@ -23,6 +23,7 @@ often repeats the address), and the SMTP error is not chained, so no traceback c
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,12 @@ class SmtpConfig:
         if not settings.smtp_from:
             raise ConfigError("MELDWIJZER_SMTP_FROM is needed to send notices by e-mail")
         security = settings.smtp_security
+        if security == "none" and settings.smtp_user and not _loopback(settings.smtp_host):
+            # aiosmtplib logs in over a plain connection as readily as over TLS.
+            raise ConfigError(
+                "MELDWIJZER_SMTP_SECURITY=none would send the SMTP password unencrypted to "
+                "another machine; use starttls or tls (none is for a relay on this machine)"
+            )
         explicit = "smtp_port" in settings.model_fields_set
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         return cls(
@@ -79,6 +86,16 @@ class SmtpConfig:
             ca_file=settings.smtp_ca_file,
             local_hostname=urlsplit(settings.public_url or "").hostname or "localhost",
         )
+
+
+def _loopback(host: str) -> bool:
+    """This machine: ``localhost`` or a loopback address (no DNS is asked)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def tls_context(ca_file: Path | None) -> ssl.SSLContext:

@@ -71,9 +71,9 @@ class DigestPlanner:
             for recipient, channels in await self._waiting(day):
                 started += await self._start(recipient, channels, day, now)
         except SQLAlchemyError as exc:
-            # A StorageError, as the outbox store raises: the serving loop logs it and
-            # ticks again, where anything else would end the planner until a restart.
-            raise StorageError("cannot plan the digests") from exc
+            # A StorageError, which the serving loop logs and outlives; a raw database error
+            # would end its task (and every digest after it) and log the SQL on the way out.
+            raise StorageError("cannot start the digests") from exc
         return started
 
     async def _waiting(self, day: date) -> list[tuple[str, tuple[str, ...]]]:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ from bot.signals.models import SignalRow
 from bot.signals.registry import Adviser
 
 SLOTS_TRIED = 16  # more notice times than a worker could possibly have begun
+REOPENS = 4  # a notice deleted by ``forget`` under our feet is opened again this often
 
 
 def notice_channels(adviser: Adviser, enabled: Iterable[str]) -> tuple[str, ...]:
@@ -113,11 +114,41 @@ class Outbox:
         if successor is not None:
             await self.tell(db, successor, REASSIGNED, signal_id, cause, now)
 
+    async def forget(self, db: AsyncSession, signal_id: str) -> None:
+        """Inside the transaction that deletes ``signal_id``, before it does: the signal's
+        items go, and so does every notice not yet begun that then tells of nothing. An empty
+        notice left waiting (or later "sent" with nothing in it) would show that something
+        came in for that adviser in the window and was taken back.
+
+        The notices are locked first (PostgreSQL ``FOR UPDATE``), so a ``tell`` adding an item
+        to one at the same moment either commits before the emptiness check, which then sees
+        its item, or finds the notice gone and opens it again (``_open_notice``)."""
+        touched = select(DeliveryItemRow.delivery_id).where(DeliveryItemRow.signal_id == signal_id)
+        ids = set((await db.execute(touched)).scalars())
+        if not ids:
+            return
+        await db.execute(delete(DeliveryItemRow).where(DeliveryItemRow.signal_id == signal_id))
+        waiting = select(DeliveryRow.id).where(
+            DeliveryRow.id.in_(ids),
+            DeliveryRow.kind == NOTICE,
+            DeliveryRow.status == PENDING,
+            DeliveryRow.attempts == 0,
+        )
+        locked = set((await db.execute(waiting.with_for_update())).scalars())
+        if not locked:
+            return
+        told = exists().where(DeliveryItemRow.delivery_id == DeliveryRow.id)
+        await db.execute(
+            delete(DeliveryRow)
+            .where(DeliveryRow.id.in_(locked), ~told)
+            .execution_options(synchronize_session=False)
+        )
+
     async def _open_notice(
         self, db: AsyncSession, recipient: str, channel: str, now: datetime
     ) -> str:
         slot = self._schedule.next_notice_at(now)
-        for _ in range(SLOTS_TRIED):
+        for _ in range(SLOTS_TRIED + REOPENS):
             key = notice_key(recipient, channel, slot)
             await db.execute(
                 _insert(db, DeliveryRow)
@@ -137,7 +168,9 @@ class Outbox:
             query = select(DeliveryRow.id, DeliveryRow.status, DeliveryRow.attempts).where(
                 DeliveryRow.idempotency_key == key
             )
-            found = (await db.execute(query.with_for_update())).one()
+            found = (await db.execute(query.with_for_update())).first()
+            if found is None:
+                continue  # emptied and deleted by ``forget`` while we waited: open it again
             if found.status == PENDING and found.attempts == 0:
                 return str(found.id)
             slot = self._schedule.next_notice_at(slot)

@@ -118,7 +118,9 @@ class ReporterFollowUp:
         signal_id, _ = await self._open(receipt, bucket)
 
         async def remove(db: AsyncSession) -> None:
-            await db.delete(await _row(db, signal_id))
+            row = await _row(db, signal_id)
+            await self._outbox.forget(db, signal_id)  # no empty notice left to tell of it
+            await db.delete(row)
 
         await write_thread(self._sessions, signal_id, remove, self._writer)
         await wipe_deleted(self._sessions)
