@@ -165,6 +165,12 @@ class OutboxStore:
                     )
                     if getattr(result, "rowcount", 0):
                         marked.add(delivery.id)
+                if marked:
+                    # Told is told: the items would tie each signal to its notice window,
+                    # finer than the signal's date, for as long as the sent row is kept.
+                    await db.execute(
+                        delete(DeliveryItemRow).where(DeliveryItemRow.delivery_id.in_(marked))
+                    )
         except SQLAlchemyError as exc:
             raise StorageError("cannot record sent notices") from exc
         return marked
