@@ -35,10 +35,24 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     add = actions.add_parser("add", help="register an adviser and set their passphrase")
     add.add_argument("name")
-    add.add_argument("--language", action="append", choices=("nl", "en"), dest="languages")
-    add.add_argument("--unit", action="append", default=[], dest="units")
-    add.add_argument("--attribute", action="append", default=[], dest="attributes")
-    add.add_argument("--teams-id", help="the adviser's Azure AD object id")
+    add.add_argument(
+        "--language",
+        action="append",
+        choices=("nl", "en"),
+        dest="languages",
+        help="a language they answer in (repeat for more; the first is for their notices)",
+    )
+    add.add_argument(
+        "--unit", action="append", default=[], dest="units", help="a unit they belong to (repeat)"
+    )
+    add.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        dest="attributes",
+        help="something a reporter may ask for in an adviser (repeat)",
+    )
+    add.add_argument("--teams-id", help="the adviser's Entra (Azure AD) object id")
     add.add_argument("--mattermost-id", help="the adviser's Mattermost user id")
     add.add_argument("--email", help="where notices go by e-mail (none without it)")
     add.set_defaults(run=_run(_add))

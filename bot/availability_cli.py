@@ -25,12 +25,13 @@ def add_actions(actions: argparse._SubParsersAction[argparse.ArgumentParser], ru
     away = actions.add_parser(
         "away",
         help="an absence: no new signals; a long one hands open signals over",
-        description="Without --list or --cancel: record an absence from --from until --until "
-        "(both days included, YYYY-MM-DD).",
+        description="Record an absence: NAME --from DATE --until DATE (both days included, "
+        "YYYY-MM-DD). Or list the absences that have not ended (--list, optionally for one "
+        "NAME), or cancel one by the id --list shows (--cancel ID).",
     )
     away.add_argument("adviser", nargs="?", help="id or name")
-    away.add_argument("--from", dest="starts_on", type=_day, metavar="DATE")
-    away.add_argument("--until", dest="ends_on", type=_day, metavar="DATE")
+    away.add_argument("--from", dest="starts_on", type=_day, metavar="DATE", help="first day away")
+    away.add_argument("--until", dest="ends_on", type=_day, metavar="DATE", help="last day away")
     away.add_argument("--list", action="store_true", help="absences that have not ended")
     away.add_argument("--cancel", metavar="ID", help="cancel an absence by its id")
     away.set_defaults(run=run(_away))
@@ -75,7 +76,10 @@ async def _away(args: argparse.Namespace, services: Services) -> int:
         f"(id {absence.id}); no new signals in that time"
     )
     if absence.days >= services.settings.long_absence_days:
-        print("a long absence: open signals go to advisers who can already read them")
+        print(
+            "a long absence: open signals go to advisers who can already read them; one that "
+            "nobody else can read waits, and the admin's digest lists it"
+        )
     return 0
 
 

@@ -20,7 +20,8 @@ from bot.settings import Settings, load_settings
 EXIT_USAGE = 2
 DESCRIPTION = (
     "Meldwijzer: serve the bot, chat in the terminal, ask which topic fits, check the "
-    "knowledge base, upgrade the database, and manage advisers and the audit log."
+    "knowledge base, upgrade the database, manage advisers and the audit log, and see the "
+    "notices sent to advisers."
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.core import Button, FieldKind, Form, FormField, Reply
+from bot.outbox.texts import written_date
 from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
@@ -28,6 +29,9 @@ from dialogs.menu import back_to_menu
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# How people in the Netherlands write a date by hand: day-month-year, 1-7-2026 or 01.07.2026.
+# Never month/day (7/1/2026 would be read the American way by some): that is refused.
+DAY_MONTH_YEAR = re.compile(r"(?P<day>\d{1,2})[-.](?P<month>\d{1,2})[-.](?P<year>\d{4})")
 INBOX_BUTTONS = 10
 ERRORS = {
     "wrong_passphrase",
@@ -120,12 +124,12 @@ class AdviserDialog(BaseDialog):
             reply = ctx.reply(ctx.t("adviser.locked"), (back_to_menu(ctx),))
             return Step((reply,), DialogState().at("", adviser_session=""))
         if isinstance(effect, AcknowledgeSignal) and result.due is not None:
-            text = ctx.t("adviser.acknowledged", date=result.due.isoformat())
+            text = ctx.t("adviser.acknowledged", date=written_date(result.due, ctx.lang))
         elif isinstance(effect, SetAway):
             text = ctx.t(
                 "adviser.away_saved",
-                start=effect.starts_on.isoformat(),
-                end=effect.ends_on.isoformat(),
+                start=written_date(effect.starts_on, ctx.lang),
+                end=written_date(effect.ends_on, ctx.lang),
             )
         else:
             texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
@@ -160,7 +164,7 @@ class AdviserDialog(BaseDialog):
 
     def _item(self, ctx: Context, item: InboxItem) -> str:
         ack = (
-            ctx.t("adviser.ack_due", date=item.acknowledge_by.isoformat())
+            ctx.t("adviser.ack_due", date=written_date(item.acknowledge_by, ctx.lang))
             if item.acknowledge_by
             else ""
         )
@@ -174,7 +178,7 @@ class AdviserDialog(BaseDialog):
             mine=ctx.t("adviser.mine") if item.responsible else "",
             ack=ack,
             feedback=(
-                ctx.t("adviser.feedback_due", date=item.feedback_by.isoformat())
+                ctx.t("adviser.feedback_due", date=written_date(item.feedback_by, ctx.lang))
                 if item.feedback_by
                 else ""
             ),
@@ -204,7 +208,7 @@ class AdviserDialog(BaseDialog):
         title = ctx.t(
             "adviser.signal_title",
             id=view.id[:8],
-            date=view.created_on.isoformat(),
+            date=written_date(view.created_on, ctx.lang),
             status=view.status,
         )
         thread = [thread_text(ctx, view, reader="adviser")] if view.thread else []
@@ -257,17 +261,18 @@ def _failures(ctx: Context, result: Result) -> str:
     failed = result.failed_unlocks
     if failed is None or not failed.count:
         return ""
-    dates = ", ".join(on.isoformat() for on in failed.dates)
+    dates = ", ".join(written_date(on, ctx.lang) for on in failed.dates)
     return ctx.t("adviser.failed_unlocks", count=str(failed.count), dates=dates)
 
 
 def _date(text: str) -> date | None:
-    """A date as YYYY-MM-DD (what the form asks for), or None."""
+    """A date as day-month-year (what the form asks for) or YYYY-MM-DD, or None."""
     text = text.strip()
-    if not ISO_DATE.fullmatch(text):
-        return None
+    written = DAY_MONTH_YEAR.fullmatch(text)
     try:
-        return date.fromisoformat(text)
+        if written:
+            return date(int(written["year"]), int(written["month"]), int(written["day"]))
+        return date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None
     except ValueError:
         return None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core import Button, Choice, FieldKind, Form, FormField, Reply
+from bot.outbox.texts import written_date
 from bot.signals.content import SignalView, ThreadEntry
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.effects import AddToThread, DeleteSignal, Effect, ReadThread, Result
@@ -123,19 +124,22 @@ class FollowUpDialog(BaseDialog):
 def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str:
     """Every message after the signal itself, with its date; ``reader`` sets who "you" is."""
     status = "follow_up.status_open" if view.status == "open" else "follow_up.status_closed"
-    parts = [ctx.t("follow_up.your_signal", date=view.created_on.isoformat()), ctx.t(status)]
+    created = written_date(view.created_on, ctx.lang)
+    parts = [ctx.t("follow_up.your_signal", date=created), ctx.t(status)]
     if view.waiting:
         parts.append(ctx.t("follow_up.waiting"))
     if reader != "reporter":
         parts = []
     parts += [_entry(ctx, entry, reader) for entry in view.thread]
-    if reader == "reporter" and not any(entry.author == "adviser" for entry in view.thread):
+    answered = any(entry.author == "adviser" for entry in view.thread)
+    # A waiting signal's line already says to look again later; once is enough.
+    if reader == "reporter" and not answered and not view.waiting:
         parts.append(ctx.t("follow_up.no_answer_yet"))
     return paragraphs(*parts)
 
 
 def _entry(ctx: Context, entry: ThreadEntry, reader: str) -> str:
-    day = entry.on.isoformat()
+    day = written_date(entry.on, ctx.lang)
     if entry.author == "adviser":
         question = entry.message.kind == "question"
         key = "follow_up.question_from_adviser" if question else "follow_up.from_adviser"

@@ -53,7 +53,7 @@ PROBLEM_TEXTS: dict[str, ProblemText] = {
         "It is very busy right now. Please try again in a minute.",
     ),
     "unavailable": ProblemText(
-        "De Meldwijzer is even niet bereikbaar. Probeer het later opnieuw.",
+        "Meldwijzer is even niet bereikbaar. Probeer het later opnieuw.",
         "Meldwijzer is unavailable for a moment. Please try again later.",
     ),
     "internal": ProblemText(

@@ -9,8 +9,9 @@ import pytest
 from bot.core import Channel, Incoming, Kind
 from bot.router import Outcome, Router, Session
 from bot.signals.unlock_guard import FailedUnlocks
+from dialogs.adviser import ISO_DATE
 from dialogs.base import DialogState
-from dialogs.effects import CloseSignal, Result, Unlock
+from dialogs.effects import AcknowledgeSignal, CloseSignal, Result, SetAway, Unlock
 from dialogs.messages import Messages
 
 NAME = "Canary-Name-dlg"
@@ -44,14 +45,15 @@ def test_a_refused_unlock_says_why_and_offers_the_form_again(
     assert reply.form is not None and reply.form.id == "adviser:unlock"
 
 
+FAILED_ON = {"nl": "1 april 2026, 3 april 2026", "en": "1 April 2026, 3 April 2026"}
+
+
 def test_failed_attempts_are_shown_at_the_next_unlock(router: Router, lang: str) -> None:
     event, outcome = unlocking(router, lang)
     failed = FailedUnlocks(3, (date(2026, 4, 1), date(2026, 4, 3)))
     result = Result(session="ref", session_minutes=30, failed_unlocks=failed)
     text = "\n".join(r.text for r in router.after(event, outcome, result, NAME).replies)
-    expected = MESSAGES.text(
-        lang, "adviser.failed_unlocks", count="3", dates="2026-04-01, 2026-04-03"
-    )
+    expected = MESSAGES.text(lang, "adviser.failed_unlocks", count="3", dates=FAILED_ON[lang])
     assert expected in text
     quiet = Result(session="ref", session_minutes=30, failed_unlocks=FailedUnlocks())
     text = "\n".join(r.text for r in router.after(event, outcome, quiet, NAME).replies)
@@ -63,3 +65,36 @@ def test_closing_a_closed_signal_says_so(router: Router, lang: str) -> None:
     assert isinstance(outcome.effect, CloseSignal)
     done = router.after(event, outcome, Result(error="already_closed"), NAME)
     assert done.replies[0].text == MESSAGES.text(lang, "adviser.already_closed")
+
+
+WRITTEN = {"nl": ("1 juli 2026", "14 juli 2026"), "en": ("1 July 2026", "14 July 2026")}
+
+
+@pytest.mark.parametrize("first_day", ["2026-07-01", "1-7-2026", "01-07-2026", " 1-7-2026 "])
+def test_the_away_form_takes_a_date_as_people_write_it(
+    router: Router, lang: str, first_day: str
+) -> None:
+    data = {"from": first_day, "until": "14-7-2026"}
+    event, outcome = submitted(router, lang, kind=Kind.FORM, form="adviser:away", data=data)
+    assert outcome.effect == SetAway(date(2026, 7, 1), date(2026, 7, 14))
+    (reply,) = router.after(event, outcome, Result(), NAME).replies
+    start, end = WRITTEN[lang]
+    assert reply.text == MESSAGES.text(lang, "adviser.away_saved", start=start, end=end)
+    assert not ISO_DATE.search(reply.text), "people read dates, not ISO dates"
+
+
+@pytest.mark.parametrize("bad", ["1 juli", "31-6-2026", "2026-7-1", "1-7-26", "7/1/2026"])
+def test_an_away_date_the_desk_cannot_read_asks_again(router: Router, lang: str, bad: str) -> None:
+    data = {"from": bad, "until": "14-7-2026"}
+    _, outcome = submitted(router, lang, kind=Kind.FORM, form="adviser:away", data=data)
+    assert outcome.effect is None
+    assert MESSAGES.text(lang, "adviser.away_date") in "\n".join(r.text for r in outcome.replies)
+    assert not any(ISO_DATE.search(r.text) for r in outcome.replies)
+
+
+def test_an_acknowledgement_names_the_feedback_day_in_words(router: Router, lang: str) -> None:
+    action = f"adviser:acknowledge:{SIGNAL}"
+    event, outcome = submitted(router, lang, kind=Kind.ACTION, action=action)
+    assert isinstance(outcome.effect, AcknowledgeSignal)
+    (reply,) = router.after(event, outcome, Result(due=date(2026, 7, 14)), NAME).replies
+    assert reply.text == MESSAGES.text(lang, "adviser.acknowledged", date=WRITTEN[lang][1])

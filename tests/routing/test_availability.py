@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from bot.app import Services
 from bot.errors import InputError
+from bot.outbox.texts import written_date
 from bot.signals.models import AuditRow, SignalRow
 from bot.signals.registry import NewAdviser
 from tests.signals.conftest import (
@@ -170,7 +171,8 @@ async def test_an_adviser_reports_an_absence_from_the_chat_desk(services: Servic
     assert any(r.form is not None and r.form.id == "adviser:away" for r in asked)
     start, end = days(3, services)
     saved = await desk.person.submit("adviser:away", **{"from": str(start), "until": str(end)})
-    assert all_text(saved) == t("adviser.away_saved", start=str(start), end=str(end))
+    words = {"start": written_date(start, "en"), "end": written_date(end, "en")}  # type: ignore[arg-type]
+    assert all_text(saved) == t("adviser.away_saved", **words)
     assert [
         (str(a), str(b))
         for a, b in await values(services, "adviser_absences", "starts_on", "ends_on")
@@ -221,3 +223,15 @@ async def test_a_recusal_goes_to_a_present_reader_before_an_away_one(
     async with services.sessions() as db:
         row = await db.get(SignalRow, str(signal_id))
     assert row is not None and row.adviser_id == present
+
+
+async def test_a_waiting_signal_is_told_once_with_the_date_in_words(services: Services) -> None:
+    sent = await submit_signal(services)
+    await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
+    text = all_text(await read_thread(sent.person, sent.receipt))
+    assert t("follow_up.waiting") in text
+    # The waiting line already says when to look again; "no answer yet" would say it twice.
+    assert t("follow_up.no_answer_yet") not in text
+    today = services.signals.desk.today()
+    assert t("follow_up.your_signal", date=written_date(today, "en")) in text
+    assert today.isoformat() not in text

@@ -36,13 +36,13 @@ async def test_an_explicit_acknowledgement_starts_the_feedback_clock(services: S
         b.action for r in await desk.open(signal_id) for b in r.buttons
     }
     done = await desk.person.press(f"adviser:acknowledge:{signal_id}")
-    assert all_text(done) == t("adviser.acknowledged", date="2026-05-06")
+    assert all_text(done) == t("adviser.acknowledged", date="6 May 2026")
     assert [str(on) for (on,) in await values(services, "signals", "acknowledged_on")] == [
         "2026-02-06"
     ]
     inbox = all_text(await desk.inbox())
-    assert t("adviser.feedback_due", date="2026-05-06") in inbox
-    assert t("adviser.ack_due", date="2026-02-07") not in inbox
+    assert t("adviser.feedback_due", date="6 May 2026") in inbox
+    assert t("adviser.ack_due", date="7 February 2026") not in inbox
     actions = [a for (a,) in await values(services, "audit_log", "action")]
     assert actions.count("acknowledge") == 1
 
@@ -66,7 +66,7 @@ async def test_a_reply_is_the_acknowledgement_too(services: Services) -> None:
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
     await desk.write(signal_id, "Canary-Text-ack1")
-    assert t("adviser.feedback_due", date="2026-06-04") in all_text(await desk.inbox())
+    assert t("adviser.feedback_due", date="4 June 2026") in all_text(await desk.inbox())
 
 
 async def test_a_closed_signal_cannot_be_acknowledged(services: Services) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import Services, build_services, build_signal_services, prepare_database
 from bot.conversation import utc_now
 from bot.core import Channel, FieldKind
 from bot.effects import SignalServices
+from bot.outbox.texts import written_date
 from bot.secret import server_secret
 from bot.settings import Settings
 from tests.conftest import TEST_KDF
@@ -67,12 +68,12 @@ async def test_the_inbox_shows_age_and_only_the_acknowledgement_deadline_at_firs
         id=signal_id[:8],
         age="10",
         mine=t("adviser.mine"),
-        ack=t("adviser.ack_due", date="2026-02-07"),
+        ack=t("adviser.ack_due", date="7 February 2026"),
         feedback="",  # the feedback deadline counts from the acknowledgement
         new="",
     )
     assert expected in inbox
-    assert t("adviser.feedback_due", date="2026-04-30") not in inbox
+    assert t("adviser.feedback_due", date="30 April 2026") not in inbox
 
 
 async def test_a_reply_acknowledges_and_new_messages_are_counted(services: Services) -> None:
@@ -85,9 +86,9 @@ async def test_a_reply_acknowledges_and_new_messages_are_counted(services: Servi
     assert all_text(await desk.write(signal_id, "Canary-Text-d1")) == t("adviser.sent")
     await add_to_thread(sent.person, sent.receipt, "Canary-Text-d2")
     inbox = all_text(await desk.inbox())
-    assert t("adviser.ack_due", date="2026-05-11") not in inbox
+    assert t("adviser.ack_due", date="11 May 2026") not in inbox
     assert t("adviser.new_messages", count="1") in inbox
-    assert "feedback by 2026-08-04" in inbox
+    assert "feedback by 4 August 2026" in inbox
 
 
 async def test_open_shows_the_signal_and_its_thread(services: Services) -> None:
@@ -118,7 +119,8 @@ async def test_unlock_open_reply_ask_and_close_are_audited(services: Services) -
     ]
     thread = all_text(await read_thread(sent.person, sent.receipt))
     ((created_on,),) = await values(services, "signals", "created_on")
-    assert t("follow_up.question_from_adviser", date=str(created_on)) in thread
+    created = written_date(date.fromisoformat(str(created_on)), "en")
+    assert t("follow_up.question_from_adviser", date=created) in thread
     assert t("follow_up.status_closed") in thread
     closed_reply = await desk.write(signal_id, "Canary-Text-d8")
     assert t("adviser.closed") in all_text(closed_reply)

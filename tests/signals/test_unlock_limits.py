@@ -107,12 +107,12 @@ async def test_the_adviser_is_told_of_failed_attempts_at_the_next_unlock(
     assert [on.isoformat() for on in pending.dates] == ["2026-04-01", "2026-04-02"]
     later = desk.elsewhere(core_at(services, first + timedelta(days=2)))
     shown = all_text(await later.unlock())
-    assert t("adviser.failed_unlocks", count="2", dates="2026-04-01, 2026-04-02") in shown
+    assert t("adviser.failed_unlocks", count="2", dates="1 April 2026, 2 April 2026") in shown
     again = desk.elsewhere(core_at(services, first + timedelta(days=3)))
     await again.lock()
-    assert t("adviser.failed_unlocks", count="2", dates="2026-04-01, 2026-04-02") not in all_text(
-        await again.unlock()
-    )
+    assert t(
+        "adviser.failed_unlocks", count="2", dates="1 April 2026, 2 April 2026"
+    ) not in all_text(await again.unlock())
     assert (await services.signals.sessions.failed_since_unlock(desk.adviser_id)).count == 0
 
 

@@ -20,7 +20,7 @@ from bot.throttle import TokenBucket
 from tests.adapters.webchat.conftest import AppClient, RecordingCore, messages_path
 
 START = "/api/webchat/conversations"
-BUSY_NL = "Het is nu erg druk bij de Meldwijzer. Probeer het over een minuut opnieuw."
+BUSY_NL = "Het is nu erg druk bij Meldwijzer. Probeer het over een minuut opnieuw."
 BUSY_EN = "Meldwijzer is very busy right now. Please try again in a minute."
 
 
