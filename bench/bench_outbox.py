@@ -47,6 +47,7 @@ from bot.signals.content import SignalContent  # noqa: E402
 from bot.signals.models import SignalRow  # noqa: E402
 from bot.signals.registry import NewAdviser  # noqa: E402
 from tests.outbox.fakes import ReceivingFake, queue  # noqa: E402
+from tests.outbox.worker_process import spawn  # noqa: E402
 from tests.signals.conftest import drop_everything  # noqa: E402
 
 TELL_ROUNDS = 200
@@ -61,26 +62,6 @@ async def fresh_postgres(url: str) -> None:
     await engine.dispose()
 
 
-async def start_worker(url: str, receiver: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.outbox.worker_process",
-        "--database",
-        url,
-        "--receiver",
-        receiver,
-        "--wait",
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert await process.stdout.readline() == b"ready\n"
-    return process
-
-
 async def throughput(url: str, workers: int, notices: int) -> tuple[float, float]:
     """Notices per second through ``workers`` processes, and plain inserts per second."""
     engine = create_engine(url)
@@ -92,7 +73,7 @@ async def throughput(url: str, workers: int, notices: int) -> tuple[float, float
     server = TestServer(fake.app(), host="127.0.0.1", port=0)
     await server.start_server()
     receiver = str(server.make_url("")).rstrip("/")
-    processes = [await start_worker(url, receiver) for _ in range(workers)]
+    processes = [await spawn(url, receiver) for _ in range(workers)]
     start = time.perf_counter()
     for process in processes:
         assert process.stdin is not None

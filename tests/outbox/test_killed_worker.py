@@ -4,11 +4,8 @@ worker takes the notice over, and the receiver, which got it already, notifies o
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.outbox.models import SENDING, SENT
 from bot.outbox.store import OutboxStore
@@ -23,8 +20,8 @@ from tests.outbox.fakes import (
     delivery,
     queue,
 )
+from tests.outbox.worker_process import spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 600.0  # far longer than the test: only the injected clock ends it
 
 
@@ -34,20 +31,7 @@ async def test_a_notice_held_by_a_killed_worker_is_sent_once_its_lease_runs_out(
     now = datetime.now(UTC)
     (queued,) = await queue(database.sessions, 1, now - timedelta(minutes=1))
     receiver.hold = True
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.outbox.worker_process",
-        "--database",
-        database.url,
-        "--receiver",
-        receiver.url,
-        "--lease",
-        str(LEASE_SECONDS),
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=asyncio.subprocess.DEVNULL,
-    )
+    process = await spawn(database.url, receiver.url, "--lease", str(LEASE_SECONDS), ready=False)
     try:
         async with asyncio.timeout(60):
             await receiver.arrived.wait()

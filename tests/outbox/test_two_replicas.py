@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,29 +12,9 @@ from sqlalchemy import func, select
 from bot.outbox.models import SENT, DeliveryRow
 from tests.outbox.conftest import Database
 from tests.outbox.fakes import ReceivingFake, queue
+from tests.outbox.worker_process import spawn
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTICES = 1000
-
-
-async def start_worker(database: Database, receiver: ReceivingFake) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.outbox.worker_process",
-        "--database",
-        database.url,
-        "--receiver",
-        receiver.url,
-        "--wait",
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert await process.stdout.readline() == b"ready\n"
-    return process
 
 
 async def sent_by(process: asyncio.subprocess.Process) -> int:
@@ -53,7 +30,7 @@ async def test_two_worker_processes_deliver_each_notice_exactly_once(
     database = postgres
     for _ in range(NOTICES // 100):
         await queue(database.sessions, 100, datetime.now(UTC) - timedelta(minutes=1))
-    workers = [await start_worker(database, receiver) for _ in range(2)]
+    workers = [await spawn(database.url, receiver.url) for _ in range(2)]
     for process in workers:  # both start together
         assert process.stdin is not None
         process.stdin.write(b"go\n")

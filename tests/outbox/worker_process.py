@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
+from pathlib import Path
 
 import aiohttp
 from sqlalchemy import func, select
@@ -20,6 +22,34 @@ from bot.outbox.policy import RetryPolicy
 from bot.outbox.store import OutboxStore
 from bot.outbox.worker import OutboxWorker
 from tests.outbox.fakes import Composer, HttpChannel
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def spawn(
+    database: str, receiver: str, *options: str, ready: bool = True
+) -> asyncio.subprocess.Process:
+    """Start this module as a process; with ``ready`` (``--wait``) it has printed "ready" and
+    waits for a line on stdin before it works."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.outbox.worker_process",
+        "--database",
+        database,
+        "--receiver",
+        receiver,
+        *options,
+        *(["--wait"] if ready else []),
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE if ready else asyncio.subprocess.DEVNULL,
+    )
+    if ready:
+        assert process.stdout is not None
+        assert await process.stdout.readline() == b"ready\n"
+    return process
 
 
 async def work(args: argparse.Namespace) -> int:
