@@ -76,6 +76,8 @@ class NoticeTasks:
                 await self.planner.tick(now())
             except MeldwijzerError as exc:
                 log.warning("digest planning failed: %s", exc)
+            except Exception as exc:  # a bug must not end every later digest
+                log.error("digest planning failed unexpectedly: %s", type(exc).__name__)
             await stopping.pause(PLANNER_EVERY_SECONDS)
 
     def loops(self, stopping: Stopping) -> tuple[Coroutine[Any, Any, None], ...]:

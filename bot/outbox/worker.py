@@ -160,6 +160,9 @@ class OutboxWorker:
                 await self._purge_if_due()
             except StorageError as exc:
                 log.warning("outbox round failed: %s", exc)
+            except Exception as exc:  # a bug must not end every later notice
+                # The type only: a traceback's frames could carry a notice's parameters.
+                log.error("outbox round failed unexpectedly: %s", type(exc).__name__)
             if not full:
                 await stopping.pause(self._poll_seconds)
 

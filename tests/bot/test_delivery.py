@@ -71,3 +71,27 @@ async def test_both_loops_outlive_a_failed_round(
     assert not any(loop.done() for loop in loops)
     stopping.request()  # as the server does when it stops: both end after their round
     assert await asyncio.gather(*loops) == [None, None]
+
+
+async def test_a_bug_in_a_round_does_not_end_the_worker(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks = unreachable(tmp_path)
+    rounds = 0
+
+    async def broken(now: object = None) -> object:
+        nonlocal rounds
+        rounds += 1
+        raise KeyError("canary-parameter")
+
+    monkeypatch.setattr(tasks.worker, "run_once", broken)
+    monkeypatch.setattr(tasks.worker, "_poll_seconds", 0.001)
+    stopping = Stopping()
+    loop = asyncio.create_task(tasks.worker.run_forever(stopping))
+    while rounds < 3:
+        assert not loop.done()
+        await asyncio.sleep(0.01)
+    stopping.request()
+    await loop
+    assert "outbox round failed unexpectedly: KeyError" in caplog.text
+    assert "canary-parameter" not in caplog.text
