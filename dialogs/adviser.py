@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from datetime import date
 
 from bot.core import Button, FieldKind, Form, FormField, Reply
-from bot.outbox.texts import written_date
 from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
+from bot.written_dates import written_date
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.effects import (
     AcknowledgeSignal,

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core import Button, Choice, FieldKind, Form, FormField, Reply
-from bot.outbox.texts import written_date
 from bot.signals.content import SignalView, ThreadEntry
+from bot.written_dates import written_date
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.effects import AddToThread, DeleteSignal, Effect, ReadThread, Result
 from dialogs.menu import back_to_menu

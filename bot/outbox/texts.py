@@ -12,42 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-LANGUAGES = ("nl", "en")
-MONTHS = {
-    "nl": [
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-WEEKDAYS = {
-    "nl": ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
+from bot.written_dates import written_date, written_day
 
+LANGUAGES = ("nl", "en")
 WORDS: dict[str, dict[str, str]] = {
     "nl": {
         "notice_subject": "Nieuw op je bureau in Meldwijzer",
@@ -123,16 +90,6 @@ class Text:
 def language(preferred: Sequence[str]) -> str:
     """The recipient's first language we write in; Dutch when we have none of theirs."""
     return next((lang for lang in preferred if lang in LANGUAGES), "nl")
-
-
-def written_date(day: date, lang: str) -> str:
-    """``1 december 2026`` / ``1 December 2026``."""
-    return f"{day.day} {MONTHS[lang][day.month - 1]} {day.year}"
-
-
-def written_day(day: date, lang: str) -> str:
-    """``dinsdag 1 december 2026`` / ``Tuesday 1 December 2026``."""
-    return f"{WEEKDAYS[lang][day.weekday()]} {written_date(day, lang)}"
 
 
 def where_line(lang: str, where: str) -> str:

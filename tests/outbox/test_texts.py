@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.outbox.texts import Entry, Section, digest_text, language, notice_text, written_day
+from bot.outbox.texts import Entry, Section, digest_text, language, notice_text
 from bot.signals.dates import feedback_by
+from bot.written_dates import written_day
 
 
 @pytest.mark.parametrize(

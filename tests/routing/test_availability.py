@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from bot.app import Services
 from bot.errors import InputError
-from bot.outbox.texts import written_date
 from bot.signals.models import AuditRow, SignalRow
 from bot.signals.registry import NewAdviser
+from bot.written_dates import written_date
 from tests.signals.conftest import (
     PASSPHRASE,
     SIGNAL_TABLES,

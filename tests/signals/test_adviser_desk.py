@@ -9,9 +9,9 @@ from bot.app import Services, build_services, build_signal_services, prepare_dat
 from bot.conversation import utc_now
 from bot.core import Channel, FieldKind
 from bot.effects import SignalServices
-from bot.outbox.texts import written_date
 from bot.secret import server_secret
 from bot.settings import Settings
+from bot.written_dates import written_date
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
     SIGNAL_TABLES,
