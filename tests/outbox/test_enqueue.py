@@ -119,3 +119,19 @@ async def test_concurrent_signals_share_one_notice_row(any_services: Services) -
     rows = await deliveries(any_services)
     assert len(rows) == 1
     assert len(await items(any_services)) == 8
+
+
+async def test_a_reporter_flooding_their_own_signal_gives_the_adviser_one_notice(
+    any_services: Services,
+) -> None:
+    """A stranger can leave a signal and then add to it as fast as they like: the adviser
+    still gets one message per notice time, and the additions stop at the open limit."""
+    core = core_at(any_services, at(2026, 12, 1, 9, 17))
+    sent = await submit_signal(core)
+    for n in range(any_services.settings.receipt_opens_per_signal + 3):
+        await add_to_thread(sent.person, sent.receipt, f"More, part {n}.")
+    [row] = await deliveries(any_services)
+    told = await items(any_services)
+    assert {item.delivery_id for item in told} == {row.id}
+    additions = [item for item in told if item.kind == NEW_MESSAGE]
+    assert len(additions) <= any_services.settings.receipt_opens_per_signal
