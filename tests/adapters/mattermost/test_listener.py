@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.mattermost import setup_mattermost
+from bot.app import build_services, prepare_database, secret_of
+from bot.core import Incoming, Reply
 from dialogs.messages import Messages
 
 from .fake_server import FakeMattermost
@@ -19,7 +24,9 @@ from .running_app import (
     connected,
     eventually,
     eventually_async,
+    free_port,
     health,
+    mattermost_settings,
     running_app,
     settled,
 )
@@ -230,3 +237,59 @@ async def test_a_token_revoked_while_listening_stops_the_socket_not_the_app(
     await eventually_async(refused, "the channel reported unauthorized")
     started = await client.post("/api/webchat/conversations", json={"locale": "nl"})
     assert started.status == 201
+
+
+async def test_over_tls_with_a_private_ca_for_rest_and_websocket(
+    fake_mattermost_tls: FakeMattermost, tmp_path: Path
+) -> None:
+    fake = fake_mattermost_tls
+    assert fake.url.startswith("https://") and fake.ca_file is not None
+    async with running_app(fake, tmp_path / "data") as client:
+        await connected(client)
+        anna = fake.add_user("anna")
+        dm = fake.direct_channel_id(anna)
+        await fake.user_posts(anna, "hoi")
+        await eventually(lambda: bool(bot_posts(fake, dm)), "the answer over TLS")
+        await settled(client)
+    assert fake.shape_errors == []
+
+
+class FailingCore:
+    """A core stand-in that fails the way a bug would (with ids in its message)."""
+
+    async def handle(self, incoming: Incoming) -> Sequence[Reply]:
+        raise RuntimeError(f"core broke for {incoming.sender} in {incoming.conversation}")
+
+
+async def test_a_failing_turn_is_one_apology_and_one_line_with_the_type_only(
+    fake: FakeMattermost, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    settings = mattermost_settings(fake, tmp_path / "data", port)
+    services = build_services(settings)
+    await prepare_database(services)
+    app = web.Application()
+    channel = setup_mattermost(app, FailingCore(), settings, services.sessions, secret_of(settings))
+    anna = fake.add_user("anna", locale="en")
+    dm = fake.direct_channel_id(anna)
+    try:
+        async with TestClient(TestServer(app, host="127.0.0.1", port=port)):
+            await eventually(
+                lambda: channel.socket is not None and channel.socket.state == "connected",
+                "connected",
+            )
+            with caplog.at_level(logging.INFO):
+                await fake.user_posts(anna, "hoi")
+                await eventually(lambda: bool(bot_posts(fake, dm)), "the apology")
+                assert channel.listener is not None
+                await channel.listener.wait_idle()
+    finally:
+        await services.engine.dispose()
+        services.signals.kdf_pool.close()
+    assert [p["message"] for p in bot_posts(fake, dm)] == [
+        "Sorry, something went wrong on my side. Please try again in a few minutes."
+    ]
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["mattermost turn failed: RuntimeError"]
+    for secret in (anna.id, dm, fake.bot.token):
+        assert secret not in caplog.text
