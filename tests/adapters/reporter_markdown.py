@@ -32,14 +32,8 @@ MARKUP_TAGS = re.compile(r"<(a|img|h[1-6]|code|pre|em|strong|del|s|blockquote|ul
 def adviser_replies(knowledge: KnowledgeBase) -> tuple[Reply, ...]:
     """What an unlocked adviser sees on opening a signal full of the reporter's markdown."""
     router = Router(knowledge, Messages.load(), all_dialogs(), max_chars=2000)
-    event = Incoming(Channel.TEAMS, "c-adviser", Kind.ACTION, sender="aad-1")
-    event = Incoming(
-        event.channel,
-        event.conversation,
-        Kind.ACTION,
-        sender="aad-1",
-        action=f"adviser:open:{SIGNAL}",
-    )
+    action = f"adviser:open:{SIGNAL}"
+    event = Incoming(Channel.TEAMS, "c-adviser", Kind.ACTION, sender="aad-1", action=action)
     session = Session(lang="nl", lang_chosen=True, state=DialogState("adviser", "inbox"))
     outcome = router.route(event, session, "Adviseur")
     assert isinstance(outcome.effect, OpenSignal)
