@@ -41,7 +41,7 @@ from adapters.mattermost.request_body import (
 from adapters.mattermost.rest import MattermostApi, MattermostApiError
 from adapters.mattermost.signing import CallbackSigner, Grant
 from adapters.mattermost.turn import MattermostTurn, PostedReply
-from bot.core import Channel, Incoming, Kind, language_of
+from bot.core import Channel, FieldKind, Incoming, Kind, language_of
 from bot.errors import CallbackRefused
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ REFUSALS = {
     "wrong_user": "Deze knop is niet voor jou. / This button is not for you.",
     "wrong_channel": "Deze knop hoort niet bij dit gesprek. / "
     "This button does not belong to this conversation.",
+    "required": "Vul dit in. / Please fill this in.",
     "failed": "Sorry, er ging iets mis aan mijn kant. Probeer het later opnieuw. / "
     "Sorry, something went wrong on my side. Please try again later.",
 }
@@ -174,6 +175,13 @@ class MattermostCallbacks:
         return web.json_response({"update": update} if update else {})
 
     async def _submitted(self, grant: Grant, submission: Mapping[str, Any]) -> web.Response:
+        data = from_submission(grant.form or {}, submission)
+        missing = _missing(grant, data)
+        if missing:
+            # ``errors`` (element name -> text) is shown under each field and keeps the dialog
+            # open (SubmitDialogResponse, server/public/model/integration_action.go); the
+            # nonce is not claimed, so the corrected form can still be sent.
+            return web.json_response({"errors": dict.fromkeys(missing, REFUSALS["required"])})
         if not await self._once.claim(NONCE, grant.nonce, self._left(grant)):
             return web.json_response({"error": REFUSALS["used"]})
         incoming = Incoming(
@@ -183,7 +191,7 @@ class MattermostCallbacks:
             sender=grant.user,
             locale=await self._locale(grant.user),
             form=grant.value,
-            data=from_submission(grant.form or {}, submission),
+            data=data,
         )
         await self._turn.run(incoming)
         return web.json_response({})
@@ -249,6 +257,18 @@ def _label(props: Any, token: str) -> str:
                 name = action.get("name")
                 return name if isinstance(name, str) else ""
     return ""
+
+
+def _missing(grant: Grant, data: Mapping[str, str]) -> list[str]:
+    """Required fields left empty (a client that does not enforce ``optional: false``)."""
+    form = form_from_spec(grant.form or {})
+    return [
+        field.name
+        for field in form.fields
+        if field.required
+        and field.kind is not FieldKind.MULTI
+        and not data.get(field.name, "").strip()
+    ]
 
 
 def _ephemeral(text: str) -> web.Response:

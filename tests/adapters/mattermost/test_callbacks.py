@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH, HIDDEN, REFUSALS
+from adapters.mattermost import request_body
 from adapters.mattermost.request_body import MAX_BODY_BYTES
 from bot.core import Incoming, Reply
 
@@ -194,6 +195,12 @@ async def test_the_signal_form_opens_as_a_dialog_and_files_one_signal_once(bot: 
             submission[element["name"]] = element["options"][0]["value"]
         if element["type"] == "bool":
             submission[element["name"]] = False
+    empty = {**submission, "what": "  "}
+    claims = await bot.once_rows()
+    status, answer = await bot.fake.submit_dialog(user, opened, empty)
+    assert status == 200 and answer == {"errors": {"what": REFUSALS["required"]}}
+    assert await signal_count(bot) == 0 and await bot.once_rows() == claims
+
     before = len(bot.bot_posts(user))
     status, answer = await bot.fake.submit_dialog(user, opened, submission)
     assert status == 200 and answer == {}
@@ -273,3 +280,39 @@ async def test_an_unexpected_error_is_an_apology_and_one_line_with_the_type_only
         )
         for secret in (user.id, running.dm(user), menu["id"], running.fake.bot.token):
             assert secret not in logged
+
+
+async def test_a_body_that_never_finishes_is_cut_off(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_body, "BODY_TIMEOUT_SECONDS", 0.2)
+    port = bot.client.server.port
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST {ACTIONS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"user_id": '.encode()
+    )
+    await writer.drain()
+    async with asyncio.timeout(10):  # a guard: without the cut-off this would hang
+        head = await reader.readline()
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 408")
+    assert bot.fake.requests == []
+
+
+async def test_a_database_failure_is_a_plain_apology_and_no_turn(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = bot.fake.add_user("jan", locale="en")
+    menu = first_with_buttons(await bot.welcome(user))
+    async with bot.services.engine.begin() as connection:
+        await connection.execute(text("DROP TABLE mattermost_once"))
+    before = len(bot.bot_posts(user))
+    with caplog.at_level(logging.ERROR):
+        status, answer, posts = await bot.press(user, menu, 0)
+    assert status == 200 and answer["ephemeral_text"] == REFUSALS["failed"]
+    assert posts == [] and len(bot.bot_posts(user)) == before
+    assert actions_of(bot.fake.posts[menu["id"]]), "still there to press once it works"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        "mattermost action failed: StorageError"
+    ]
