@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH, HIDDEN, REFUSALS
 from adapters.mattermost import request_body
+from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH, HIDDEN, REFUSALS
 from adapters.mattermost.request_body import MAX_BODY_BYTES
 from bot.core import Incoming, Reply
 
