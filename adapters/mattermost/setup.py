@@ -73,7 +73,7 @@ class MattermostChannel:
         socket = (
             self.socket.state if self.socket is not None and self._state == "ready" else self._state
         )
-        listener = self._lock.role if self._state != "unauthorized" else "stopped"
+        listener = "stopped" if self._state in ("unauthorized", "refused") else self._lock.role
         return {"mattermost": {"listener": listener, "socket": socket}}
 
     async def run(self, stopping: Stopping) -> None:
@@ -123,6 +123,17 @@ class MattermostChannel:
                         "mattermost refused the bot token (HTTP 401): create a new access "
                         "token for the bot account and set MELDWIJZER_MATTERMOST_TOKEN; the "
                         "Mattermost channel is off until then"
+                    )
+                    return None
+                if exc.code == "tls" or not exc.retryable:
+                    # The same request meets the same answer: say it once, do not loop.
+                    self._state = "refused"
+                    log.error(
+                        "mattermost startup check failed (%s, %s): check MELDWIJZER_MATTERMOST_URL"
+                        ", the bot account and MELDWIJZER_MATTERMOST_CA_FILE; the Mattermost "
+                        "channel is off until then",
+                        exc.code or "error",
+                        f"HTTP {exc.status}" if exc.status is not None else "no response",
                     )
                     return None
                 self._state = "unreachable"

@@ -14,7 +14,14 @@ from bot.settings import Settings
 from tests.conftest import TEST_KDF
 
 from .fake_server import FakeMattermost
-from .running_app import app_of, connected, mattermost_settings, running_app
+from .running_app import (
+    app_of,
+    connected,
+    eventually_async,
+    health,
+    mattermost_settings,
+    running_app,
+)
 
 PATHS = ("/api/mattermost/actions", "/api/mattermost/dialogs", "/api/mattermost/command")
 
@@ -80,3 +87,23 @@ async def test_a_server_down_at_startup_is_tried_again_until_it_answers(
             await connected(client)
     assert caplog.text.count("mattermost server not reachable (HTTP 503)") == 2
     assert fake_mattermost.bot.token not in caplog.text
+
+
+async def test_a_certificate_we_cannot_check_is_said_once_and_the_app_keeps_serving(
+    fake_mattermost_tls: FakeMattermost, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The server's certificate comes from a private CA that nobody gave us.
+    with caplog.at_level(logging.WARNING):
+        async with running_app(
+            fake_mattermost_tls, tmp_path / "data", mattermost_ca_file=None
+        ) as client:
+
+            async def refused() -> bool:
+                return bool((await health(client))["mattermost"]["socket"] == "refused")
+
+            await eventually_async(refused, "the channel reported refused")
+            started = await client.post("/api/webchat/conversations", json={"locale": "nl"})
+            assert started.status == 201
+    failures = [r for r in caplog.records if "startup check failed" in r.getMessage()]
+    assert len(failures) == 1 and "tls" in failures[0].getMessage()
+    assert fake_mattermost_tls.sockets_open == 0
