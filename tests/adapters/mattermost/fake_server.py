@@ -30,6 +30,7 @@ from .fake_model import (
     FakeUser,
     Trigger,
     actions_of,
+    compact,
     make_post,
     mentioned_usernames,
     new_id,
@@ -375,6 +376,8 @@ class FakeMattermost:
             author.id, channel_id, message, self._clock.now(), props=props, type_=type_
         )
         post["pending_post_id"] = pending_post_id
+        if author.is_bot:
+            post["props"]["from_bot"] = "true"  # the server marks every bot account's post
         self.posts[post["id"]] = post
         channel.last_post_at = post["create_at"]
         channel.total_msg_count += 1
@@ -394,7 +397,7 @@ class FakeMattermost:
         channel = self.channels[post["channel_id"]]
         event = {
             "event": "post_edited",
-            "data": {"post": json.dumps(post)},
+            "data": {"post": compact(post)},
             "broadcast": self._hub.broadcast_of(channel_id=channel.id),
         }
         await self._hub.broadcast(event, channel.members)
@@ -420,14 +423,14 @@ class FakeMattermost:
             else channel.display_name,
             "channel_name": channel.name,
             "channel_type": channel.type,
-            "post": json.dumps(post),
+            "post": compact(post),
             "sender_name": f"@{author.username}",
             "set_online": not author.is_bot,
             "team_id": channel.team_id,
         }
         mentions = self._mentions(author, channel, post["message"])
         if mentions:
-            data["mentions"] = json.dumps(mentions)  # a JSON string, like "post"
+            data["mentions"] = compact(mentions)  # a JSON string, like "post"
         return {
             "event": "posted",
             "data": data,

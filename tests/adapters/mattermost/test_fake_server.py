@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from .fake_server import FakeMattermost, FakeUser
+from .recorded import FIXTURES, load_recorded
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -576,3 +577,73 @@ async def test_tls_refused_without_the_test_ca(fake_mattermost_tls: FakeMattermo
     async with aiohttp.ClientSession() as session:
         with pytest.raises(aiohttp.ClientConnectorCertificateError):
             await session.get(fake_mattermost_tls.url + "/api/v4/users/me")
+
+
+# -- the fake's frames have the recorded shapes ------------------------------------------
+
+
+async def test_fake_frames_have_the_recorded_shapes(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    channel_id = fake_mattermost.channel("algemeen", [anna])
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        hello = await receive(ws)
+        await fake_mattermost.user_posts(anna, "hoi")
+        direct = await receive(ws)
+        await fake_mattermost.user_posts(anna, "@meldwijzer hoi", channel_id=channel_id)
+        mentioned = await receive(ws)
+        await fake_mattermost.system_post(channel_id)
+        system = await receive(ws)
+    pairs = [
+        (hello, "ws_hello"),
+        (direct, "ws_posted_direct"),
+        (mentioned, "ws_posted_mentioned"),
+        (system, "ws_posted_system"),
+    ]
+    for frame, name in pairs:
+        recorded = load_recorded(name)
+        assert frame.keys() == recorded.keys(), name
+        assert frame["data"].keys() == recorded["data"].keys(), name
+        if "post" in recorded["data"]:
+            post = json.loads(frame["data"]["post"])
+            assert post.keys() == json.loads(recorded["data"]["post"]).keys(), name
+    assert json.loads(system["data"]["post"])["type"] == "system_join_channel"
+
+
+async def test_fake_rest_answers_have_the_recorded_shapes(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    _, user = await api(client, fake_mattermost, "GET", f"/api/v4/users/{anna.id}")
+    body = [fake_mattermost.bot.id, anna.id]
+    _, channel = await api(client, fake_mattermost, "POST", "/api/v4/channels/direct", body)
+    _, listed = await api(client, fake_mattermost, "GET", f"/api/v4/channels/{channel['id']}/posts")
+    fake_mattermost.revoke_token()
+    _, error = await api(client, fake_mattermost, "GET", "/api/v4/users/me")
+    assert user.keys() == load_recorded("rest_user").keys()
+    assert channel.keys() == load_recorded("rest_channel_direct").keys()
+    assert listed.keys() == load_recorded("rest_post_list").keys()
+    assert error.keys() == load_recorded("rest_error_401").keys()
+
+
+async def test_recorded_action_request_matches_what_the_fake_sends(
+    fake_mattermost: FakeMattermost,
+    client: aiohttp.ClientSession,
+    integration: tuple[Integration, str],
+) -> None:
+    endpoint, base = integration
+    anna = fake_mattermost.add_user("anna")
+    post = await bot_post_with_button(fake_mattermost, client, anna, base + "/actions")
+    await fake_mattermost.click(anna, post)
+    await fake_mattermost.slash(anna, url=base + "/command")
+    assert endpoint.received[0].keys() == load_recorded("action_request").keys()
+    assert endpoint.received[1].keys() == load_recorded("slash_command").keys()
+
+
+def test_every_fixture_names_its_source() -> None:
+    for path in FIXTURES.glob("*.json"):
+        assert json.loads(path.read_text(encoding="utf-8"))["_source"], path.name
+    listed = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{path.name}`" in listed for path in FIXTURES.glob("*.json"))
