@@ -109,7 +109,7 @@ class RestApi:
             return web.json_response(stored, status=201)
         props = copy.deepcopy(body.get("props") or {})
         fill_action_ids(props)
-        post = await self.fake.store_post(
+        post = await self.fake.workspace.store_post(
             caller, channel.id, body.get("message", ""), props=props, pending_post_id=pending
         )
         if pending:
@@ -120,7 +120,9 @@ class RestApi:
         body = await self.body(request, fake_shapes.ephemeral_body)
         if isinstance(body, web.Response):
             return body
-        post = await self.fake.store_ephemeral(self.caller(request), body["user_id"], body["post"])
+        post = await self.fake.workspace.store_ephemeral(
+            self.caller(request), body["user_id"], body["post"]
+        )
         return web.json_response(post, status=201)
 
     async def patch_post(self, request: web.Request) -> web.Response:
@@ -136,7 +138,7 @@ class RestApi:
         changes = {key: copy.deepcopy(body[key]) for key in ("message", "props") if key in body}
         if "props" in changes:
             fill_action_ids(changes["props"])
-        updated = await self.fake.update_post(post, **changes)
+        updated = await self.fake.workspace.update_post(post, **changes)
         return web.json_response(updated)
 
     async def get_post(self, request: web.Request) -> web.Response:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from .fake_model import SERVER_VERSION, new_id
+from .fake_workspace import broadcast_of
 
 if TYPE_CHECKING:
     from .fake_server import FakeMattermost
@@ -128,20 +129,7 @@ class SocketHub:
                 "connection_id": connection.id,
                 "server_version": SERVER_VERSION,
             },
-            "broadcast": self.broadcast_of(user_id=connection.user_id),
-        }
-
-    @staticmethod
-    def broadcast_of(
-        *, user_id: str = "", channel_id: str = "", team_id: str = ""
-    ) -> dict[str, Any]:
-        return {
-            "omit_users": None,
-            "user_id": user_id,
-            "channel_id": channel_id,
-            "team_id": team_id,
-            "connection_id": "",
-            "omit_connection_id": "",
+            "broadcast": broadcast_of(user_id=connection.user_id),
         }
 
     async def _read(self, socket: web.WebSocketResponse, connection: Connection | None) -> None:
