@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from .fake_model import FakeChannel, FakeUser, Trigger
-from .fake_rest import BODY, CALLER, RestApi, app_error, read_json
+from .fake_rest import BODY, CALLER, TRIGGER_TTL_SECONDS, RestApi, app_error, read_json
 from .fake_socket import SocketHub
 from .fake_tls import TestCertificates, make_certificates
 from .fake_user import UserSide
@@ -78,6 +78,9 @@ class FakeMattermost:
         self.opened_dialogs: list[dict[str, Any]] = []
         self.require_challenge = False
         self.auth_timeout = 5.0  # the server's authCheckInterval
+        # Mattermost opens the socket unauthenticated for a bad token (see fake_socket);
+        # True answers 401 on the upgrade itself, as a token-checking proxy in front would.
+        self.upgrade_answers_401 = False
         self.revoked = False
         self._failures: list[_Failure] = []
         self._hub = SocketHub(self)
@@ -209,6 +212,19 @@ class FakeMattermost:
     def triggers(self) -> dict[str, Trigger]:
         return self._user_side.triggers
 
+    def issue_trigger(self, user: FakeUser) -> str:
+        """A trigger id the server would give ``user`` with a button press or a command."""
+        return self._user_side.issue_trigger(user)
+
+    def expire_triggers(self) -> None:
+        """Every trigger id issued so far is too old for dialogs/open (30 s passed)."""
+        for trigger in self.triggers.values():
+            trigger.issued -= TRIGGER_TTL_SECONDS + 1
+
+    def expire_pending_post_ids(self) -> None:
+        """The server's 30 s memory of pending_post_id has passed: a repeat posts again."""
+        self._rest.pending_posts.clear()
+
     # -- tokens, failures, sockets ------------------------------------------------------
 
     def revoke_token(self) -> None:
@@ -285,9 +301,9 @@ class FakeMattermost:
             return failure
         if "access_token" in request.query:
             self.shape_errors.append(f"{request.path}: a token in the query string")
-        if request.path == WEBSOCKET_PATH:
-            return await handler(request)
         caller = self.user_for_header(request.headers.get("Authorization"))
+        if request.path == WEBSOCKET_PATH and (caller is not None or not self.upgrade_answers_401):
+            return await handler(request)
         if caller is None:
             message = "Invalid or expired session, please login again."
             return app_error(401, "api.context.session_expired.app_error", message)

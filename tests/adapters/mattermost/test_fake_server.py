@@ -242,3 +242,15 @@ def test_every_fixture_names_its_source() -> None:
         assert json.loads(path.read_text(encoding="utf-8"))["_source"], path.name
     listed = (FIXTURES / "README.md").read_text(encoding="utf-8")
     assert all(f"`{path.name}`" in listed for path in FIXTURES.glob("*.json"))
+
+
+async def test_pending_post_id_forgotten_after_its_time(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    channel_id = fake_mattermost.direct_channel_id(anna)
+    body = {"channel_id": channel_id, "message": "Notice", "pending_post_id": "notice-1"}
+    _, first = await api(client, fake_mattermost, "POST", "/api/v4/posts", body)
+    fake_mattermost.expire_pending_post_ids()
+    _, second = await api(client, fake_mattermost, "POST", "/api/v4/posts", body)
+    assert second["id"] != first["id"] and len(fake_mattermost.posts_in(channel_id)) == 2

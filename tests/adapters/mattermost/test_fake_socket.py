@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import aiohttp
+import pytest
 
 from .clients import bearer, receive, ws_url
 from .fake_server import FakeMattermost
@@ -189,3 +190,80 @@ async def test_post_edited_event(
     assert frame["event"] == "post_edited"
     edited = json.loads(frame["data"]["post"])
     assert edited["message"] == "daarna" and edited["edit_at"] > 0
+
+
+async def test_bearer_is_ignored_when_the_server_wants_a_challenge(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    fake_mattermost.require_challenge = True
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        await ws.send_json({"seq": 1, "action": "ping"})
+        refused = await receive(ws)  # no hello came first
+    assert refused["status"] == "FAIL" and refused["error"]["status_code"] == 401
+
+
+async def test_revoked_token_opens_an_unauthenticated_socket(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    fake_mattermost.revoke_token()
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        await ws.send_json({"seq": 1, "action": "ping"})
+        refused = await receive(ws)
+    assert refused["seq_reply"] == 1 and refused["error"]["status_code"] == 401
+    assert not any(frame.get("event") == "hello" for frame in fake_mattermost.frames_sent)
+
+
+async def test_upgrade_answers_401_when_asked(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    fake_mattermost.upgrade_answers_401 = True
+    fake_mattermost.revoke_token()
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(ws_url(fake_mattermost), headers=bearer(fake_mattermost.bot.token))
+    assert refused.value.status == 401
+
+
+async def test_fail_next_on_the_upgrade(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    fake_mattermost.fail_next("GET", r"/api/v4/websocket", 503)
+    headers = bearer(fake_mattermost.bot.token)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(ws_url(fake_mattermost), headers=headers)
+    assert refused.value.status == 503
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        assert (await receive(ws))["event"] == "hello"
+
+
+async def test_events_older_than_the_dead_queue_give_a_new_connection(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        first = (await receive(ws))["data"]["connection_id"]
+        for number in range(140):  # more than the 128 the server keeps
+            await fake_mattermost.user_posts(anna, f"bericht {number}")
+            await receive(ws)
+    url = ws_url(fake_mattermost, connection_id=first, sequence_number=2)
+    async with client.ws_connect(url, headers=headers) as ws:
+        hello = await receive(ws)
+    assert hello["event"] == "hello" and hello["seq"] == 0
+    assert hello["data"]["connection_id"] != first
+
+
+async def test_too_many_events_while_away_forget_the_connection(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        first = (await receive(ws))["data"]["connection_id"]
+    for number in range(257):  # the server's send queue holds 256
+        await fake_mattermost.user_posts(anna, f"bericht {number}")
+    url = ws_url(fake_mattermost, connection_id=first, sequence_number=1)
+    async with client.ws_connect(url, headers=headers) as ws:
+        hello = await receive(ws)
+    assert hello["event"] == "hello" and hello["data"]["connection_id"] != first

@@ -106,3 +106,16 @@ async def test_slash_command_is_form_encoded_with_the_token(
     assert form["token"] == fake_mattermost.command_token and form["text"] == "help"
     assert form["user_id"] == anna.id and form["command"] == "/meldwijzer"
     assert form["trigger_id"] in fake_mattermost.triggers
+
+
+async def test_expired_trigger_cannot_open_a_dialog(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    trigger_id = fake_mattermost.issue_trigger(anna)
+    fake_mattermost.expire_triggers()
+    dialog = {"callback_id": "c", "title": "Titel", "elements": []}
+    body = {"trigger_id": trigger_id, "url": "http://127.0.0.1:1/x", "dialog": dialog}
+    status, _ = await api(client, fake_mattermost, "POST", "/api/v4/actions/dialogs/open", body)
+    assert status == 400 and fake_mattermost.opened_dialogs == []
+    assert fake_mattermost.shape_errors == []
