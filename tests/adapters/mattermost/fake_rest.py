@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import fake_shapes
-from .fake_model import FakeUser, fill_action_ids, new_id
+from .fake_model import FakeUser, compact, fill_action_ids, new_id
+from .fake_workspace import broadcast_of
 
 if TYPE_CHECKING:
     from .fake_server import FakeMattermost
@@ -185,6 +186,13 @@ class RestApi:
                 400, "interactive_message.decode_trigger_id.expired", "Trigger ID expired."
             )
         self.fake.opened_dialogs.append(copy.deepcopy(body))
+        # OpenInteractiveDialog: the dialog goes to the user's clients as an "open_dialog" event.
+        event = {
+            "event": "open_dialog",
+            "data": {"dialog": compact(body)},
+            "broadcast": broadcast_of(user_id=trigger.user_id),
+        }
+        await self.fake.workspace.broadcast(event, [trigger.user_id])
         return web.json_response({"status": "OK"})
 
     def visible(self, request: web.Request, channel_id: str) -> bool:

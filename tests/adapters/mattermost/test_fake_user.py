@@ -119,3 +119,12 @@ async def test_expired_trigger_cannot_open_a_dialog(
     status, _ = await api(client, fake_mattermost, "POST", "/api/v4/actions/dialogs/open", body)
     assert status == 400 and fake_mattermost.opened_dialogs == []
     assert fake_mattermost.shape_errors == []
+
+
+async def test_submitting_fields_the_dialog_lacks_is_a_test_error(
+    fake_mattermost: FakeMattermost,
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    opened = {"url": "http://127.0.0.1:1/x", "dialog": {"elements": [{"name": "what"}]}}
+    with pytest.raises(ValueError, match="extra"):
+        await fake_mattermost.submit_dialog(anna, opened, {"what": "x", "extra": "y"})
