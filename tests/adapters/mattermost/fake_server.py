@@ -263,9 +263,10 @@ class FakeMattermost:
         """Every frame the server wrote to any socket, in order."""
         return self._hub.frames_sent
 
-    async def drop_sockets(self) -> None:
-        """The server closes every socket; it keeps the connections, so resume works."""
-        await self._hub.drop()
+    async def drop_sockets(self, *, abrupt: bool = False) -> None:
+        """The server closes every socket (``abrupt``: cuts the TCP connection without a
+        close frame); it keeps the connections, so a resume works."""
+        await self._hub.drop(abrupt=abrupt)
 
     def forget_connections(self) -> None:
         """As after a server restart: the next reconnect gets a new connection id."""

@@ -58,14 +58,17 @@ class SocketHub:
         self.fake = fake
         self.connections: dict[str, Connection] = {}
         self.open: set[web.WebSocketResponse] = set()
+        self.transports: dict[web.WebSocketResponse, asyncio.Transport | None] = {}
         self.total = 0
         self.frames_sent: list[dict[str, Any]] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        socket = web.WebSocketResponse(heartbeat=None, autoping=True)
+        # A short close timeout: a client that stopped reading must not hold a drop up.
+        socket = web.WebSocketResponse(heartbeat=None, autoping=True, timeout=2.0)
         await socket.prepare(request)
         self.total += 1
         self.open.add(socket)
+        self.transports[socket] = request.transport
         try:
             user = self.fake.user_for_header(request.headers.get("Authorization"))
             if self.fake.require_challenge:
@@ -76,6 +79,7 @@ class SocketHub:
             await self._read(socket, connection)
         finally:
             self.open.discard(socket)
+            self.transports.pop(socket, None)
             for held in self.connections.values():
                 if held.socket is socket:
                     held.socket = None
@@ -215,11 +219,17 @@ class SocketHub:
         with contextlib.suppress(ConnectionError):
             await socket.send_str(json.dumps(frame))
 
-    async def drop(self) -> None:
-        for socket in list(self.open):
-            await socket.close(code=1001)  # "going away", as a restarting proxy does
+    async def drop(self, *, abrupt: bool = False) -> None:
+        """Close every socket: with "going away" (1001), or ``abrupt``: the TCP connection
+        cut with no close frame, as a network failure or a killed proxy does."""
         for connection in self.connections.values():
             connection.socket = None
+        if abrupt:
+            for transport in list(self.transports.values()):
+                if transport is not None:
+                    transport.abort()
+            return
+        await asyncio.gather(*(socket.close(code=1001) for socket in list(self.open)))
 
     def forget(self) -> None:
         self.connections.clear()

@@ -267,3 +267,20 @@ async def test_too_many_events_while_away_forget_the_connection(
     async with client.ws_connect(url, headers=headers) as ws:
         hello = await receive(ws)
     assert hello["event"] == "hello" and hello["data"]["connection_id"] != first
+
+
+async def test_abrupt_drop_cuts_the_connection_and_resume_still_works(
+    fake_mattermost: FakeMattermost, client: aiohttp.ClientSession
+) -> None:
+    anna = fake_mattermost.add_user("anna")
+    headers = bearer(fake_mattermost.bot.token)
+    async with client.ws_connect(ws_url(fake_mattermost), headers=headers) as ws:
+        connection_id = (await receive(ws))["data"]["connection_id"]
+        await fake_mattermost.drop_sockets(abrupt=True)
+        message = await asyncio.wait_for(ws.receive(), timeout=5)
+        assert message.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
+    await fake_mattermost.user_posts(anna, "tijdens de storing")
+    url = ws_url(fake_mattermost, connection_id=connection_id, sequence_number=1)
+    async with client.ws_connect(url, headers=headers) as ws:
+        replayed = await receive(ws)
+    assert replayed["event"] == "posted" and replayed["seq"] == 1
