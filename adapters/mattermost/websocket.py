@@ -87,7 +87,13 @@ class MattermostSocket:
         self._sleep = sleep
         self._order = EventOrder()
         self._handled: Resume | None = None  # where the stream stood after the last handled one
+        self._queue: asyncio.Queue[Delivery] | None = None
         self.state = "stopped"
+
+    @property
+    def backlog(self) -> int:
+        """Deliveries received and not yet handled (at most ``queue_size``)."""
+        return 0 if self._queue is None else self._queue.qsize()
 
     def __repr__(self) -> str:  # never show the token
         return f"MattermostSocket(state={self.state!r})"
@@ -95,6 +101,7 @@ class MattermostSocket:
     async def run(self) -> None:
         self.state = "connecting"
         queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=self._queue_size)
+        self._queue = queue
         handling = asyncio.create_task(self._handle(queue))
         try:
             timeout = aiohttp.ClientTimeout(total=None)
@@ -106,6 +113,7 @@ class MattermostSocket:
             with contextlib.suppress(asyncio.CancelledError):
                 await handling
             self._order.rewind(self._handled)
+            self._queue = None
             if self.state != "unauthorized":
                 self.state = "stopped"
 
@@ -204,7 +212,9 @@ class MattermostSocket:
                     await self._handler.on_event(delivery.frame)
             except Exception as exc:  # one bad event must not stop the listener
                 log.error("Mattermost event handler failed (%s)", type(exc).__name__)
-            finally:
-                if delivery.position is not None:
-                    self._handled = delivery.position
+            except asyncio.CancelledError:
                 queue.task_done()
+                raise  # not handled: a later resume replays it
+            if delivery.position is not None:
+                self._handled = delivery.position
+            queue.task_done()
