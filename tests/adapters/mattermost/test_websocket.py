@@ -316,3 +316,44 @@ async def test_cancel_closes_the_socket(
 async def test_the_token_is_not_in_the_repr(fake: FakeMattermost) -> None:
     socket = MattermostSocket(fake.url, fake.bot.token, Recorder())
     assert fake.bot.token not in repr(socket)
+
+
+async def test_a_401_on_the_upgrade_stops_at_once(
+    fake: FakeMattermost, running: Callable[..., Running]
+) -> None:
+    fake.fail_next("GET", WS_PATH, 401)
+    run = running()
+    async with asyncio.timeout(10):
+        await run.task
+    assert run.socket.state == "unauthorized"
+    assert len(upgrades(fake)) == 1
+    assert run.pauses.delays == []
+
+
+class Failing(Recorder):
+    async def on_event(self, event: Mapping[str, Any]) -> None:
+        message = json.loads(event["data"]["post"])["message"]
+        if message == "boem":
+            raise RuntimeError(f"handler broke on {message}")
+        await super().on_event(event)
+
+
+async def test_a_failing_handler_loses_one_event_not_the_stream(
+    fake: FakeMattermost, caplog: pytest.LogCaptureFixture
+) -> None:
+    alice = fake.add_user("alice")
+    handler = Failing()
+    socket = MattermostSocket(fake.url, fake.bot.token, handler)
+    task = asyncio.create_task(socket.run())
+    try:
+        await wait_until(lambda: len(handler.hellos) == 1)
+        for text in ("voor", "boem", "na"):
+            await fake.user_posts(alice, text)
+        await wait_until(lambda: len(handler.posted) == 2)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    assert handler.posted == ["voor", "na"]
+    assert "RuntimeError" in caplog.text
+    assert "boem" not in caplog.text  # the exception's message may hold a user's words
