@@ -12,8 +12,16 @@ Not mattermostdriver's websocket: it builds its TLS context for the wrong purpos
   (a proxy or NAT that forgot us) within ``ping_seconds``.
 * A bounded queue sits between receiving and handling: when the handler is slow the
   receiver stops reading, TCP pushes back on the server, nothing is dropped, order is kept.
+  A handler stalled so long that a pong goes unread costs a reconnect and a resume (the
+  server replays from the first event we did not queue), never an event.
 * Reconnect with :class:`Backoff`; resume with ``connection_id`` + ``sequence_number``
-  (see ``frames.py``). A 401 stops for good: one log line, state ``unauthorized``.
+  (see ``frames.py``). The server answers a resume without a ``hello``, so
+  ``on_hello(first=False, resumed=True)`` comes with the first replayed or new event; a new
+  connection id or a gap in ``seq`` gives ``on_hello(first=False, resumed=False)`` (catch up).
+* A 401 stops for good: one log line (never the token), state ``unauthorized``, ``run``
+  returns. Mattermost upgrades a bad token as an anonymous socket and closes it, so a socket
+  that closes before saying anything is followed by one ``GET /users/me`` to tell the cases
+  apart.
 """
 
 from __future__ import annotations
