@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from adapters.mattermost.backoff import Backoff
 from adapters.mattermost.websocket import MattermostSocket
@@ -357,3 +359,35 @@ async def test_a_failing_handler_loses_one_event_not_the_stream(
     assert handler.posted == ["voor", "na"]
     assert "RuntimeError" in caplog.text
     assert "boem" not in caplog.text  # the exception's message may hold a user's words
+
+
+async def test_a_server_that_stops_answering_pings_is_left_and_resumed() -> None:
+    """A link that died silently (no FIN, no pongs) is noticed by our own pings."""
+    upgrades_seen: list[dict[str, str]] = []
+
+    async def mute_websocket(request: web.Request) -> web.WebSocketResponse:
+        upgrades_seen.append(dict(request.query))
+        socket = web.WebSocketResponse(autoping=False)  # never answers a ping
+        await socket.prepare(request)
+        hello = {"event": "hello", "data": {"connection_id": "m" * 26}, "seq": 0}
+        await socket.send_str(json.dumps(hello))
+        async for _ in socket:
+            pass
+        return socket
+
+    app = web.Application()
+    app.router.add_get(WS_PATH, mute_websocket)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    handler = Recorder()
+    base_url = str(server.make_url("")).rstrip("/")
+    socket = MattermostSocket(base_url, "token", handler, ping_seconds=0.05, sleep=Pauses())
+    task = asyncio.create_task(socket.run())
+    try:
+        await wait_until(lambda: len(upgrades_seen) >= 2)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await server.close()
+    assert upgrades_seen[1] == {"connection_id": "m" * 26, "sequence_number": "1"}
