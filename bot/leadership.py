@@ -201,7 +201,8 @@ class ListenerLock:
 
     def _log_ended(self, task: asyncio.Task[None]) -> None:
         error = None if task.cancelled() else task.exception()
-        how = "returned" if error is None else type(error).__name__
+        how = "cancelled" if task.cancelled() else "returned"
+        how = how if error is None else type(error).__name__
         log.warning("the %s listener stopped (%s); it starts again shortly", self._name, how)
 
     def _become(self, role: str, level: int = logging.INFO) -> None:
