@@ -7,6 +7,7 @@ except through ``Incoming.channel``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -119,3 +120,50 @@ def language_of(locale: str | None) -> str | None:
         return None
     head = locale.replace("_", "-").split("-", 1)[0].strip().lower()
     return head if head in LANGUAGES else None
+
+
+# Words a person wrote, shown back inside a reply (a signal's text, a thread message), are
+# wrapped in two Private Use characters (Unicode 15, section 23.5: "no semantics assigned"),
+# so that a channel that renders markdown can show them as written and never as markup: a
+# reporter's "[click](http://evil)" must reach the adviser as those characters. The router
+# removes both from everything a person sends, so only the core can place them.
+USER_START = "\ue000"
+USER_END = "\ue001"
+_MARKERS = re.compile("[\ue000\ue001]")
+_SPANS = re.compile("\ue000([^\ue000\ue001]*)(?:\ue001|$)")
+
+
+def user_text(text: str) -> str:
+    """Mark ``text`` as a person's own words (empty stays empty; markers inside are dropped)."""
+    inner = _MARKERS.sub("", text)
+    return f"{USER_START}{inner}{USER_END}" if inner else ""
+
+
+def plain_text(text: str) -> str:
+    """The text without the markers, for channels that show every character as it is."""
+    return _MARKERS.sub("", text)
+
+
+def user_spans(text: str) -> list[tuple[bool, str]]:
+    """``text`` cut into ``(from_a_person, part)`` pieces, in order, without the markers.
+
+    An opened span that is never closed runs to the end (the safer reading); a stray end
+    marker is dropped.
+    """
+    spans: list[tuple[bool, str]] = []
+    position = 0
+    for found in _SPANS.finditer(text):
+        _append(spans, False, plain_text(text[position : found.start()]))
+        _append(spans, True, found[1])
+        position = found.end()
+    _append(spans, False, plain_text(text[position:]))
+    return spans
+
+
+def _append(spans: list[tuple[bool, str]], from_person: bool, part: str) -> None:
+    if not part:
+        return
+    if spans and spans[-1][0] == from_person:
+        spans[-1] = (from_person, spans[-1][1] + part)
+    else:
+        spans.append((from_person, part))

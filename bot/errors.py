@@ -9,7 +9,8 @@
     │   ├── RateLimited
     │   ├── MalformedReceipt   not a receipt at all (length, symbol or check character)
     │   ├── SessionExpired     an adviser's unlocked session ended (or never began)
-    │   └── NotYours           no such signal for this adviser (unknown, or not sealed to them)
+    │   ├── NotYours           no such signal for this adviser (unknown, or not sealed to them)
+    │   └── CallbackRefused    a chat platform's button or dialog callback we cannot honour
     ├── NoAdviserAvailable     nobody may read this signal; nothing was stored
     ├── ServerBusy             a bounded resource is full (KDF pool, submission bucket); retry
     ├── CryptoError            sealing or opening failed (tampered data, wrong key)
@@ -76,6 +77,25 @@ class NotYours(InputError):
     """No such signal for this adviser: unknown id, or not sealed for them."""
 
     code = "not_yours"
+
+
+class CallbackRefused(InputError):
+    """A signed callback token that is not good for this request; ``reason`` says why.
+
+    One of ``malformed``, ``forged``, ``expired``, ``wrong_user``, ``wrong_channel``,
+    ``wrong_kind``. The token itself is never part of the message.
+    """
+
+    code = "callback_refused"
+    REASONS = frozenset(
+        {"malformed", "forged", "expired", "wrong_user", "wrong_channel", "wrong_kind"}
+    )
+
+    def __init__(self, reason: str) -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown refusal reason {reason!r}")
+        super().__init__(reason)
+        self.reason = reason
 
 
 class NoAdviserAvailable(MeldwijzerError):

@@ -32,10 +32,13 @@ MAX_FORM_VALUE_CHARS = 8000
 # interlinear annotation marks, and the tag block U+E0000-U+E007F, which spells hidden ASCII
 # (Unicode Technical Standard #39, "Unicode Security Mechanisms", and UAX #9). Lone
 # surrogates are no characters at all: JSON's "\ud800" escape makes one, and no UTF-8
-# encoder (the database, a reply) can write it.
+# encoder (the database, a reply) can write it. U+E000 and U+E001 are the core's own marks
+# around a person's words shown back (bot/core.py, ``user_text``): nobody may type them, or
+# a reporter could close the span early and have the rest rendered as markup.
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-    r"\u2060-\u2064\u2066-\u2069\ud800-\udfff\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]"
+    r"\u2060-\u2064\u2066-\u2069\ud800-\udfff\ue000\ue001\ufeff\ufff9-\ufffb"
+    r"\U000e0000-\U000e007f]"
 )
 # LINE and PARAGRAPH SEPARATOR end a line in JavaScript and JSON-in-HTML but look like nothing
 # in most viewers; as a plain newline they keep the line break the person meant.

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from bot.core import Button, FieldKind, Form, FormField, Reply
+from bot.core import Button, FieldKind, Form, FormField, Reply, user_text
 from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
 from bot.written_dates import written_date
@@ -133,7 +133,8 @@ class AdviserDialog(BaseDialog):
             )
         else:
             texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
-            text = ctx.t(texts.get(type(effect), "adviser.recused"), name=result.name)
+            name = user_text(result.name)
+            text = ctx.t(texts.get(type(effect), "adviser.recused"), name=name)
         return Step((ctx.reply(text, self._desk_buttons(ctx)),), DialogState(self.name, "done"))
 
     def _unlock_form(self, ctx: Context, text: str) -> Step:
@@ -194,13 +195,14 @@ class AdviserDialog(BaseDialog):
                 if content.mode in ("anonymous", "named")
                 else "",
             ),
-            ("field_what", content.what),
+            # What the reporter wrote is marked as theirs, so no channel renders it as markup.
+            ("field_what", user_text(content.what)),
             ("field_kinds", ", ".join(_label(ctx, "kind", kind) for kind in content.kinds)),
             ("field_role", _label(ctx, "role", content.role)),
             ("field_when", _label(ctx, "when", content.when)),
-            ("field_unit", content.unit),
-            ("field_hope", content.hope),
-            ("field_contact", content.contact),
+            ("field_unit", user_text(content.unit)),
+            ("field_hope", user_text(content.hope)),
+            ("field_contact", user_text(content.contact)),
         ]
         body = "\n".join(
             f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in fields if value
@@ -278,6 +280,6 @@ def _date(text: str) -> date | None:
 
 
 def _label(ctx: Context, group: str, value: str) -> str:
-    """The reporter's choice in the adviser's language (unknown values shown as they are)."""
+    """The reporter's choice in the adviser's language (unknown values shown as they came)."""
     key = f"signal.{group}_{value}"
-    return ctx.t(key) if value and key in ctx.messages.catalogue[ctx.lang] else value
+    return ctx.t(key) if value and key in ctx.messages.catalogue[ctx.lang] else user_text(value)

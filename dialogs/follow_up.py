@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.core import Button, Choice, FieldKind, Form, FormField, Reply
+from bot.core import Button, Choice, FieldKind, Form, FormField, Reply, user_text
 from bot.signals.content import SignalView, ThreadEntry
 from bot.written_dates import written_date
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
@@ -139,12 +139,14 @@ def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str
 
 
 def _entry(ctx: Context, entry: ThreadEntry, reader: str) -> str:
+    """One message of the thread; its words (and an adviser's name) are marked as a person's."""
     day = written_date(entry.on, ctx.lang)
+    words = user_text(entry.message.text)
     if entry.author == "adviser":
         question = entry.message.kind == "question"
         key = "follow_up.question_from_adviser" if question else "follow_up.from_adviser"
         if reader == "adviser" and entry.message.by:
-            return f"{ctx.t(key, date=day)} ({entry.message.by})\n{entry.message.text}"
+            return f"{ctx.t(key, date=day)} ({user_text(entry.message.by)})\n{words}"
     else:
         key = "follow_up.from_you" if reader == "reporter" else "follow_up.from_reporter"
-    return f"{ctx.t(key, date=day)}\n{entry.message.text}"
+    return f"{ctx.t(key, date=day)}\n{words}"

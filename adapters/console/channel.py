@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
-from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply
+from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply, user_spans
 
 # The terminal's own prompts; everything else the person reads comes from the core.
 SKIP_HINT = {"nl": "Enter = overslaan", "en": "Enter to skip"}
@@ -33,8 +33,15 @@ class SecretPrompt(Protocol):
 
 
 def render_reply(reply: Reply) -> str:
-    """Plain text with numbered choices; ``**bold**`` shown as capitals-free plain text."""
-    lines = [_BOLD.sub(r"\1", reply.text)]
+    """Plain text with numbered choices; our ``**bold**`` shown as plain text.
+
+    A person's own words (a signal, a thread message) are printed exactly as they wrote them,
+    asterisks included.
+    """
+    text = "".join(
+        part if theirs else _BOLD.sub(r"\1", part) for theirs, part in user_spans(reply.text)
+    )
+    lines = [text]
     for number, button in enumerate(reply.buttons, start=1):
         lines.append(f"  {number}) {button.label}")
     return "\n".join(lines)

@@ -10,6 +10,9 @@
 * A form is one Adaptive Card with one submit, so a signal is taken in one go.
 * Teams refuses messages larger than about 28 KB ("Send and receive messages", section
   "Message size limits"), so long text is split into several messages well under that.
+* What a person wrote (a signal, a thread message; marked by the core with
+  ``bot.core.user_text``) is backslash-escaped, so Teams shows it as typed and never as a
+  link, a mention (``<at>``) or formatting (``adapters/commonmark.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from typing import Any
 
 from botbuilder.schema import Activity, Attachment
 
+from adapters.commonmark import escape_commonmark
 from adapters.teams.cards import attachment, buttons_card, form_card
-from bot.core import Button, Reply
+from bot.core import Button, Reply, user_spans
 
 # Per message, in UTF-8 bytes: leaves room for the card markup and the activity envelope.
 MAX_TEXT_BYTES = 8000
@@ -50,7 +54,7 @@ def _reply_activities(reply: Reply) -> Iterable[Json]:
         # A receipt: the person can have the bot overwrite its own message afterwards.
         label = HIDE_LABEL.get(reply.lang, HIDE_LABEL["en"])
         reply = replace(reply, buttons=(*reply.buttons, Button(label, HIDE_ACTION)))
-    chunks = split_text(reply.text, MAX_TEXT_BYTES)
+    chunks = split_text(teams_markdown(reply.text), MAX_TEXT_BYTES)
     if reply.form is None and not reply.buttons:
         return [_text_message(chunk, reply) for chunk in chunks]
     leading, last = chunks[:-1], (chunks[-1] if chunks else "")
@@ -61,6 +65,11 @@ def _reply_activities(reply: Reply) -> Iterable[Json]:
     messages = [_text_message(chunk, reply) for chunk in leading]
     messages.append(_card_message(card, reply))
     return messages
+
+
+def teams_markdown(text: str) -> str:
+    """Our markdown as written, a person's words escaped to show literally."""
+    return "".join(escape_commonmark(part) if theirs else part for theirs, part in user_spans(text))
 
 
 def hidden_message(lang: str) -> Json:

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from adapters.webchat.problems import WebchatProblem
-from bot.core import Channel, Form, FormField, Incoming, Kind, Reply
+from bot.core import Channel, Form, FormField, Incoming, Kind, Reply, plain_text
 
 MULTI_CHOICE_SEPARATOR = ","
 MAX_FORM_FIELDS = 50
@@ -85,8 +85,10 @@ def replies_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
+    # The page puts every character in a text node (chat.js), so a person's words need no
+    # escaping there: only the core's marks around them go.
     return {
-        "text": reply.text,
+        "text": plain_text(reply.text),
         "lang": reply.lang,
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "form": None if reply.form is None else _form_json(reply.form),

@@ -23,6 +23,8 @@ INVISIBLE = {
     "language tag": "\U000e0001",
     "lone high surrogate": "\ud800",
     "lone low surrogate": "\udfff",
+    "start of a person's words (the core's own mark)": "\ue000",
+    "end of a person's words (the core's own mark)": "\ue001",
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from adapters.console import ConsoleChannel, render_reply
 from adapters.console.channel import APOLOGY
 from bot.app import Services
-from bot.core import Button, Reply
+from bot.core import Button, Reply, user_text
 
 
 async def converse(services: Services, script: str, lang: str) -> str:
@@ -22,6 +22,11 @@ async def converse(services: Services, script: str, lang: str) -> str:
 def test_render_numbers_the_choices_and_drops_markup() -> None:
     text = render_reply(Reply("**Let op** hier", buttons=(Button("Ja", "a"), Button("Nee", "b"))))
     assert text == "Let op hier\n  1) Ja\n  2) Nee"
+
+
+def test_a_persons_words_are_printed_as_typed_without_the_cores_marks() -> None:
+    text = render_reply(Reply("**Wat:** " + user_text("**echt** gebeurd")))
+    assert text == "Wat: **echt** gebeurd"
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
