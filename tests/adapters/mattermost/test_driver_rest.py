@@ -54,6 +54,7 @@ async def test_me_is_the_bot_account_read_with_its_token(
     assert await api.me() == BotAccount(user_id=fake.bot.id, username="meldwijzer")
     (call,) = calls(fake, "GET", "/api/v4/users/me")  # asked once, then remembered
     assert call.headers["Authorization"] == f"Bearer {fake.bot.token}"
+    assert fake.connections_total == 0  # the driver's websocket is never opened
 
 
 async def test_user_locale_is_read_from_the_user(fake: FakeMattermost, api: DriverApi) -> None:
@@ -265,7 +266,7 @@ async def test_an_error_carries_no_answer_text_and_nothing_is_logged(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="mattermostdriver")
     user = fake.add_user("geheime-naam")
-    fake.fail_next("GET", r"^/api/v4/users/", 404)
+    fake.fail_next("GET", r"/api/v4/users/[a-z0-9]{26}", 404)
     with pytest.raises(MattermostApiError) as raised:
         await api.user_locale(user.id)
     assert (raised.value.status, raised.value.retryable) == (404, False)

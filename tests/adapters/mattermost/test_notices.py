@@ -133,3 +133,16 @@ async def test_an_empty_address_is_final_and_asks_nothing(
         await notices.deliver("  ", NOTICE)
     assert raised.value.retryable is False
     assert len(fake.requests) == before
+
+
+async def test_a_notice_sent_again_within_the_servers_window_shows_once(
+    fake: FakeMattermost, notices: MattermostNoticeChannel
+) -> None:
+    """As after an answer lost on the way back: the server knows the pending id (30 s)."""
+    adviser = fake.add_user("adviseur")
+    await notices.deliver(adviser.id, NOTICE)
+    await notices.deliver(adviser.id, NOTICE)
+    assert len(fake.posts_in(fake.direct_channel_id(adviser))) == 1
+    other = Notice(NOTICE.key.replace("a1", "b2"), "nl", NOTICE.subject, NOTICE.body, NOTICE.link)
+    await notices.deliver(adviser.id, other)
+    assert len(fake.posts_in(fake.direct_channel_id(adviser))) == 2
