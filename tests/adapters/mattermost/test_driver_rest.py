@@ -11,9 +11,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.mattermost.driver_rest import DriverApi
+from adapters.mattermost.driver_rest import DriverApi, driver_options
 from adapters.mattermost.rest import BotAccount, MattermostApiError, ssl_context_for
 from adapters.mattermost.rest_retry import RestRetry
+from bot.errors import ConfigError
 
 from .fake_server import FakeMattermost
 from .rest_fixtures import RecordedSleep, calls, client_on
@@ -358,3 +359,44 @@ async def test_ssl_context_for_trusts_the_ca_file_only(tls_fake: FakeMattermost)
             assert response.status == 200
         with pytest.raises(aiohttp.ClientConnectorCertificateError):
             await session.get(f"{tls_fake.url}/api/v4/users/me", ssl=ssl_context_for(None))
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "scheme", "host", "port", "basepath"),
+    [
+        ("https://chat.example.org", "https", "chat.example.org", 443, "/api/v4"),
+        ("https://chat.example.org/", "https", "chat.example.org", 443, "/api/v4"),
+        ("http://127.0.0.1:8065", "http", "127.0.0.1", 8065, "/api/v4"),
+        ("https://intranet.example.org/mm/", "https", "intranet.example.org", 443, "/mm/api/v4"),
+        ("https://[::1]:8443", "https", "[::1]", 8443, "/api/v4"),
+    ],
+)
+def test_driver_options_follow_the_url(
+    url: str, scheme: str, host: str, port: int, basepath: str
+) -> None:
+    options = driver_options(url, "t", ca_file=Path("/ca.pem"), timeout=3.0)
+    assert (options["scheme"], options["url"], options["port"], options["basepath"]) == (
+        scheme,
+        host,
+        port,
+        basepath,
+    )
+    assert (options["verify"], options["request_timeout"]) == ("/ca.pem", 3.0)
+    assert driver_options(url, "t", ca_file=None, timeout=3.0)["verify"] is True
+
+
+@pytest.mark.parametrize("url", ["chat.example.org", "ftp://chat.example.org", "https://"])
+def test_a_url_that_is_not_http_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError):
+        DriverApi(url, "t", ca_file=None)
+
+
+def test_an_unreadable_ca_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("not a certificate", encoding="utf-8")
+    for ca_file in (tmp_path / "missing.pem", tmp_path / "ca.pem"):
+        with pytest.raises(ConfigError) as raised:
+            ssl_context_for(ca_file)
+        assert "MELDWIJZER_MATTERMOST_CA_FILE" in str(raised.value)
