@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from adapters.mattermost.driver_rest import DriverApi, driver_options
+from adapters.mattermost.driver_client import driver_options
+from adapters.mattermost.driver_rest import DriverApi
 from adapters.mattermost.rest import BotAccount, MattermostApiError, ssl_context_for
 from adapters.mattermost.rest_retry import RestRetry
 from bot.errors import ConfigError
