@@ -14,7 +14,9 @@ from adapters.mattermost.notices import (
     pending_post_id_for,
 )
 from bot.errors import DeliveryError
+from bot.outbox.failures import failure_of
 from bot.outbox.port import MATTERMOST, Notice, NoticeChannel
+from bot.outbox.store import Failure
 
 from .fake_server import FakeMattermost
 from .rest_fixtures import RecordedSleep, calls, client_on
@@ -102,6 +104,7 @@ async def test_403_is_final(fake: FakeMattermost, notices: MattermostNoticeChann
         await notices.deliver(adviser.id, NOTICE)
     assert raised.value.retryable is False
     assert adviser.id not in str(raised.value)
+    assert failure_of(MATTERMOST, raised.value) == Failure("mattermost 403", retryable=False)
     assert len(calls(fake, "POST", "/api/v4/posts")) == 1
     assert fake.posts_in(fake.direct_channel_id(adviser)) == []
 
