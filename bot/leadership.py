@@ -36,6 +36,10 @@ log = logging.getLogger("meldwijzer.leadership")
 
 Work = Callable[[], Awaitable[None]]
 FAILURES = (psycopg.Error, OSError, TimeoutError)
+# A query on the lock's session that takes longer means the server is out of reach. With a
+# check every 5 s a silent server is given up on within 10 s, before the server's own
+# keepalives (about 20 s, see bot/leader_connection.py) end the session and free the lock.
+QUERY_TIMEOUT_SECONDS = 5.0
 
 
 class ListenerLock:
@@ -72,7 +76,8 @@ class ListenerLock:
                 outcome = await self._supervise(work, stopping, connection=connection)
             finally:
                 await self._release(connection, unlock=outcome != "lost")
-            self._become("standby")
+            # Losing the lock unasked is worth an operator's attention; a stop or a restart is not.
+            self._become("standby", logging.WARNING if outcome == "lost" else logging.INFO)
             if stopping.requested:
                 return
             if outcome == "ended":  # give the work's trouble (or another replica) a moment
@@ -109,7 +114,8 @@ class ListenerLock:
 
     async def _try_lock(self, connection: Connection) -> bool:
         cursor = await asyncio.wait_for(
-            connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)), self._check * 2
+            connection.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)),
+            QUERY_TIMEOUT_SECONDS,
         )
         row = await cursor.fetchone()
         return bool(row and row[0])
@@ -139,7 +145,7 @@ class ListenerLock:
     async def _still_held(self, connection: Connection, task: asyncio.Task[None]) -> bool:
         """A cheap query on the lock's session; on failure the work is cancelled at once."""
         check = asyncio.create_task(connection.execute("SELECT 1"))
-        await asyncio.wait([check], timeout=max(self._check, 1.0) * 2)
+        await asyncio.wait([check], timeout=QUERY_TIMEOUT_SECONDS)
         if check.done() and check.exception() is None:
             return True
         await _cancel(task)
@@ -188,18 +194,20 @@ class ListenerLock:
         if unlock:
             with contextlib.suppress(*FAILURES):
                 await asyncio.wait_for(
-                    connection.execute("SELECT pg_advisory_unlock(%s)", (self._key,)), self._check
+                    connection.execute("SELECT pg_advisory_unlock(%s)", (self._key,)),
+                    QUERY_TIMEOUT_SECONDS,
                 )
         await _close(connection)  # ending the session frees the lock in any case
 
     def _log_ended(self, task: asyncio.Task[None]) -> None:
         error = None if task.cancelled() else task.exception()
-        how = "returned" if error is None else type(error).__name__
+        how = "cancelled" if task.cancelled() else "returned"
+        how = how if error is None else type(error).__name__
         log.warning("the %s listener stopped (%s); it starts again shortly", self._name, how)
 
-    def _become(self, role: str) -> None:
+    def _become(self, role: str, level: int = logging.INFO) -> None:
         if role != self.role:
-            log.info("%s listener: %s (was %s)", self._name, role, self.role)
+            log.log(level, "%s listener: %s (was %s)", self._name, role, self.role)
         self.role = role
 
     def _jittered(self) -> float:

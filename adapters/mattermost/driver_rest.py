@@ -5,11 +5,8 @@ thread pool through ``loop.run_in_executor``: the event loop never waits on the 
 at most ``workers`` calls are in flight. Waits between retries happen on the event loop
 (``rest_retry``), not in a worker thread.
 
-The driver's own ``Client.make_request`` is replaced (``Driver(client_cls=...)``, the
-driver's documented hook) because it logs the server's error text at ERROR level and raises
-``requests`` errors that carry the request URL (with user ids in its path). Ours keeps one
-``requests.Session`` (connection reuse), refuses redirects, and raises
-:class:`MattermostApiError` with a short code.
+The driver's HTTP client is replaced by ``driver_client.QuietClient``, which logs nothing
+of the server's answers and raises :class:`MattermostApiError` with a short code.
 """
 
 from __future__ import annotations
@@ -22,16 +19,12 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
-import requests
 from mattermostdriver import Driver
-from mattermostdriver.client import Client
-from requests.adapters import HTTPAdapter
 
+from adapters.mattermost.driver_client import QuietClient, driver_options
 from adapters.mattermost.rest import BotAccount, MattermostApiError
-from adapters.mattermost.rest_retry import RestRetry, call_with_retry, refusal
-from bot.errors import ConfigError
+from adapters.mattermost.rest_retry import RestRetry, call_with_retry
 
 T = TypeVar("T")
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -44,103 +37,6 @@ def path_id(value: str) -> str:
     if not _MATTERMOST_ID.fullmatch(value):
         raise MattermostApiError("not a Mattermost id", status=None, retryable=False, code="bad_id")
     return value
-
-
-class _QuietClient(Client):  # type: ignore[misc]
-    """The driver's client, minus logging of answers and plus a pooled session."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__(options)
-        self._session = requests.Session()
-        pool = HTTPAdapter(pool_maxsize=int(options["pool_size"]), max_retries=0)
-        self._session.mount("https://", pool)
-        self._session.mount("http://", pool)
-
-    def make_request(
-        self,
-        method: str,
-        endpoint: str,
-        options: Any = None,
-        params: Any = None,
-        data: Any = None,
-        files: Any = None,
-        basepath: str | None = None,
-    ) -> requests.Response:
-        try:
-            response = self._session.request(
-                method.upper(),
-                self.url + endpoint,
-                headers=self.auth_header(),
-                json=options,
-                params=params,
-                data=data,
-                files=files,
-                verify=self._verify,
-                timeout=self.request_timeout,
-                allow_redirects=False,
-            )
-        except requests.exceptions.SSLError:
-            raise MattermostApiError("tls", status=None, retryable=True, code="tls") from None
-        except requests.exceptions.Timeout:
-            raise MattermostApiError(
-                "timeout", status=None, retryable=True, code="timeout"
-            ) from None
-        except requests.exceptions.RequestException:
-            raise MattermostApiError(
-                "unreachable", status=None, retryable=True, code="unreachable"
-            ) from None
-        if response.status_code >= 300:
-            raise refusal(response.status_code, response.headers, _error_id(response))
-        return response
-
-    def get(self, endpoint: str, options: Any = None, params: Any = None) -> Any:
-        return _json(self.make_request("get", endpoint, options=options, params=params))
-
-    def post(self, endpoint: str, options: Any = None, params: Any = None, **_: Any) -> Any:
-        return _json(self.make_request("post", endpoint, options=options, params=params))
-
-    def put(self, endpoint: str, options: Any = None, params: Any = None, **_: Any) -> Any:
-        return _json(self.make_request("put", endpoint, options=options, params=params))
-
-    def close(self) -> None:
-        self._session.close()
-
-
-def _error_id(response: requests.Response) -> str | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    value = body.get("id") if isinstance(body, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _json(response: requests.Response) -> Any:
-    if not response.content:
-        return {}
-    try:
-        return response.json()
-    except ValueError:
-        raise MattermostApiError(
-            "answer is not JSON", status=response.status_code, retryable=True, code="bad_answer"
-        ) from None
-
-
-def driver_options(url: str, token: str, *, ca_file: Path | None, timeout: float) -> dict[str, Any]:
-    """mattermostdriver's options for a base URL like ``https://chat.example.org/mm``."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError("MELDWIJZER_MATTERMOST_URL must be http(s)://host[:port][/path]")
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return {
-        "scheme": parts.scheme,
-        "url": host,
-        "port": parts.port or (443 if parts.scheme == "https" else 80),
-        "basepath": parts.path.rstrip("/") + "/api/v4",
-        "verify": str(ca_file) if ca_file else True,
-        "request_timeout": timeout,
-        "token": token,
-    }
 
 
 def new_pending_post_id() -> str:
@@ -162,7 +58,7 @@ class DriverApi:
     ) -> None:
         options = driver_options(url, token, ca_file=ca_file, timeout=retry.timeout)
         options["pool_size"] = workers
-        self._driver = Driver(options, client_cls=_QuietClient)
+        self._driver = Driver(options, client_cls=QuietClient)
         # login() would fetch users/me in this thread; the token is all the client needs.
         self._driver.client.token = token
         self._retry = retry

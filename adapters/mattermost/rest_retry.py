@@ -45,7 +45,7 @@ class RestRetry:
     attempts: int = 4  # tries in all, the first included
     base_delay: float = 0.25
     max_delay: float = 4.0  # the longest backoff between two tries
-    max_wait: float = 30.0  # the longest rate-limit wait honoured inside one call
+    max_wait: float = 10.0  # the longest rate-limit wait honoured inside one call
     timeout: float = 10.0  # per HTTP request (connect and read)
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
 

@@ -12,8 +12,16 @@ Not mattermostdriver's websocket: it builds its TLS context for the wrong purpos
   (a proxy or NAT that forgot us) within ``ping_seconds``.
 * A bounded queue sits between receiving and handling: when the handler is slow the
   receiver stops reading, TCP pushes back on the server, nothing is dropped, order is kept.
+  A handler stalled so long that a pong goes unread costs a reconnect and a resume (the
+  server replays from the first event we did not queue), never an event.
 * Reconnect with :class:`Backoff`; resume with ``connection_id`` + ``sequence_number``
-  (see ``frames.py``). A 401 stops for good: one log line, state ``unauthorized``.
+  (see ``frames.py``). The server answers a resume without a ``hello``, so
+  ``on_hello(first=False, resumed=True)`` comes with the first replayed or new event; a new
+  connection id or a gap in ``seq`` gives ``on_hello(first=False, resumed=False)`` (catch up).
+* A 401 stops for good: one log line (never the token), state ``unauthorized``, ``run``
+  returns. Mattermost upgrades a bad token as an anonymous socket and closes it, so a socket
+  that closes before saying anything is followed by one ``GET /users/me`` to tell the cases
+  apart.
 """
 
 from __future__ import annotations
@@ -87,7 +95,13 @@ class MattermostSocket:
         self._sleep = sleep
         self._order = EventOrder()
         self._handled: Resume | None = None  # where the stream stood after the last handled one
+        self._queue: asyncio.Queue[Delivery] | None = None
         self.state = "stopped"
+
+    @property
+    def backlog(self) -> int:
+        """Deliveries received and not yet handled (at most ``queue_size``)."""
+        return 0 if self._queue is None else self._queue.qsize()
 
     def __repr__(self) -> str:  # never show the token
         return f"MattermostSocket(state={self.state!r})"
@@ -95,6 +109,7 @@ class MattermostSocket:
     async def run(self) -> None:
         self.state = "connecting"
         queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=self._queue_size)
+        self._queue = queue
         handling = asyncio.create_task(self._handle(queue))
         try:
             timeout = aiohttp.ClientTimeout(total=None)
@@ -106,6 +121,7 @@ class MattermostSocket:
             with contextlib.suppress(asyncio.CancelledError):
                 await handling
             self._order.rewind(self._handled)
+            self._queue = None
             if self.state != "unauthorized":
                 self.state = "stopped"
 
@@ -204,7 +220,9 @@ class MattermostSocket:
                     await self._handler.on_event(delivery.frame)
             except Exception as exc:  # one bad event must not stop the listener
                 log.error("Mattermost event handler failed (%s)", type(exc).__name__)
-            finally:
-                if delivery.position is not None:
-                    self._handled = delivery.position
+            except asyncio.CancelledError:
                 queue.task_done()
+                raise  # not handled: a later resume replays it
+            if delivery.position is not None:
+                self._handled = delivery.position
+            queue.task_done()

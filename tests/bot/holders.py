@@ -77,6 +77,11 @@ class Holder:
 
 async def until_role(lock: ListenerLock, role: str) -> None:
     """Wait (within the takeover bound) until ``lock`` has ``role``; roles change on polls."""
+    await settled(lambda: lock.role == role)
+
+
+async def settled(condition: Callable[[], bool]) -> None:
+    """Wait (within the takeover bound) until ``condition`` holds."""
     async with asyncio.timeout(TAKEOVER_SECONDS):
-        while lock.role != role:
+        while not condition():
             await asyncio.sleep(0.01)

@@ -20,7 +20,7 @@ from bot.errors import ConfigError
 from bot.leader_connection import advisory_key, lock_conninfo
 from bot.leadership import ListenerLock
 from bot.stopping import Stopping
-from tests.bot.holders import Holder, Timeline, until_role
+from tests.bot.holders import Holder, Timeline, settled, until_role
 from tests.bot.leader_process import spawn
 from tests.bot.tcp_proxy import SilentProxy
 from tests.environment import unavailable
@@ -291,7 +291,9 @@ async def test_a_killed_leader_session_lets_one_replica_lead_and_never_two(
             await timeline.until(lambda before=before: len(timeline.events) >= before + 2)
             await timeline.until(lambda: len(timeline.running) == 1)
             assert timeline.events[before] == (leading, "stop"), "stopped before any start"
-        assert sorted([first.lock.role, second.lock.role]) == ["leader", "standby"]
+        # The loser says "standby" once its own check has failed, a moment after the work.
+        await settled(lambda: sorted([first.lock.role, second.lock.role]) == ["leader", "standby"])
+        assert len(timeline.running) == 1
     finally:
         await first.stop()
         await second.stop()
@@ -350,3 +352,53 @@ async def test_a_leader_cut_off_from_the_database_stops_its_work_before_another_
     finally:
         await proxy.close()
         await cut_off.stop()
+
+
+@pytest.mark.postgres
+async def test_work_that_fails_while_leading_is_logged_released_and_started_again(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    name = lock_name()
+    lock = ListenerLock(postgres_url, name, **FAST)
+    stopping = Stopping()
+    runs: list[bool] = []
+    free_between: list[bool] = []
+
+    async def work() -> None:
+        runs.append(True)
+        if len(runs) == 1:
+            raise ConnectionResetError("socket to chat.example.test lost for user 7x9k3")
+        stopping.request()
+
+    async def watch_release() -> None:  # the lock is free while the failed work pauses
+        while not runs:
+            await asyncio.sleep(0.005)
+        while len(runs) == 1:
+            if await lock_is_free_briefly(name):
+                free_between.append(True)
+                return
+            await asyncio.sleep(0.005)
+
+    watcher = asyncio.create_task(watch_release())
+    async with asyncio.timeout(30):
+        await lock.run_while_leading(work, stopping)
+        await watcher
+    assert runs == [True, True]
+    assert free_between == [True], "released after the failure"
+    assert "ConnectionResetError" in caplog.text
+    assert "7x9k3" not in caplog.text
+    assert "chat.example.test" not in caplog.text
+
+
+async def lock_is_free_briefly(name: str) -> bool:
+    """Take the lock and give it straight back: was it free at that moment?"""
+    async with await psycopg.AsyncConnection.connect(
+        lock_conninfo(POSTGRES_URL) or "", autocommit=True
+    ) as connection:
+        key = advisory_key(name)
+        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+        row = await cursor.fetchone()
+        if row and row[0]:
+            await connection.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            return True
+    return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 import secrets
 import time
@@ -155,3 +156,8 @@ def mentioned_usernames(text: str) -> set[str]:
 class Trigger:
     user_id: str
     issued: float = field(default_factory=time.monotonic)
+
+
+def compact(value: Any) -> str:
+    """JSON as the server (Go's encoding/json) writes it inside events: no spaces."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from . import fake_shapes
-from .fake_model import FakeUser, fill_action_ids, new_id
+from .fake_model import FakeUser, compact, fill_action_ids, new_id
+from .fake_workspace import broadcast_of
 
 if TYPE_CHECKING:
     from .fake_server import FakeMattermost
@@ -109,7 +110,7 @@ class RestApi:
             return web.json_response(stored, status=201)
         props = copy.deepcopy(body.get("props") or {})
         fill_action_ids(props)
-        post = await self.fake.store_post(
+        post = await self.fake.workspace.store_post(
             caller, channel.id, body.get("message", ""), props=props, pending_post_id=pending
         )
         if pending:
@@ -120,7 +121,9 @@ class RestApi:
         body = await self.body(request, fake_shapes.ephemeral_body)
         if isinstance(body, web.Response):
             return body
-        post = await self.fake.store_ephemeral(self.caller(request), body["user_id"], body["post"])
+        post = await self.fake.workspace.store_ephemeral(
+            self.caller(request), body["user_id"], body["post"]
+        )
         return web.json_response(post, status=201)
 
     async def patch_post(self, request: web.Request) -> web.Response:
@@ -136,7 +139,7 @@ class RestApi:
         changes = {key: copy.deepcopy(body[key]) for key in ("message", "props") if key in body}
         if "props" in changes:
             fill_action_ids(changes["props"])
-        updated = await self.fake.update_post(post, **changes)
+        updated = await self.fake.workspace.update_post(post, **changes)
         return web.json_response(updated)
 
     async def get_post(self, request: web.Request) -> web.Response:
@@ -183,6 +186,13 @@ class RestApi:
                 400, "interactive_message.decode_trigger_id.expired", "Trigger ID expired."
             )
         self.fake.opened_dialogs.append(copy.deepcopy(body))
+        # OpenInteractiveDialog: the dialog goes to the user's clients as an "open_dialog" event.
+        event = {
+            "event": "open_dialog",
+            "data": {"dialog": compact(body)},
+            "broadcast": broadcast_of(user_id=trigger.user_id),
+        }
+        await self.fake.workspace.broadcast(event, [trigger.user_id])
         return web.json_response({"status": "OK"})
 
     def visible(self, request: web.Request, channel_id: str) -> bool:

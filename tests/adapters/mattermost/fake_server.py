@@ -1,55 +1,51 @@
 """A fake Mattermost server for the tests: REST API v4 and the websocket, plain or TLS.
 
-One aiohttp app on 127.0.0.1, port 0. It stores users, channels and posts, answers the REST
-calls the adapter makes in the server's shapes (``fake_rest``), runs the websocket with the
-server's resume rules (``fake_socket``), and plays the user's side: posting, editing,
-pressing buttons, submitting dialogs and typing slash commands, each sent to the bot the way
-the server sends it. ``shape_errors`` collects every request that breaks the API reference;
-tests assert it stays empty.
+One aiohttp app on 127.0.0.1, port 0. It keeps a team of users, channels and posts
+(``fake_workspace``), answers the REST calls the adapter makes in the server's shapes
+(``fake_rest``), runs the websocket with the server's resume rules (``fake_socket``), and
+plays the user's side: posting, editing, pressing buttons, submitting dialogs and typing
+slash commands, each sent the way the server sends it (``fake_user``). ``shape_errors``
+collects every request that breaks the API reference; tests assert it stays empty.
+Behaviour and sources: fixtures/README.md.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 import re
 import secrets
 import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from .fake_model import (
-    Clock,
-    FakeChannel,
-    FakeUser,
-    Trigger,
-    actions_of,
-    make_post,
-    mentioned_usernames,
-    new_id,
-)
-from .fake_rest import BODY, CALLER, RestApi, app_error, read_json
+from .fake_model import FakeChannel, FakeUser, Trigger
+from .fake_rest import BODY, CALLER, TRIGGER_TTL_SECONDS, RestApi, app_error, read_json
 from .fake_socket import SocketHub
 from .fake_tls import TestCertificates, make_certificates
+from .fake_user import UserSide
+from .fake_workspace import Ephemeral, Workspace
+
+__all__ = ["Ephemeral", "FakeMattermost", "FakeUser", "Recorded"]
 
 WEBSOCKET_PATH = "/api/v4/websocket"
-TEAM_NAME = "overheid"
-SLASH_TIMEOUT_SECONDS = 3.0  # slash commands: the server waits 3 s for the first answer
-ACTION_TIMEOUT_SECONDS = 30.0  # OutgoingIntegrationRequestsTimeout default
-# Props the server keeps from the original post when an action's "update" replaces them.
-RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
+RATE_LIMIT_HEADERS = {
+    "X-Ratelimit-Limit": "10",
+    "X-Ratelimit-Remaining": "0",
+    "X-Ratelimit-Reset": "1",
+    "Retry-After": "1",
+}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
+    """One request the fake received (``method`` "WS" for a websocket frame)."""
+
     method: str
     path: str
     query: dict[str, str]
@@ -66,19 +62,6 @@ class _Failure:
     times: int
 
 
-@dataclass
-class Ephemeral:
-    user_id: str
-    post: dict[str, Any]
-
-
-@dataclass
-class _State:
-    users: dict[str, FakeUser] = field(default_factory=dict)
-    channels: dict[str, FakeChannel] = field(default_factory=dict)
-    posts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
 class FakeMattermost:
     """The far side of the wire; see the module docstring and fixtures/README.md."""
 
@@ -93,23 +76,21 @@ class FakeMattermost:
         self.requests: list[Recorded] = []
         self.shape_errors: list[str] = []
         self.opened_dialogs: list[dict[str, Any]] = []
-        self.ephemerals: list[Ephemeral] = []
-        self.triggers: dict[str, Trigger] = {}
-        self.command_token = secrets.token_hex(13)
         self.require_challenge = False
         self.auth_timeout = 5.0  # the server's authCheckInterval
+        # Mattermost opens the socket unauthenticated for a bad token (see fake_socket);
+        # True answers 401 on the upgrade itself, as a token-checking proxy in front would.
+        self.upgrade_answers_401 = False
         self.revoked = False
-        self.team_id = new_id()
-        self._state = _State()
-        self._clock = Clock()
         self._failures: list[_Failure] = []
         self._hub = SocketHub(self)
+        self.workspace = Workspace(self._hub.broadcast)
+        self.bot = self.workspace.bot
+        self._user_side = UserSide(self.workspace)
         self._rest = RestApi(self)
         self._runner: web.AppRunner | None = None
-        self._client: aiohttp.ClientSession | None = None
-        self.bot = self._new_user("meldwijzer", locale="nl", is_bot=True)
 
-    # -- lifetime -----------------------------------------------------------------------
+    # -- lifetime -------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application(middlewares=[self._middleware])
@@ -124,16 +105,14 @@ class FakeMattermost:
         # No access log: it would show channel and post ids among the records tests search.
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
+        await web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context).start()
         port = self._runner.addresses[0][1]
         self.url = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
-        self._client = aiohttp.ClientSession()
+        await self._user_side.start(self.url)
 
     async def close(self) -> None:
         await self._hub.drop()
-        if self._client is not None:
-            await self._client.close()
+        await self._user_side.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -149,53 +128,102 @@ class FakeMattermost:
     ) -> None:
         await self.close()
 
-    # -- people and channels --------------------------------------------------------------
+    # -- the team ---------------------------------------------------------------------
 
     @property
     def users(self) -> dict[str, FakeUser]:
-        return self._state.users
+        return self.workspace.users
 
     @property
     def channels(self) -> dict[str, FakeChannel]:
-        return self._state.channels
+        return self.workspace.channels
 
     @property
     def posts(self) -> dict[str, dict[str, Any]]:
-        return self._state.posts
+        return self.workspace.posts
+
+    @property
+    def ephemerals(self) -> list[Ephemeral]:
+        return self.workspace.ephemerals
+
+    @property
+    def team_id(self) -> str:
+        return self.workspace.team_id
 
     def add_user(self, username: str, *, locale: str = "nl") -> FakeUser:
-        return self._new_user(username, locale=locale)
-
-    def _new_user(self, username: str, *, locale: str, is_bot: bool = False) -> FakeUser:
-        user = FakeUser(new_id(), username, secrets.token_hex(13), locale, is_bot)
-        self.users[user.id] = user
-        return user
+        return self.workspace.add_user(username, locale=locale)
 
     def direct_channel_id(self, user: FakeUser) -> str:
-        """The bot's DM channel with ``user``, made if new (name: the two ids sorted)."""
-        name = "__".join(sorted((self.bot.id, user.id)))
-        for channel in self.channels.values():
-            if channel.type == "D" and channel.name == name:
-                return channel.id
-        channel = FakeChannel(
-            new_id(), "D", name, "", "", [self.bot.id, user.id], self._clock.now()
-        )
-        self.channels[channel.id] = channel
-        return channel.id
+        return self.workspace.direct_channel_id(user)
 
     def channel(self, name: str, members: Iterable[FakeUser]) -> str:
-        """An open team channel with these members (the bot added to it if not among them)."""
-        ids = [member.id for member in members]
-        if self.bot.id not in ids:
-            ids.append(self.bot.id)
-        found = FakeChannel(new_id(), "O", name, name.title(), self.team_id, ids, self._clock.now())
-        self.channels[found.id] = found
-        return found.id
+        return self.workspace.channel(name, members)
 
     def posts_in(self, channel_id: str) -> list[dict[str, Any]]:
         """Every post of the channel in order, the bot's included (copies)."""
-        found = [post for post in self.posts.values() if post["channel_id"] == channel_id]
-        return copy.deepcopy(sorted(found, key=lambda post: post["create_at"]))
+        return self.workspace.posts_in(channel_id)
+
+    # -- the user's side ----------------------------------------------------------------
+
+    async def user_posts(
+        self, user: FakeUser, text: str, *, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        """``user`` posts ``text`` (in the DM with the bot unless a channel is given)."""
+        chosen = channel_id or self.direct_channel_id(user)
+        return await self.workspace.store_post(user, chosen, text)
+
+    async def user_edits(self, post: dict[str, Any], text: str) -> None:
+        await self.workspace.update_post(self.posts[post["id"]], message=text)
+
+    async def system_post(self, channel_id: str, type_: str = "system_join_channel") -> None:
+        """A system message (by default "joined the channel") by the newest member."""
+        joiner = self.users[self.channels[channel_id].members[-1]]
+        message = f"@{joiner.username} joined the channel."
+        await self.workspace.store_post(joiner, channel_id, message, type_=type_)
+
+    async def click(
+        self, user: FakeUser, post: dict[str, Any], button: int | str = 0
+    ) -> tuple[int, dict[str, Any]]:
+        """``user`` presses a button (index, id or name); an "update" is applied."""
+        return await self._user_side.click(user, post, button)
+
+    async def submit_dialog(
+        self,
+        user: FakeUser,
+        opened: dict[str, Any],
+        submission: dict[str, Any],
+        *,
+        cancelled: bool = False,
+    ) -> tuple[int, dict[str, Any]]:
+        """``user`` submits (or cancels) a dialog from ``opened_dialogs``."""
+        return await self._user_side.submit_dialog(user, opened, submission, cancelled=cancelled)
+
+    async def slash(
+        self, user: FakeUser, text: str = "", *, token: str | None = None, url: str
+    ) -> tuple[int, dict[str, Any]]:
+        """``user`` types ``/meldwijzer text`` in a team channel."""
+        return await self._user_side.slash(user, text, token=token, url=url)
+
+    @property
+    def command_token(self) -> str:
+        return self._user_side.command_token
+
+    @property
+    def triggers(self) -> dict[str, Trigger]:
+        return self._user_side.triggers
+
+    def issue_trigger(self, user: FakeUser) -> str:
+        """A trigger id the server would give ``user`` with a button press or a command."""
+        return self._user_side.issue_trigger(user)
+
+    def expire_triggers(self) -> None:
+        """Every trigger id issued so far is too old for dialogs/open (30 s passed)."""
+        for trigger in self.triggers.values():
+            trigger.issued -= TRIGGER_TTL_SECONDS + 1
+
+    def expire_pending_post_ids(self) -> None:
+        """The server's 30 s memory of pending_post_id has passed: a repeat posts again."""
+        self._rest.pending_posts.clear()
 
     # -- tokens, failures, sockets ------------------------------------------------------
 
@@ -212,18 +240,14 @@ class FakeMattermost:
         headers: Mapping[str, str] | None = None,
         times: int = 1,
     ) -> None:
-        """The next ``times`` requests whose method matches and path fully matches fail."""
-        chosen = dict(headers or {})
-        if status == 429 and not chosen:
-            chosen = {
-                "X-Ratelimit-Limit": "10",
-                "X-Ratelimit-Remaining": "0",
-                "X-Ratelimit-Reset": "1",
-                "Retry-After": "1",
-            }
-        self._failures.append(
-            _Failure(method.upper(), re.compile(path_regex), status, chosen, times)
-        )
+        """The next ``times`` requests of ``method`` whose path fully matches fail.
+
+        A 429 without headers gets the rate limiter's (reset and retry after 1 s). The
+        websocket upgrade (GET /api/v4/websocket) can be failed too.
+        """
+        chosen = dict(headers or (RATE_LIMIT_HEADERS if status == 429 else {}))
+        pattern = re.compile(path_regex)
+        self._failures.append(_Failure(method.upper(), pattern, status, chosen, times))
 
     @property
     def sockets_open(self) -> int:
@@ -231,6 +255,7 @@ class FakeMattermost:
 
     @property
     def connections_total(self) -> int:
+        """Websocket upgrades accepted so far."""
         return self._hub.total
 
     @property
@@ -238,13 +263,16 @@ class FakeMattermost:
         """Every frame the server wrote to any socket, in order."""
         return self._hub.frames_sent
 
-    async def drop_sockets(self) -> None:
-        """The server closes every socket; it keeps the connections, so resume works."""
-        await self._hub.drop()
+    async def drop_sockets(self, *, abrupt: bool = False) -> None:
+        """The server closes every socket (``abrupt``: cuts the TCP connection without a
+        close frame); it keeps the connections, so a resume works."""
+        await self._hub.drop(abrupt=abrupt)
 
     def forget_connections(self) -> None:
         """As after a server restart: the next reconnect gets a new connection id."""
         self._hub.forget()
+
+    # -- what REST and the websocket share ------------------------------------------------
 
     def user_for_token(self, token: str) -> FakeUser | None:
         for user in self.users.values():
@@ -253,272 +281,33 @@ class FakeMattermost:
         return None
 
     def user_for_header(self, header: str | None) -> FakeUser | None:
-        if not header:
-            return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() not in ("bearer", "token") or not token:
+        scheme, _, token = (header or "").partition(" ")
+        if scheme.lower() not in ("bearer", "token") or not token.strip():
             return None
         return self.user_for_token(token.strip())
 
-    # -- the user's side ----------------------------------------------------------------
-
-    async def user_posts(
-        self, user: FakeUser, text: str, *, channel_id: str | None = None
-    ) -> dict[str, Any]:
-        """``user`` posts ``text`` (in the DM with the bot unless a channel is given)."""
-        chosen = channel_id or self.direct_channel_id(user)
-        return await self.store_post(user, chosen, text)
-
-    async def user_edits(self, post: dict[str, Any], text: str) -> None:
-        await self.update_post(self.posts[post["id"]], message=text)
-
-    async def system_post(self, channel_id: str, type_: str = "system_join_channel") -> None:
-        channel = self.channels[channel_id]
-        joiner = self.users[channel.members[-1]]
-        await self.store_post(
-            joiner, channel_id, f"@{joiner.username} joined the channel.", type_=type_
-        )
-
-    async def click(
-        self, user: FakeUser, post: dict[str, Any], button: int | str = 0
-    ) -> tuple[int, dict[str, Any]]:
-        """``user`` presses a button: the integration request, as the server sends it."""
-        stored = self.posts[post["id"]]
-        action = self._find_action(stored, button)
-        channel = self.channels[stored["channel_id"]]
-        trigger_id = self._issue_trigger(user)
-        payload = {
-            "user_id": user.id,
-            "user_name": user.username,
-            "channel_id": channel.id,
-            "channel_name": channel.name,
-            "team_id": channel.team_id or self.team_id,
-            "team_domain": TEAM_NAME,
-            "post_id": stored["id"],
-            "trigger_id": trigger_id,
-            "type": action.get("type", "button"),
-            "data_source": "",
-            "context": copy.deepcopy(action["integration"].get("context") or {}),
-        }
-        status, answer = await self._post_json(
-            action["integration"]["url"], payload, ACTION_TIMEOUT_SECONDS
-        )
-        if status == 200 and isinstance(answer, dict):
-            await self._apply_action_answer(user, stored, answer)
-        return status, answer if isinstance(answer, dict) else {}
-
-    async def submit_dialog(
-        self,
-        user: FakeUser,
-        opened: dict[str, Any],
-        submission: dict[str, Any],
-        *,
-        cancelled: bool = False,
-    ) -> tuple[int, dict[str, Any]]:
-        """``user`` submits (or cancels) a dialog the bot opened."""
-        dialog = opened["dialog"]
-        channel_id = self._dialog_channel(user)
-        payload = {
-            "type": "dialog_submission",
-            "callback_id": dialog.get("callback_id", ""),
-            "state": dialog.get("state", ""),
-            "user_id": user.id,
-            "channel_id": channel_id,
-            "team_id": self.channels[channel_id].team_id or self.team_id,
-            "submission": {} if cancelled else copy.deepcopy(submission),
-            "cancelled": cancelled,
-        }
-        status, answer = await self._post_json(opened["url"], payload, ACTION_TIMEOUT_SECONDS)
-        return status, answer if isinstance(answer, dict) else {}
-
-    async def slash(
-        self, user: FakeUser, text: str = "", *, token: str | None = None, url: str
-    ) -> tuple[int, dict[str, Any]]:
-        """``user`` types ``/meldwijzer text`` in a team channel: the command request."""
-        channel_id = next(
-            (c.id for c in self.channels.values() if c.type == "O" and user.id in c.members),
-            None,
-        ) or self.channel("town-square", [user])
-        form = {
-            "channel_id": channel_id,
-            "channel_name": self.channels[channel_id].name,
-            "command": "/meldwijzer",
-            "response_url": f"{self.url}/hooks/commands/{new_id()}",
-            "team_domain": TEAM_NAME,
-            "team_id": self.team_id,
-            "text": text,
-            "token": self.command_token if token is None else token,
-            "trigger_id": self._issue_trigger(user),
-            "user_id": user.id,
-            "user_name": user.username,
-        }
-        assert self._client is not None
-        timeout = aiohttp.ClientTimeout(total=SLASH_TIMEOUT_SECONDS)
-        async with self._client.post(url, data=form, timeout=timeout) as response:
-            return response.status, await _json_or_empty(response)
-
-    # -- what REST and the user's side share --------------------------------------------
-
-    async def store_post(
-        self,
-        author: FakeUser,
-        channel_id: str,
-        message: str,
-        *,
-        props: dict[str, Any] | None = None,
-        type_: str = "",
-        pending_post_id: str = "",
-    ) -> dict[str, Any]:
-        """Save a post and broadcast the documented "posted" event to the channel."""
-        channel = self.channels[channel_id]
-        post = make_post(
-            author.id, channel_id, message, self._clock.now(), props=props, type_=type_
-        )
-        post["pending_post_id"] = pending_post_id
-        self.posts[post["id"]] = post
-        channel.last_post_at = post["create_at"]
-        channel.total_msg_count += 1
-        await self._hub.broadcast(self._posted_event(author, channel, post), channel.members)
-        return copy.deepcopy(post)
-
-    async def update_post(
-        self, post: dict[str, Any], *, message: str | None = None, props: Any = None
-    ) -> dict[str, Any]:
-        now = self._clock.now()
-        if message is not None and message != post["message"]:
-            post["message"] = message
-            post["edit_at"] = now
-        if props is not None:
-            post["props"] = props
-        post["update_at"] = now
-        channel = self.channels[post["channel_id"]]
-        event = {
-            "event": "post_edited",
-            "data": {"post": json.dumps(post)},
-            "broadcast": self._hub.broadcast_of(channel_id=channel.id),
-        }
-        await self._hub.broadcast(event, channel.members)
-        return copy.deepcopy(post)
-
-    async def store_ephemeral(
-        self, author: FakeUser, user_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        post = make_post(author.id, body["channel_id"], body.get("message", ""), self._clock.now())
-        post["type"] = "system_ephemeral"
-        self.ephemerals.append(Ephemeral(user_id, copy.deepcopy(post)))
-        return post
-
     def record_frame(self, frame: Any) -> None:
         self.requests.append(Recorded("WS", WEBSOCKET_PATH, {}, frame, {}))
-
-    def _posted_event(
-        self, author: FakeUser, channel: FakeChannel, post: dict[str, Any]
-    ) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "channel_display_name": f"@{author.username}"
-            if channel.type == "D"
-            else channel.display_name,
-            "channel_name": channel.name,
-            "channel_type": channel.type,
-            "post": json.dumps(post),
-            "sender_name": f"@{author.username}",
-            "set_online": not author.is_bot,
-            "team_id": channel.team_id,
-        }
-        mentions = self._mentions(author, channel, post["message"])
-        if mentions:
-            data["mentions"] = json.dumps(mentions)  # a JSON string, like "post"
-        return {
-            "event": "posted",
-            "data": data,
-            "broadcast": self._hub.broadcast_of(channel_id=channel.id),
-        }
-
-    def _mentions(self, author: FakeUser, channel: FakeChannel, text: str) -> list[str]:
-        if channel.type == "D":
-            return [member for member in channel.members if member != author.id]
-        named = mentioned_usernames(text)
-        return [
-            member
-            for member in channel.members
-            if member != author.id and self.users[member].username.lower() in named
-        ]
-
-    def _find_action(self, post: dict[str, Any], button: int | str) -> dict[str, Any]:
-        actions = actions_of(post)
-        if isinstance(button, int):
-            return actions[button]
-        for action in actions:
-            if button in (action.get("id"), action.get("name")):
-                return action
-        raise LookupError(f"no button {button!r} on the post")
-
-    def _issue_trigger(self, user: FakeUser) -> str:
-        trigger_id = f"{new_id()}:{user.id}:{self._clock.now()}"
-        self.triggers[trigger_id] = Trigger(user.id)
-        return trigger_id
-
-    def _dialog_channel(self, user: FakeUser) -> str:
-        return self.direct_channel_id(user)
-
-    async def _apply_action_answer(
-        self, user: FakeUser, post: dict[str, Any], answer: dict[str, Any]
-    ) -> None:
-        update = answer.get("update")
-        if isinstance(update, dict):
-            # DoPostActionWithCookie + UpdatePost: the update REPLACES the message (an update
-            # without one empties it) and the props (kept as they were when it has none).
-            props = update.get("props")
-            if props is None:
-                props = copy.deepcopy(post["props"])
-            else:
-                props = copy.deepcopy(props)
-                for key in RETAINED_PROPS:
-                    props.pop(key, None)
-                    if key in post["props"]:
-                        props[key] = post["props"][key]
-            await self.update_post(post, message=str(update.get("message", "")), props=props)
-        text = answer.get("ephemeral_text")
-        if isinstance(text, str) and text:
-            ephemeral = {"channel_id": post["channel_id"], "message": text}
-            await self.store_ephemeral(self.bot, user.id, ephemeral)
-
-    async def _post_json(
-        self, url: str, payload: dict[str, Any], timeout: float
-    ) -> tuple[int, Any]:
-        assert self._client is not None
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        async with self._client.post(
-            url,
-            data=json.dumps(payload),
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as response:
-            return response.status, await _json_or_empty(response)
-
-    # -- every request ------------------------------------------------------------------
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = None if request.path == WEBSOCKET_PATH else await read_json(request)
         request[BODY] = body
+        headers = dict(request.headers)
         self.requests.append(
-            Recorded(request.method, request.path, dict(request.query), body, dict(request.headers))
+            Recorded(request.method, request.path, dict(request.query), body, headers)
         )
         failure = self._take_failure(request)
         if failure is not None:
             return failure
         if "access_token" in request.query:
             self.shape_errors.append(f"{request.path}: a token in the query string")
-        if request.path == WEBSOCKET_PATH:
-            return await handler(request)
         caller = self.user_for_header(request.headers.get("Authorization"))
+        if request.path == WEBSOCKET_PATH and (caller is not None or not self.upgrade_answers_401):
+            return await handler(request)
         if caller is None:
-            return app_error(
-                401,
-                "api.context.session_expired.app_error",
-                "Invalid or expired session, please login again.",
-            )
+            message = "Invalid or expired session, please login again."
+            return app_error(401, "api.context.session_expired.app_error", message)
         request[CALLER] = caller
         return await handler(request)
 
@@ -530,22 +319,9 @@ class FakeMattermost:
                     self._failures.remove(failure)
                 if failure.status == 429:
                     # The rate limiter (throttled) answers in plain text with its headers.
-                    return web.Response(
-                        status=429, text="limit exceeded\n", headers=failure.headers
-                    )
-                response = app_error(
-                    failure.status, "fake.failure", "A failure the test asked for."
-                )
+                    text = "limit exceeded\n"
+                    return web.Response(status=429, text=text, headers=failure.headers)
+                response = app_error(failure.status, "fake.failure", "A failure a test asked for.")
                 response.headers.update(failure.headers)
                 return response
         return None
-
-
-async def _json_or_empty(response: aiohttp.ClientResponse) -> Any:
-    text = await response.text()
-    if not text:
-        return {}
-    try:
-        return json.loads(text)
-    except ValueError:
-        return {"_text": text}

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from .fake_model import SERVER_VERSION, new_id
+from .fake_workspace import broadcast_of
 
 if TYPE_CHECKING:
     from .fake_server import FakeMattermost
@@ -57,14 +58,17 @@ class SocketHub:
         self.fake = fake
         self.connections: dict[str, Connection] = {}
         self.open: set[web.WebSocketResponse] = set()
+        self.transports: dict[web.WebSocketResponse, asyncio.Transport | None] = {}
         self.total = 0
         self.frames_sent: list[dict[str, Any]] = []
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        socket = web.WebSocketResponse(heartbeat=None, autoping=True)
+        # A short close timeout: a client that stopped reading must not hold a drop up.
+        socket = web.WebSocketResponse(heartbeat=None, autoping=True, timeout=2.0)
         await socket.prepare(request)
         self.total += 1
         self.open.add(socket)
+        self.transports[socket] = request.transport
         try:
             user = self.fake.user_for_header(request.headers.get("Authorization"))
             if self.fake.require_challenge:
@@ -75,6 +79,7 @@ class SocketHub:
             await self._read(socket, connection)
         finally:
             self.open.discard(socket)
+            self.transports.pop(socket, None)
             for held in self.connections.values():
                 if held.socket is socket:
                     held.socket = None
@@ -128,20 +133,7 @@ class SocketHub:
                 "connection_id": connection.id,
                 "server_version": SERVER_VERSION,
             },
-            "broadcast": self.broadcast_of(user_id=connection.user_id),
-        }
-
-    @staticmethod
-    def broadcast_of(
-        *, user_id: str = "", channel_id: str = "", team_id: str = ""
-    ) -> dict[str, Any]:
-        return {
-            "omit_users": None,
-            "user_id": user_id,
-            "channel_id": channel_id,
-            "team_id": team_id,
-            "connection_id": "",
-            "omit_connection_id": "",
+            "broadcast": broadcast_of(user_id=connection.user_id),
         }
 
     async def _read(self, socket: web.WebSocketResponse, connection: Connection | None) -> None:
@@ -227,11 +219,17 @@ class SocketHub:
         with contextlib.suppress(ConnectionError):
             await socket.send_str(json.dumps(frame))
 
-    async def drop(self) -> None:
-        for socket in list(self.open):
-            await socket.close(code=1001)  # "going away", as a restarting proxy does
+    async def drop(self, *, abrupt: bool = False) -> None:
+        """Close every socket: with "going away" (1001), or ``abrupt``: the TCP connection
+        cut with no close frame, as a network failure or a killed proxy does."""
         for connection in self.connections.values():
             connection.socket = None
+        if abrupt:
+            for transport in list(self.transports.values()):
+                if transport is not None:
+                    transport.abort()
+            return
+        await asyncio.gather(*(socket.close(code=1001) for socket in list(self.open)))
 
     def forget(self) -> None:
         self.connections.clear()
