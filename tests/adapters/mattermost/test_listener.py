@@ -98,8 +98,8 @@ async def test_own_posts_edits_system_posts_and_other_bots_are_ignored(
     # The server marks a bot account's posts from_bot, an incoming webhook's from_webhook.
     other = fake.add_user("otherbot")
     other_dm = fake.direct_channel_id(other)
-    await fake.store_post(other, other_dm, "hoi", props={"from_bot": "true"})
-    await fake.store_post(other, other_dm, "hoi", props={"from_webhook": "true"})
+    await fake.workspace.store_post(other, other_dm, "hoi", props={"from_bot": "true"})
+    await fake.workspace.store_post(other, other_dm, "hoi", props={"from_webhook": "true"})
     # A marker in the same DM: events are handled in order, so once it is answered, the
     # edit, the system post and the other bots' messages have been through the listener.
     marker = await fake.user_posts(anna, "hoi")
