@@ -11,8 +11,9 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.mattermost import setup_mattermost
 from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, TeamsNoticeChannel, setup_teams
-from adapters.webchat import ConversationTokens, setup_webchat
+from adapters.webchat import ConversationTokens, add_health_check, setup_webchat
 from bot import migrate
 from bot.compaction import DailyRewrite
 from bot.conversation import ConversationService, utc_now
@@ -23,7 +24,7 @@ from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.outbox.enqueue import Outbox
-from bot.outbox.port import EMAIL, TEAMS, NoticeChannel
+from bot.outbox.port import EMAIL, MATTERMOST, TEAMS, NoticeChannel
 from bot.outbox.schedule import NoticeSchedule
 from bot.preflight import check_production
 from bot.recovery import recovery_public_key
@@ -91,6 +92,8 @@ def enabled_channels(settings: Settings) -> frozenset[str]:
         enabled.add(TEAMS)
     if settings.smtp_host:
         enabled.add(EMAIL)
+    if settings.mattermost_enabled:
+        enabled.add(MATTERMOST)
     return frozenset(enabled)
 
 
@@ -246,6 +249,16 @@ def create_app(
             app, services.conversations, settings, services.sessions, endpoints=teams_endpoints
         )
         chat_channels.append(TeamsNoticeChannel(teams.notifier, settings.teams_tenant_id))
+    if settings.mattermost_enabled:
+        mattermost = setup_mattermost(
+            app, services.conversations, settings, services.sessions, secret_of(settings)
+        )
+        chat_channels.append(mattermost.notices)
+        add_health_check(app, mattermost.health)
+    elif settings.mattermost_url or settings.mattermost_token:
+        log.warning(
+            "Mattermost is off: set both MELDWIJZER_MATTERMOST_URL and MELDWIJZER_MATTERMOST_TOKEN"
+        )
     app[NOTICE_CHANNELS] = notice_channels(settings, *chat_channels)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from adapters.mattermost.once import OnceRow
 from adapters.teams.references import AdviserConversationRow
 from bot.outbox.models import DeliveryItemRow, DeliveryRow, DigestRunRow
 from bot.routing.models import AbsenceRow
@@ -37,6 +38,7 @@ __all__ = [
     "FailedUnlockRow",
     "MessageRow",
     "MetaRow",
+    "OnceRow",
     "SignalOpenRow",
     "SignalRecusalRow",
     "SignalRow",

@@ -35,6 +35,20 @@ def production_problems(settings: Settings) -> list[str]:
             "MELDWIJZER_NOTICE_EVERY_SECONDS is for trying things out: a notice soon after a "
             "signal tells the platform when the reporter was active; use MELDWIJZER_NOTICE_TIMES"
         )
+    return problems + mattermost_problems(settings)
+
+
+def mattermost_problems(settings: Settings) -> list[str]:
+    """A bot token sent over plain HTTP is the bot; so are callbacks anyone on the path reads."""
+    problems = []
+    if settings.mattermost_url and not settings.mattermost_url.startswith("https://"):
+        problems.append("MELDWIJZER_MATTERMOST_URL must be an https:// address")
+    if settings.mattermost_url and not settings.mattermost_token:
+        problems.append("MELDWIJZER_MATTERMOST_URL is set but MELDWIJZER_MATTERMOST_TOKEN is empty")
+    if settings.mattermost_token and not settings.mattermost_url:
+        problems.append("MELDWIJZER_MATTERMOST_TOKEN is set but MELDWIJZER_MATTERMOST_URL is empty")
+    if settings.mattermost_enabled and not settings.mattermost_callbacks.startswith("https://"):
+        problems.append("MELDWIJZER_MATTERMOST_CALLBACK_URL must be an https:// address")
     return problems
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError, InputError
@@ -16,13 +17,20 @@ from bot.signals.email_address import checked_email
 
 MAX_MESSAGE_CHARS = 2000
 WEEK_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CA_ALIASES = ("MELDWIJZER_MATTERMOST_CA_FILE", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
 _CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+_BASE_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~\-/]*)?")
+# Mattermost's tokens are 26 characters of [a-z0-9] (model.NewId); accept a little more so
+# an unusual server still works, but never a space, quote or line break in a header.
+_TOKEN = re.compile(r"[A-Za-z0-9_\-]{8,128}")
 
 
 class Settings(BaseSettings):
     """Everything the app needs to start; secrets are ``SecretStr`` so they never print."""
 
-    model_config = SettingsConfigDict(env_prefix="MELDWIJZER_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="MELDWIJZER_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
@@ -45,8 +53,18 @@ class Settings(BaseSettings):
     teams_app_id: str = ""
     teams_app_password: SecretStr = SecretStr("")
     teams_tenant_id: str = ""
+    # -- Mattermost (adapters/mattermost): the server, the bot account's access token, where
+    # the server reaches our buttons, dialogs and slash command, and that command's token.
     mattermost_url: str | None = None
     mattermost_token: SecretStr | None = None
+    mattermost_callback_url: str | None = None  # default: MELDWIJZER_PUBLIC_URL
+    mattermost_command_token: SecretStr | None = None
+    # A private CA for the server's certificate, for REST and websocket alike; also read from
+    # the variables requests and OpenSSL already honour, so one setting covers both.
+    mattermost_ca_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices(*_CA_ALIASES),
+    )
     # -- The HTTP edge: slow clients, open connections, new conversations. Safe defaults for
     # one process; a reverse proxy in front may be stricter. Read by bot/server.py and
     # adapters/webchat (see its README).
@@ -111,6 +129,35 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("mattermost_url", "mattermost_callback_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """The server's (or our) base address: scheme and host, no query, no trailing slash."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not _BASE_URL.fullmatch(value):
+            raise ValueError("give an http:// or https:// address, like https://chat.example.org")
+        return value
+
+    @field_validator("mattermost_token", "mattermost_command_token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not _TOKEN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("a Mattermost token is 8 to 128 letters, digits, - or _ (no spaces)")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("mattermost_ca_file")
+    @classmethod
+    def _ca_file(cls, value: Path | None) -> Path | None:
+        if value is None or not str(value).strip():
+            return None
+        if not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @field_validator("admin_email", "smtp_from")
     @classmethod
@@ -178,6 +225,15 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def mattermost_enabled(self) -> bool:
+        return bool(self.mattermost_url and self.mattermost_token)
+
+    @property
+    def mattermost_callbacks(self) -> str:
+        """Where the Mattermost server reaches our callbacks (no trailing slash)."""
+        return self.mattermost_callback_url or self.webchat_url.rstrip("/")
+
+    @property
     def webchat_url(self) -> str:
         if self.public_url:
             return self.public_url + "/"
@@ -189,8 +245,17 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"MELDWIJZER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(f"{_variable(err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid settings: {problems}") from None
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a validation error is about.
+
+    pydantic names the first alias whichever one was read, so for the CA file the variable
+    actually set (in the aliases' order) is named: the admin must know which one to fix.
+    """
+    name = "_".join(str(p) for p in loc).upper()
+    if name == _CA_ALIASES[0]:
+        return next((alias for alias in _CA_ALIASES if os.environ.get(alias)), name)
+    return name if name.startswith("MELDWIJZER_") else f"MELDWIJZER_{name}"

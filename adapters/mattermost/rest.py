@@ -11,19 +11,13 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from adapters.mattermost.account import BotAccount
 from bot.errors import ConfigError, DeliveryError
 
-
-@dataclass(frozen=True, slots=True)
-class BotAccount:
-    """The bot's own Mattermost account, as ``GET /api/v4/users/me`` answers."""
-
-    user_id: str
-    username: str
+__all__ = ["BotAccount", "MattermostApi", "MattermostApiError", "ssl_context_for"]
 
 
 class MattermostApiError(DeliveryError):
