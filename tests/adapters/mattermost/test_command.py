@@ -8,10 +8,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
+from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH
 from adapters.mattermost.command import ANSWERS, COMMAND_PATH
+from adapters.mattermost.mounting import mount_callbacks
+from adapters.mattermost.once import OnceStore
 from adapters.mattermost.request_body import MAX_BODY_BYTES
+from adapters.mattermost.signing import CallbackSigner
 from bot.core import Incoming, Kind, Reply
+from bot.settings import Settings
+from tests.conftest import TEST_KDF
 
 from .callback_app import Bot, bot, button_names, start_bot
 from .fake_model import new_id
@@ -122,3 +129,32 @@ async def test_close_cancels_welcomes_still_running(tmp_path: Path) -> None:
         await running.command.close(grace_seconds=0)
         assert running.command.pending == 0
         assert running.bot_posts(user) == []
+
+
+async def test_mounting_serves_the_command_only_when_its_token_is_set(tmp_path: Path) -> None:
+    async for running in start_bot(tmp_path):
+        base = {
+            "data_dir": tmp_path / "data",
+            "mattermost_url": running.fake.url,
+            "mattermost_token": running.fake.bot.token,
+            "mattermost_callback_url": running.base,
+            **TEST_KDF,
+        }
+        paths: dict[bool, set[str]] = {}
+        for with_token in (False, True):
+            extra = {"mattermost_command_token": running.fake.command_token} if with_token else {}
+            settings = Settings(**base, **extra)  # type: ignore[arg-type]
+            app = web.Application()
+            mount_callbacks(
+                app,
+                running.services.conversations,
+                settings,
+                api=running.callbacks._api,
+                once=OnceStore(running.services.sessions, b"s" * 32),
+                signer=CallbackSigner(b"s" * 32),
+            )
+            paths[with_token] = {
+                r.resource.canonical for r in app.router.routes() if r.resource is not None
+            }
+        assert paths[False] == {ACTIONS_PATH, DIALOGS_PATH}
+        assert paths[True] == {ACTIONS_PATH, DIALOGS_PATH, COMMAND_PATH}
