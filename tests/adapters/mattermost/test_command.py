@@ -62,6 +62,19 @@ async def test_a_wrong_or_missing_token_is_401_and_changes_nothing(
     assert bot.bot_posts(user) == []
 
 
+async def test_the_token_in_the_authorization_header_is_accepted_too(bot: Bot) -> None:
+    user = bot.fake.add_user("lotte")
+    form = {"user_id": user.id, "channel_id": new_id()}
+    headers = {"Authorization": f"Token {bot.fake.command_token}"}
+    response = await bot.client.post(COMMAND_PATH, data=form, headers=headers)
+    assert response.status == 200
+    await bot.command.wait_idle()
+    assert bot.bot_posts(user), "welcomed"
+    wrong = {"Authorization": "Token not-it"}
+    response = await bot.client.post(COMMAND_PATH, data=form, headers=wrong)
+    assert response.status == 401
+
+
 async def test_a_near_miss_token_is_refused_too(bot: Bot) -> None:
     user = bot.fake.add_user("lars")
     near = bot.fake.command_token[:-1] + ("0" if bot.fake.command_token[-1] != "0" else "1")
