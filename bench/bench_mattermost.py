@@ -38,7 +38,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -157,14 +157,17 @@ async def measure(
             )
             process.start()
             try:
-                await started(fake, parent)
+                await started(fake, process)
                 count = await posts_per_turn(fake, posts, timeout)
                 crowd = Users(fake, posts, count)
                 if profile:
                     parent.send("profile")
+                    await asyncio.to_thread(parent.recv)  # profiling from here on
                 results = [await crowd.run(server, n, max(3, turns // n), timeout) for n in users]
                 parent.send("stop")
-                report = await asyncio.to_thread(parent.recv) if parent.poll(60) else {}
+                # Off the loop: the bot's socket closes with the fake's answer while we wait.
+                answered = await asyncio.to_thread(parent.poll, 60)
+                report = await asyncio.to_thread(parent.recv) if answered else {}
             finally:
                 process.join(30)
                 if process.is_alive():
@@ -174,10 +177,10 @@ async def measure(
     return results, report
 
 
-async def started(fake: FakeMattermost, conn: Connection) -> None:
+async def started(fake: FakeMattermost, process: BaseProcess) -> None:
     deadline = time.monotonic() + START_SECONDS
     while fake.sockets_open < 1:
-        if time.monotonic() > deadline or conn.poll():
+        if time.monotonic() > deadline or not process.is_alive():
             raise SystemExit("the bot did not open its websocket within a minute")
         await asyncio.sleep(0.05)
 

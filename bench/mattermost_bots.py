@@ -2,8 +2,8 @@
 
 ``serve(kind, url, token, data_dir, profile, conn)`` starts one bot against the fake
 Mattermost server at ``url``, then waits on ``conn``: "profile" starts the profiler (when
-asked for at start), "stop" stops the bot and sends back the profile's seconds per part
-(an empty dict without one).
+asked for at start) and answers "profiling"; "stop" stops the bot and sends back the
+profile's seconds per part (an empty dict without one).
 """
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ async def _serve(
     close = await starters[kind](url, token, data_dir)
     loop = asyncio.get_running_loop()
     while (command := await loop.run_in_executor(None, conn.recv)) != "stop":
-        if command == "profile" and profiler is not None:
-            profiler.start()
+        if command == "profile":
+            if profiler is not None:
+                profiler.start()
+            conn.send("profiling")
     if profiler is not None:
         profiler.stop()
     await close()
