@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+from collections.abc import Sequence
 
 from aiohttp import web
 
@@ -54,15 +55,17 @@ class SlashCommand:
         self,
         turn: MattermostTurn,
         api: MattermostApi,
-        token: str,
+        tokens: str | Sequence[str],
         *,
         max_pending: int = MAX_PENDING,
     ) -> None:
-        if not token:
+        """``tokens``: one per team (each team's slash command has its own)."""
+        tokens = (tokens,) if isinstance(tokens, str) else tuple(tokens)
+        if not tokens or not all(tokens):
             raise ValueError("the slash command needs its token")
         self._turn = turn
         self._api = api
-        self._token = token.encode()
+        self._tokens = tuple(token.encode() for token in tokens)
         self._max_pending = max_pending
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -74,8 +77,9 @@ class SlashCommand:
         try:
             fields = await read_form(request)
             given = fields.get("token") or _header_token(request)
-            # Constant time, so the answer's timing tells nothing about the token.
-            if not hmac.compare_digest(given.encode(), self._token):
+            # Constant time, and every token compared, so the answer's timing tells
+            # nothing about any of them.
+            if not _any_matches(given.encode(), self._tokens):
                 raise CallbackRejected(401, "unauthorized")
             user = text_field(fields, "user_id")
         except CallbackRejected as rejected:
@@ -143,3 +147,8 @@ def add_command_route(app: web.Application, command: SlashCommand) -> None:
         await command.close()
 
     app.on_cleanup.append(finish)
+
+
+def _any_matches(given: bytes, tokens: tuple[bytes, ...]) -> bool:
+    matches = [hmac.compare_digest(given, token) for token in tokens]
+    return any(matches)

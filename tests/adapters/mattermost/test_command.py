@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH
 from adapters.mattermost.command import ANSWERS, COMMAND_PATH
@@ -171,3 +172,40 @@ async def test_mounting_serves_the_command_only_when_its_token_is_set(tmp_path: 
             }
         assert paths[False] == {ACTIONS_PATH, DIALOGS_PATH}
         assert paths[True] == {ACTIONS_PATH, DIALOGS_PATH, COMMAND_PATH}
+
+
+async def test_each_teams_command_token_is_accepted_and_no_other(tmp_path: Path) -> None:
+    # Every team's slash command gets a token of its own (Integrations > Slash Commands),
+    # so one deployment serving two teams is configured with both, comma-separated.
+    async for running in start_bot(tmp_path):
+        tokens = f"otherteam{new_id()[:12]},{running.fake.command_token}"
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            mattermost_url=running.fake.url,
+            mattermost_token=running.fake.bot.token,
+            mattermost_callback_url=running.base,
+            mattermost_command_token=tokens,  # type: ignore[arg-type]
+            **TEST_KDF,  # type: ignore[arg-type]
+        )
+        app = web.Application()
+        mount_callbacks(
+            app,
+            running.services.conversations,
+            settings,
+            api=running.callbacks._api,
+            once=OnceStore(running.services.sessions, b"s" * 32),
+            signer=CallbackSigner(b"s" * 32),
+        )
+        client = TestClient(TestServer(app, host="127.0.0.1", port=0))
+        await client.start_server()
+        try:
+            for token, status in (
+                (tokens.split(",")[0], 200),
+                (running.fake.command_token, 200),
+                (tokens, 401),
+                ("thirdteam" + new_id()[:12], 401),
+            ):
+                answer = await client.post(COMMAND_PATH, data={"token": token, "user_id": new_id()})
+                assert answer.status == status, token
+        finally:
+            await client.close()
