@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from adapters.mattermost.callbacks import ACTIONS_PATH
+import pytest
+
+from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH
+from adapters.mattermost.command import COMMAND_PATH
+from adapters.mattermost.request_body import MAX_BODY_BYTES
 
 from .callback_app import Bot, bot, press_payload
 from .fake_model import actions_of
@@ -41,3 +45,66 @@ async def test_a_valid_press_naming_someone_elses_post_does_not_read_that_post_b
     assert "for Bob only" not in answer
     assert bobs_post["id"] not in answer
     assert actions_of(bot.fake.posts[bobs_post["id"]]) == actions_of(bobs_post)
+
+
+HOSTILE_BODIES = [
+    (b"[" * 60_000, "application/json", 400),  # nesting deeper than the parser's recursion
+    (b'{"user_id": ' + b"9" * 50_000 + b"}", "application/json", 400),  # a 50,000-digit int
+    (
+        b'{"user_id": "\\ud800", "channel_id": "c", "post_id": "p", "context": {"t": 1}}',
+        "application/json",
+        400,
+    ),
+    (b'{"context": {"t": "' + b"A" * 60_000 + b'.x"}}', "application/json", 400),
+    (b"{}", "application/x-www-form-urlencoded", 415),
+    (b"{}", "multipart/form-data; boundary=x", 415),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type", "status"), HOSTILE_BODIES)
+async def test_hostile_bodies_from_a_stranger_touch_neither_rest_nor_the_database(
+    bot: Bot, body: bytes, content_type: str, status: int
+) -> None:
+    for path in (ACTIONS_PATH, DIALOGS_PATH):
+        response = await bot.client.post(path, data=body, headers={"Content-Type": content_type})
+        assert response.status == status
+        answer = await response.text()
+        assert set(json.loads(answer)["error"]) == {"code", "message"}
+        assert "Traceback" not in answer
+    assert bot.fake.requests == []
+    assert await bot.once_rows() == 0
+
+
+async def test_an_oversized_chunked_body_is_refused_without_a_declared_length(bot: Bot) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(MAX_BODY_BYTES // 1024 + 2):
+            yield b" " * 1024
+
+    response = await bot.client.post(
+        ACTIONS_PATH, data=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 413
+    assert bot.fake.requests == []
+
+
+async def test_a_thousand_forged_presses_and_commands_cost_no_rest_call_and_no_row(
+    bot: Bot,
+) -> None:
+    user = bot.fake.add_user("eve", locale="en")
+    menu = first_with_buttons(await bot.welcome(user))
+    before = len(bot.fake.requests)
+    payload = press_payload(bot.fake, user, menu, 0)
+    grant, tag = payload["context"]["t"].split(".")
+    for attempt in range(1000):
+        forged = dict(payload, context={"t": f"{grant}.{tag[:-4]}{attempt:04d}"})
+        response = await bot.client.post(ACTIONS_PATH, json=forged)
+        assert response.status == 403
+    for attempt in range(200):
+        response = await bot.client.post(
+            COMMAND_PATH, data={"token": f"guess{attempt}", "user_id": user.id}
+        )
+        assert response.status == 401
+    assert len(bot.fake.requests) == before
+    assert await bot.once_rows() == 0
+    assert bot.command.pending == 0
+    assert actions_of(bot.fake.posts[menu["id"]]), "the owner can still press it"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.leaks import assert_absent, capture_every_log
+from tests.leaks import assert_absent, capture_every_log, files_under
 
 from .fake_model import actions_of
 from .fake_server import FakeMattermost
@@ -35,8 +35,11 @@ def bot_posts(fake: FakeMattermost, channel_id: str) -> list[dict[str, Any]]:
     return [p for p in fake.posts_in(channel_id) if p["user_id"] == fake.bot.id]
 
 
-async def test_a_whole_flow_logs_no_id_token_or_text_at_any_level(
-    fake_mattermost: FakeMattermost, client: Client, caplog: pytest.LogCaptureFixture
+async def test_a_whole_flow_logs_and_stores_no_id_token_or_text_at_any_level(
+    fake_mattermost: FakeMattermost,
+    client: Client,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
     fake = fake_mattermost
     logs = capture_every_log(caplog)
@@ -67,3 +70,7 @@ async def test_a_whole_flow_logs_no_id_token_or_text_at_any_level(
     for record in logs.records:
         line = record.getMessage() + (record.exc_text or "") + record.name + str(record.args)
         assert_absent(secrets, f"log record {record.name}", line.encode())
+    stored = files_under(tmp_path / "data")
+    assert "meldwijzer.db" in {path.name for path, _ in stored}
+    for path, blob in stored:
+        assert_absent(secrets, path.name, blob)
