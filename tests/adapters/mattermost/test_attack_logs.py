@@ -74,3 +74,31 @@ async def test_a_whole_flow_logs_and_stores_no_id_token_or_text_at_any_level(
     assert "meldwijzer.db" in {path.name for path, _ in stored}
     for path, blob in stored:
         assert_absent(secrets, path.name, blob)
+
+
+async def test_a_failing_connection_logs_no_id_in_any_urllib3_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """urllib3 names the URL again when a connection breaks (its Retry logger, at DEBUG)."""
+    from adapters.mattermost.driver_rest import DriverApi
+    from adapters.mattermost.rest import MattermostApiError
+    from adapters.mattermost.rest_retry import RestRetry
+
+    from .running_app import free_port
+
+    logs = capture_every_log(caplog)
+    for name in ("urllib3", "urllib3.connectionpool", "urllib3.util.retry"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    user_id = "zox3our3qguqojyyfjrgw93n93"
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    retry = RestRetry(attempts=1, base_delay=0.001, max_delay=0.01, timeout=2.0)
+    api = DriverApi(nobody, "t" * 26, ca_file=None, retry=retry)
+    try:
+        with pytest.raises(MattermostApiError):
+            await api.user_locale(user_id)
+    finally:
+        await api.close()
+    assert any(r.name.startswith("urllib3") for r in logs.records), "urllib3 said nothing"
+    for record in logs.records:
+        line = record.getMessage() + (record.exc_text or "") + str(record.args)
+        assert_absent([user_id], f"log record {record.name}", line.encode())
