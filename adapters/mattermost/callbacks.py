@@ -52,6 +52,10 @@ DIALOGS_PATH = "/api/mattermost/dialogs"
 FORGED = frozenset({"malformed", "forged", "wrong_kind"})
 KINDS = ("action", "form", "hide")
 NONCE = "nonce"
+# Replicas' clocks differ (NTP keeps them within a second; a few minutes covers a replica
+# whose time daemon stopped): a claim is kept that much longer than its grant is valid, so
+# no replica still accepting a button meets a claim that has already lapsed.
+CLOCK_SKEW = timedelta(minutes=10)
 # Mattermost keeps a post's earlier versions (its edit history, and the database), so the
 # text says where the code may still be, as the Teams channel does.
 HIDDEN = {
@@ -253,7 +257,7 @@ class MattermostCallbacks:
             return None
 
     def _left(self, grant: Grant) -> timedelta:
-        return timedelta(seconds=max(0.0, grant.expires - self._clock()))
+        return timedelta(seconds=max(0.0, grant.expires - self._clock())) + CLOCK_SKEW
 
 
 def _label(props: Any, token: str) -> str | None:

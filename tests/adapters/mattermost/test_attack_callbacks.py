@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import time
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH
+from adapters.mattermost.callbacks import ACTIONS_PATH, CLOCK_SKEW, DIALOGS_PATH
 from adapters.mattermost.command import COMMAND_PATH
+from adapters.mattermost.once import OnceRow
 from adapters.mattermost.request_body import MAX_BODY_BYTES
 
 from .callback_app import Bot, bot, press_payload
@@ -108,3 +113,36 @@ async def test_a_thousand_forged_presses_and_commands_cost_no_rest_call_and_no_r
     assert await bot.once_rows() == 0
     assert bot.command.pending == 0
     assert actions_of(bot.fake.posts[menu["id"]]), "the owner can still press it"
+
+
+async def test_a_claim_outlives_its_button_on_a_replica_whose_clock_is_behind(bot: Bot) -> None:
+    """Replicas' clocks differ a little; the claim must not expire while one still says yes.
+
+    The claim's row is kept until the grant's expiry rounded up to the hour. A grant that
+    expires a minute before the hour has a claim that could be taken over again from the
+    hour on, while a replica whose clock is a few minutes behind still accepts its button.
+    """
+    user = bot.fake.add_user("ria", locale="en")
+    now = time.time()
+    # The signer's clock is set so that the button expires 60 s before a full hour.
+    target = (int(now + 12 * 3600) // 3600 + 1) * 3600 - 60
+    bot.clock.offset = target - (now + 12 * 3600)
+    menu = first_with_buttons(await bot.welcome(user))
+    bot.clock.offset = 0  # pressed on a replica whose clock has the real time
+    payload = press_payload(bot.fake, user, menu, 0)
+    expires = grant_of_payload(payload)["e"]
+    response = await bot.client.post(ACTIONS_PATH, json=payload)
+    assert "update" in await response.json()
+    async with bot.services.sessions() as db:
+        kept = (await db.execute(select(OnceRow.expires_on))).scalars().all()
+    assert kept, "the press was claimed"
+    latest = datetime.fromtimestamp(expires, UTC) + CLOCK_SKEW
+    assert all(moment.replace(tzinfo=UTC) >= latest for moment in kept)
+
+
+def grant_of_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    encoded = payload["context"]["t"].split(".")[0]
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    )
+    return decoded
