@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -146,3 +147,22 @@ def grant_of_payload(payload: dict[str, Any]) -> dict[str, Any]:
         base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     )
     return decoded
+
+
+async def test_an_id_that_is_not_text_is_a_plain_400_not_a_failure_in_the_log(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lone surrogate is valid JSON but no string of any encoding: refused at the door."""
+    user = bot.fake.add_user("zed", locale="en")
+    menu = first_with_buttons(await bot.welcome(user))
+    payload = press_payload(bot.fake, user, menu, 0)
+    body = json.dumps(payload).replace(json.dumps(user.id), '"\\ud800"')
+    before = len(bot.fake.requests)
+    response = await bot.client.post(
+        ACTIONS_PATH, data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert (await response.json())["error"]["code"] == "bad_shape"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(bot.fake.requests) == before
+    assert await bot.once_rows() == 0
