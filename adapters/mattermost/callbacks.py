@@ -52,6 +52,10 @@ DIALOGS_PATH = "/api/mattermost/dialogs"
 FORGED = frozenset({"malformed", "forged", "wrong_kind"})
 KINDS = ("action", "form", "hide")
 NONCE = "nonce"
+# Replicas' clocks differ (NTP keeps them within a second; a few minutes covers a replica
+# whose time daemon stopped): a claim is kept that much longer than its grant is valid, so
+# no replica still accepting a button meets a claim that has already lapsed.
+CLOCK_SKEW = timedelta(minutes=10)
 # Mattermost keeps a post's earlier versions (its edit history, and the database), so the
 # text says where the code may still be, as the Teams channel does.
 HIDDEN = {
@@ -160,7 +164,7 @@ class MattermostCallbacks:
         if grant.kind == "hide":
             lang = language_of(await self._locale(grant.user)) or "nl"
             return web.json_response({"update": {"message": HIDDEN[lang], "props": {}}})
-        update = await self._update_for(post_id, token)
+        update = await self._update_for(post_id, token, grant)
         incoming = Incoming(
             channel=Channel.MATTERMOST,
             conversation=grant.conversation,
@@ -196,15 +200,26 @@ class MattermostCallbacks:
         await self._turn.run(incoming)
         return web.json_response({})
 
-    async def _update_for(self, post_id: str, token: str) -> dict[str, Any] | None:
+    async def _update_for(self, post_id: str, token: str, grant: Grant) -> dict[str, Any] | None:
+        """The pressed post without its buttons, or None when ``post_id`` is not that post.
+
+        The post id is the one part of a press we did not sign: a person can send their own
+        valid press straight to us naming any post the bot can read. Only a post in the
+        grant's channel that carries this very token is the one pressed; any other is
+        neither quoted back nor changed.
+        """
         try:
             post = await self._api.post(post_id)
         except MattermostApiError as exc:
             log.warning("mattermost post not read: HTTP %s", exc.status)
             return None
         props = post.get("props") if isinstance(post.get("props"), Mapping) else {}
+        label = _label(props, token)
+        if post.get("channel_id") != grant.conversation or label is None:
+            log.warning("mattermost press named a post other than the pressed one")
+            return None
         message = post.get("message") if isinstance(post.get("message"), str) else ""
-        return {"message": message, "props": disabled(dict(props or {}), _label(props, token))}
+        return {"message": message, "props": disabled(dict(props or {}), label)}
 
     async def _open_first_form(
         self, incoming: Incoming, posted: list[PostedReply], trigger_id: str
@@ -242,11 +257,12 @@ class MattermostCallbacks:
             return None
 
     def _left(self, grant: Grant) -> timedelta:
-        return timedelta(seconds=max(0.0, grant.expires - self._clock()))
+        return timedelta(seconds=max(0.0, grant.expires - self._clock())) + CLOCK_SKEW
 
 
-def _label(props: Any, token: str) -> str:
-    """The name of the pressed button: the action whose context carries this token."""
+def _label(props: Any, token: str) -> str | None:
+    """The name of the pressed button: the action whose context carries this token (None:
+    no action of this post carries it)."""
     attachments = props.get("attachments") if isinstance(props, Mapping) else None
     for attachment in attachments if isinstance(attachments, list) else []:
         actions = attachment.get("actions") if isinstance(attachment, Mapping) else None
@@ -256,7 +272,7 @@ def _label(props: Any, token: str) -> str:
             if isinstance(context, Mapping) and context.get("t") == token:
                 name = action.get("name")
                 return name if isinstance(name, str) else ""
-    return ""
+    return None
 
 
 def _missing(grant: Grant, data: Mapping[str, str]) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 from mattermostdriver import Driver
 
 from adapters.mattermost.driver_client import QuietClient, driver_options
+from adapters.mattermost.http_log import hide_api_paths_in_http_logs
 from adapters.mattermost.rest import BotAccount, MattermostApiError
 from adapters.mattermost.rest_retry import RestRetry, call_with_retry
 
@@ -58,6 +59,7 @@ class DriverApi:
     ) -> None:
         options = driver_options(url, token, ca_file=ca_file, timeout=retry.timeout)
         options["pool_size"] = workers
+        hide_api_paths_in_http_logs()
         self._driver = Driver(options, client_cls=QuietClient)
         # login() would fetch users/me in this thread; the token is all the client needs.
         self._driver.client.token = token

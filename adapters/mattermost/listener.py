@@ -104,7 +104,10 @@ class MattermostListener:
 
     async def _schedule(self, message: PostedMessage) -> None:
         self._last_seen_ms = max(self._last_seen_ms, message.create_at)
-        await self._turns.submit(message.channel_id, lambda: self._answer_once(message))
+        # A DM is one person's; in a shared channel each person who mentions the bot gets
+        # their own line, so one of them flooding it cannot use up the others' share.
+        key = message.channel_id if message.direct else f"{message.channel_id}/{message.user_id}"
+        await self._turns.submit(key, lambda: self._answer_once(message))
 
     async def _answer_once(self, message: PostedMessage) -> None:
         if not await self._claims.claim("post", message.post_id, POST_MEMORY):

@@ -101,8 +101,15 @@ async def read_limited(request: web.Request) -> bytes:
 
 
 def text_field(payload: dict[str, Any], name: str, *, limit: int = 128) -> str:
-    """A required non-empty string of bounded length, or a 400."""
+    """A required non-empty id of bounded length in printable ASCII, or a 400.
+
+    The fields read this way are Mattermost ids (26 characters of ``[a-z0-9]``); JSON allows
+    a lone surrogate (``"\\ud800"``) that no encoding can write, which would otherwise fail
+    later, inside a comparison or a REST call, as an error instead of a refusal.
+    """
     value = payload.get(name)
     if not isinstance(value, str) or not value or len(value) > limit:
+        raise CallbackRejected(400, "bad_shape")
+    if not (value.isascii() and value.isprintable()):
         raise CallbackRejected(400, "bad_shape")
     return value
