@@ -23,6 +23,7 @@ from typing import Any, TypeVar, cast
 from mattermostdriver import Driver
 
 from adapters.mattermost.driver_client import QuietClient, driver_options
+from adapters.mattermost.http_log import hide_ids_in_http_logs
 from adapters.mattermost.rest import BotAccount, MattermostApiError
 from adapters.mattermost.rest_retry import RestRetry, call_with_retry
 
@@ -56,6 +57,7 @@ class DriverApi:
         workers: int = 4,
         retry: RestRetry = RestRetry(),  # noqa: B008 - frozen value
     ) -> None:
+        hide_ids_in_http_logs()
         options = driver_options(url, token, ca_file=ca_file, timeout=retry.timeout)
         options["pool_size"] = workers
         self._driver = Driver(options, client_cls=QuietClient)

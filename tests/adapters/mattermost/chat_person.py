@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from adapters.mattermost.command import COMMAND_PATH
-from bot.app import SERVICES, Services
+from bot.app import NOTICE_CHANNELS, SERVICES, Services
+from bot.delivery import NoticeTasks
+from bot.outbox.models import SENT, DeliveryRow
+from bot.outbox.store import utc
 from bot.signals.registry import NewAdviser
 from dialogs.messages import Messages
 
@@ -209,6 +212,22 @@ class Flow:
         )
         await registry.enrol(added.id, PASSPHRASE)
         return found, added.id
+
+    async def notice_round(self) -> int:
+        """The app's own outbox worker and channels, run at the due notices' time; how many
+        were sent (the lifetime worker waits for the fixed notice times)."""
+        async with self.services.sessions() as db:
+            query = select(DeliveryRow).where(DeliveryRow.status != SENT)
+            due = [utc(row.next_attempt_at) for row in (await db.execute(query)).scalars()]
+        if not due:
+            return 0
+        tasks = NoticeTasks.build(
+            self.services.settings,
+            self.services.sessions,
+            self.services.signals.outbox,
+            app_of(self.client)[NOTICE_CHANNELS],
+        )
+        return (await tasks.worker.run_once(max(due))).sent
 
     async def count(self, table: str) -> int:
         async with self.services.sessions() as db:
