@@ -20,7 +20,9 @@ ELEMENT_DISPLAY_NAME_MAX = 24
 ELEMENT_NAME_MAX = 300
 HELP_TEXT_MAX = 150
 PLACEHOLDER_MAX = 150
-TEXT_MAX_LENGTH = 150
+# A text element's max_length is not bounded: DialogElement.IsValid checks only its default
+# and placeholder against DialogElementTextMaxLength (150); 150 is the documented default.
+TEXT_MAX_LENGTH: int | None = None
 TEXTAREA_MAX_LENGTH = 3000
 ELEMENT_TYPES = {"text", "textarea", "select", "bool", "radio"}
 TEXT_SUBTYPES = {"text", "email", "number", "password", "tel", "url"}
@@ -167,7 +169,7 @@ def _element(element: Any) -> list[str]:
     return errors
 
 
-def _text(element: dict[str, Any], where: str, limit: int) -> list[str]:
+def _text(element: dict[str, Any], where: str, limit: int | None) -> list[str]:
     errors = []
     subtype = element.get("subtype", "text")
     if element.get("type") == "text" and subtype not in TEXT_SUBTYPES:
@@ -177,7 +179,7 @@ def _text(element: dict[str, Any], where: str, limit: int) -> list[str]:
         if value is not None and (not isinstance(value, int) or value < 0):
             errors.append(f"{where}: {key} must be a whole number")
     maximum = element.get("max_length")
-    if isinstance(maximum, int) and maximum > limit:
+    if isinstance(maximum, int) and limit is not None and maximum > limit:
         errors.append(f"{where}: max_length {maximum} is over {limit} for {element['type']}")
     return errors
 

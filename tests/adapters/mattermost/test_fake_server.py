@@ -10,6 +10,7 @@ import pytest
 
 from .clients import Integration, api, bearer, bot_post_with_button, receive, ws_url
 from .fake_server import FakeMattermost
+from .fake_shapes import open_dialog_body
 from .recorded import FIXTURES, load_recorded
 
 # -- REST ------------------------------------------------------------------------------
@@ -254,3 +255,16 @@ async def test_pending_post_id_forgotten_after_its_time(
     fake_mattermost.expire_pending_post_ids()
     _, second = await api(client, fake_mattermost, "POST", "/api/v4/posts", body)
     assert second["id"] != first["id"] and len(fake_mattermost.posts_in(channel_id)) == 2
+
+
+def test_a_long_password_element_is_a_valid_dialog_but_a_long_placeholder_is_not() -> None:
+    # DialogElement.IsValid (server/public/model/integration_action.go) bounds a text
+    # element's default and placeholder by 150, never its max_length: a 500-character
+    # passphrase field is a valid dialog.
+    password = {"display_name": "Wachtwoord", "name": "passphrase", "type": "text"}
+    password |= {"subtype": "password", "max_length": 500}
+    body = {"trigger_id": "t", "url": "http://127.0.0.1/d", "dialog": {"title": "Ontgrendel"}}
+    body["dialog"]["elements"] = [password]
+    assert open_dialog_body(body) == []
+    body["dialog"]["elements"] = [{**password, "placeholder": "x" * 151}]
+    assert open_dialog_body(body) != []

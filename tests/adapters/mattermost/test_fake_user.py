@@ -68,8 +68,12 @@ async def test_dialog_opened_with_trigger_then_submitted(
         ({"title": "Een titel die veel te lang is"}, "dialog.title"),
         ({"elements": [{"display_name": "x" * 25, "name": "a", "type": "text"}]}, "display_name"),
         (
-            {"elements": [{"display_name": "A", "name": "a", "type": "text", "max_length": 151}]},
-            "max_length",
+            {
+                "elements": [
+                    {"display_name": "A", "name": "a", "type": "text", "placeholder": "x" * 151}
+                ]
+            },
+            "placeholder",
         ),
         ({"elements": [{"display_name": "A", "name": "a", "type": "select"}]}, "options"),
     ],
