@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 CATCH_UP_MARGIN_MS = 120_000
 # A post is remembered (as an HMAC) long enough to outlive any replay or catch-up window.
 POST_MEMORY = timedelta(hours=6)
+# A catch-up never looks further back than this, however long ago this listener last saw a
+# post (a standby may wait days before it takes over): a post answered before the window
+# may have had its claim forgotten, and would be answered again. Longer outages lose what
+# came before; half the memory leaves room for the clocks of replicas and server.
+CATCH_UP_LIMIT_MS = int(POST_MEMORY.total_seconds() * 1000) // 2
 DIRECT = "D"
 
 POINTER = {
@@ -65,6 +70,7 @@ class MattermostListener:
         self._claims = claims
         self._turns = turns or ChannelTurns()
         self._locales = locales or LocaleCache(api.user_locale)
+        self._clock = clock
         # Nothing seen yet: a catch-up looks back from when this listener began.
         self._last_seen_ms = int(clock() * 1000)
 
@@ -77,14 +83,19 @@ class MattermostListener:
         """
         if resumed:
             return
-        since = self._last_seen_ms - CATCH_UP_MARGIN_MS
+        oldest = int(self._clock() * 1000) - CATCH_UP_LIMIT_MS
+        since = max(self._last_seen_ms - CATCH_UP_MARGIN_MS, oldest)
         try:
             channels = await self._api.direct_channels_active_since(since)
             for channel_id in channels:
                 posts = await self._api.posts_since(channel_id, since)
                 for post in sorted(posts, key=_created):
                     message = from_post(post, DIRECT, self._bot)
-                    if message is not None:
+                    # ``since`` lists posts *changed* since, and a reply in an old post's
+                    # thread moves that post's update_at (the post store's SaveMultiple,
+                    # "UPDATE Posts SET UpdateAt … WHERE Id = rootId"): a post created
+                    # before the window is left alone, its claim may be gone.
+                    if message is not None and message.create_at >= since:
                         await self._schedule(message)
         except MattermostApiError as exc:
             log.warning("mattermost catch-up failed: %s", _described(exc))
