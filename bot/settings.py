@@ -141,7 +141,7 @@ class Settings(BaseSettings):
             raise ValueError("give an http:// or https:// address, like https://chat.example.org")
         return value
 
-    @field_validator("mattermost_token", "mattermost_command_token")
+    @field_validator("mattermost_token")
     @classmethod
     def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -149,6 +149,20 @@ class Settings(BaseSettings):
         if not _TOKEN.fullmatch(value.get_secret_value().strip()):
             raise ValueError("a Mattermost token is 8 to 128 letters, digits, - or _ (no spaces)")
         return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("mattermost_command_token")
+    @classmethod
+    def _command_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        """One token per team: Mattermost gives every team's slash command its own."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        tokens = [part.strip() for part in value.get_secret_value().split(",") if part.strip()]
+        if not tokens or any(not _TOKEN.fullmatch(token) for token in tokens):
+            raise ValueError(
+                "give the slash commands' tokens, comma-separated; each is 8 to 128 letters, "
+                "digits, - or _"
+            )
+        return SecretStr(",".join(dict.fromkeys(tokens)))
 
     @field_validator("mattermost_ca_file")
     @classmethod
@@ -219,6 +233,13 @@ class Settings(BaseSettings):
     def notice_weekdays(self) -> frozenset[int]:
         """Monday is 0, as in ``date.weekday()``."""
         return frozenset(WEEK_DAYS.index(d) for d in self.notice_days.split(","))
+
+    @property
+    def mattermost_command_tokens(self) -> tuple[str, ...]:
+        """The slash commands' tokens (one per team); empty when there is no command."""
+        if self.mattermost_command_token is None:
+            return ()
+        return tuple(self.mattermost_command_token.get_secret_value().split(","))
 
     @property
     def production(self) -> bool:

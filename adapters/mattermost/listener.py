@@ -131,6 +131,12 @@ class MattermostListener:
         lang = language_of(locale) or "nl"
         try:
             await self._api.ephemeral_post(message.user_id, message.channel_id, POINTER[lang])
+        except MattermostApiError as exc:
+            # Ephemeral posts need create_post_ephemeral, by default a system admin's
+            # permission only (API reference, "Create a ephemeral post"): the DM below is
+            # the pointer then.
+            log.info("mattermost ephemeral pointer not posted: %s", _described(exc))
+        try:
             direct = await self._api.direct_channel(message.user_id)
         except MattermostApiError as exc:
             log.warning("mattermost pointer to a direct message failed: %s", _described(exc))

@@ -38,7 +38,7 @@ def mount_callbacks(
     turn = MattermostTurn(handler, api, signer, actions_url=base + ACTIONS_PATH)
     callbacks = MattermostCallbacks(turn, api, signer, once, dialogs_url=base + DIALOGS_PATH)
     add_callback_routes(app, callbacks)
-    token = settings.mattermost_command_token
-    if token is not None and token.get_secret_value():
-        add_command_route(app, SlashCommand(turn, api, token.get_secret_value()))
+    tokens = settings.mattermost_command_tokens
+    if tokens:
+        add_command_route(app, SlashCommand(turn, api, tokens))
     return callbacks

@@ -85,6 +85,14 @@ def test_our_own_ca_variable_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert load_settings(mattermost_ca_file=theirs).mattermost_ca_file == theirs
 
 
+def test_several_command_tokens_one_per_team() -> None:
+    settings = Settings(mattermost_command_token=" teamonetoken , teamtwotoken,teamonetoken")  # type: ignore[arg-type]
+    assert settings.mattermost_command_tokens == ("teamonetoken", "teamtwotoken")
+    assert Settings().mattermost_command_tokens == ()
+    with pytest.raises(ConfigError, match="MELDWIJZER_MATTERMOST_COMMAND_TOKEN"):
+        load_settings(mattermost_command_token="teamonetoken,not a token")
+
+
 def test_token_is_never_printed() -> None:
     settings = Settings(mattermost_token=TOKEN, mattermost_command_token=TOKEN)  # type: ignore[arg-type]
     assert TOKEN not in repr(settings) and TOKEN not in str(settings)

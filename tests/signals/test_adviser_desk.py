@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.app import Services, build_services, build_signal_services, prepare_database
 from bot.conversation import utc_now
-from bot.core import Channel, FieldKind
+from bot.core import Channel, FieldKind, user_text
 from bot.effects import SignalServices
 from bot.secret import server_secret
 from bot.settings import Settings
@@ -145,7 +145,8 @@ async def test_recusing_moves_the_signal_and_drops_the_wrap(services: Services) 
     assert await holders_of(services, signal_id) == {first.adviser_id, second.adviser_id}
     await first.unlock()
     moved = await first.recuse(signal_id)
-    assert all_text(moved) == t("adviser.recused", name="Canary-Name-rc01")
+    # The name is the admin's words, marked so a markdown channel shows it as written.
+    assert all_text(moved) == t("adviser.recused", name=user_text("Canary-Name-rc01"))
     assert await holders_of(services, signal_id) == {second.adviser_id}
     assert (signal_id, second.adviser_id) in await values(services, "signals", "id", "adviser_id")
     assert all_text(await first.open(signal_id)) == t("adviser.not_yours")

@@ -241,7 +241,9 @@ async def test_a_form_button_opens_the_dialog_with_the_trigger_of_its_press(bot:
 
 async def test_a_dialog_cancel_or_forged_state_changes_nothing(bot: Bot) -> None:
     user = bot.fake.add_user("hans", locale="en")
-    opened = {"url": bot.base + DIALOGS_PATH, "dialog": {"state": "forged.state"}}
+    element = {"name": "what", "type": "text", "display_name": "What"}
+    forged = {"state": "forged.state", "elements": [element]}
+    opened = {"url": bot.base + DIALOGS_PATH, "dialog": forged}
     status, answer = await bot.fake.submit_dialog(user, opened, {"what": "x"})
     assert status == 403 and set(answer["error"]) == {"code", "message"}
     status, answer = await bot.fake.submit_dialog(user, opened, {}, cancelled=True)

@@ -8,10 +8,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
+from adapters.mattermost.callbacks import ACTIONS_PATH, DIALOGS_PATH
 from adapters.mattermost.command import ANSWERS, COMMAND_PATH
+from adapters.mattermost.mounting import mount_callbacks
+from adapters.mattermost.once import OnceStore
 from adapters.mattermost.request_body import MAX_BODY_BYTES
+from adapters.mattermost.signing import CallbackSigner
 from bot.core import Incoming, Kind, Reply
+from bot.settings import Settings
+from tests.conftest import TEST_KDF
 
 from .callback_app import Bot, bot, button_names, start_bot
 from .fake_model import new_id
@@ -53,6 +61,19 @@ async def test_a_wrong_or_missing_token_is_401_and_changes_nothing(
     await bot.command.wait_idle()
     assert bot.fake.requests == [], "no REST call"
     assert bot.bot_posts(user) == []
+
+
+async def test_the_token_in_the_authorization_header_is_accepted_too(bot: Bot) -> None:
+    user = bot.fake.add_user("lotte")
+    form = {"user_id": user.id, "channel_id": new_id()}
+    headers = {"Authorization": f"Token {bot.fake.command_token}"}
+    response = await bot.client.post(COMMAND_PATH, data=form, headers=headers)
+    assert response.status == 200
+    await bot.command.wait_idle()
+    assert bot.bot_posts(user), "welcomed"
+    wrong = {"Authorization": "Token not-it"}
+    response = await bot.client.post(COMMAND_PATH, data=form, headers=wrong)
+    assert response.status == 401
 
 
 async def test_a_near_miss_token_is_refused_too(bot: Bot) -> None:
@@ -122,3 +143,69 @@ async def test_close_cancels_welcomes_still_running(tmp_path: Path) -> None:
         await running.command.close(grace_seconds=0)
         assert running.command.pending == 0
         assert running.bot_posts(user) == []
+
+
+async def test_mounting_serves_the_command_only_when_its_token_is_set(tmp_path: Path) -> None:
+    async for running in start_bot(tmp_path):
+        base = {
+            "data_dir": tmp_path / "data",
+            "mattermost_url": running.fake.url,
+            "mattermost_token": running.fake.bot.token,
+            "mattermost_callback_url": running.base,
+            **TEST_KDF,
+        }
+        paths: dict[bool, set[str]] = {}
+        for with_token in (False, True):
+            extra = {"mattermost_command_token": running.fake.command_token} if with_token else {}
+            settings = Settings(**base, **extra)  # type: ignore[arg-type]
+            app = web.Application()
+            mount_callbacks(
+                app,
+                running.services.conversations,
+                settings,
+                api=running.callbacks._api,
+                once=OnceStore(running.services.sessions, b"s" * 32),
+                signer=CallbackSigner(b"s" * 32),
+            )
+            paths[with_token] = {
+                r.resource.canonical for r in app.router.routes() if r.resource is not None
+            }
+        assert paths[False] == {ACTIONS_PATH, DIALOGS_PATH}
+        assert paths[True] == {ACTIONS_PATH, DIALOGS_PATH, COMMAND_PATH}
+
+
+async def test_each_teams_command_token_is_accepted_and_no_other(tmp_path: Path) -> None:
+    # Every team's slash command gets a token of its own (Integrations > Slash Commands),
+    # so one deployment serving two teams is configured with both, comma-separated.
+    async for running in start_bot(tmp_path):
+        tokens = f"otherteam{new_id()[:12]},{running.fake.command_token}"
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            mattermost_url=running.fake.url,
+            mattermost_token=running.fake.bot.token,
+            mattermost_callback_url=running.base,
+            mattermost_command_token=tokens,  # type: ignore[arg-type]
+            **TEST_KDF,  # type: ignore[arg-type]
+        )
+        app = web.Application()
+        mount_callbacks(
+            app,
+            running.services.conversations,
+            settings,
+            api=running.callbacks._api,
+            once=OnceStore(running.services.sessions, b"s" * 32),
+            signer=CallbackSigner(b"s" * 32),
+        )
+        client = TestClient(TestServer(app, host="127.0.0.1", port=0))
+        await client.start_server()
+        try:
+            for token, status in (
+                (tokens.split(",")[0], 200),
+                (running.fake.command_token, 200),
+                (tokens, 401),
+                ("thirdteam" + new_id()[:12], 401),
+            ):
+                answer = await client.post(COMMAND_PATH, data={"token": token, "user_id": new_id()})
+                assert answer.status == status, token
+        finally:
+            await client.close()

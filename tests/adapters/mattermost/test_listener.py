@@ -128,6 +128,24 @@ async def test_a_mention_in_a_channel_gets_a_pointer_and_the_welcome_in_the_dm(
     assert any(t("nl", "menu.welcome") in p["message"] for p in bot_posts(fake, dm))
 
 
+async def test_a_mention_still_gets_the_welcome_when_ephemeral_posts_are_refused(
+    fake: FakeMattermost, client: Client
+) -> None:
+    # POST /posts/ephemeral needs the create_post_ephemeral permission, which Mattermost
+    # gives only to system admins (API reference, "Create a ephemeral post"); a plain bot
+    # account gets 403. The DM is the pointer then, and still nothing is said in the channel.
+    anna = fake.add_user("anna")
+    town = fake.channel("town-square", [anna, fake.bot])
+    fake.fail_next("POST", "/api/v4/posts/ephemeral", 403)
+    await fake.user_posts(anna, "@meldwijzer ik wil iets melden", channel_id=town)
+    dm = fake.direct_channel_id(anna)
+    await eventually(lambda: bool(bot_posts(fake, dm)), "the welcome in the DM")
+    await settled(client)
+    assert [p["user_id"] for p in fake.posts_in(town)] == [anna.id]
+    assert fake.ephemerals == []
+    assert any(t("nl", "menu.welcome") in p["message"] for p in bot_posts(fake, dm))
+
+
 async def test_a_channel_message_without_a_mention_is_not_answered(
     fake: FakeMattermost, client: Client
 ) -> None:
