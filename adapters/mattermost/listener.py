@@ -71,20 +71,22 @@ class MattermostListener:
         self._turns = turns or ChannelTurns()
         self._locales = locales or LocaleCache(api.user_locale)
         self._clock = clock
-        # Nothing seen yet: a catch-up looks back from when this listener began.
-        self._last_seen_ms = int(clock() * 1000)
+        # Nothing seen yet (None): a catch-up looks back as far as it safely can.
+        self._last_seen_ms: int | None = None
 
     async def on_hello(self, *, first: bool, resumed: bool) -> None:
         """A new connection may have missed events (a resumed one had them replayed).
 
-        Also on the first connection of this process: when another replica was listening
-        until a moment ago, what was posted during the takeover is answered here, and what
-        it had answered already is claimed and so skipped.
+        Also on the first connection of this process, looking back ``CATCH_UP_LIMIT_MS``:
+        when another replica was listening until a moment ago, what was posted during the
+        takeover is answered here, and so is what was posted while no replica ran (a
+        restart, a deploy); what was answered already is claimed and so skipped.
         """
         if resumed:
             return
         oldest = int(self._clock() * 1000) - CATCH_UP_LIMIT_MS
-        since = max(self._last_seen_ms - CATCH_UP_MARGIN_MS, oldest)
+        seen = self._last_seen_ms
+        since = oldest if seen is None else max(seen - CATCH_UP_MARGIN_MS, oldest)
         try:
             channels = await self._api.direct_channels_active_since(since)
             for channel_id in channels:
@@ -114,7 +116,7 @@ class MattermostListener:
         await self._turns.close()
 
     async def _schedule(self, message: PostedMessage) -> None:
-        self._last_seen_ms = max(self._last_seen_ms, message.create_at)
+        self._last_seen_ms = max(self._last_seen_ms or 0, message.create_at)
         await self._turns.submit(message.channel_id, lambda: self._answer_once(message))
 
     async def _answer_once(self, message: PostedMessage) -> None:

@@ -106,3 +106,19 @@ async def test_an_old_post_changed_lately_is_not_answered_again(
     await listener.close()
     assert bot_posts(fake, bram), "the missed post was not caught up"
     assert len(bot_posts(fake, anna)) == len(bot_posts(fake, bram))
+
+
+async def test_a_message_sent_while_no_replica_ran_is_answered_after_the_start(
+    fake_mattermost: FakeMattermost, services: Services, api: DriverApi
+) -> None:
+    fake = fake_mattermost
+    anna = fake.add_user("anna")
+    post = await fake.user_posts(anna, "hoi")  # ten minutes before any replica started
+    ten_minutes_ago = int(time.time() * 1000) - 10 * 60_000
+    fake.posts[post["id"]]["create_at"] = fake.posts[post["id"]]["update_at"] = ten_minutes_ago
+    fake.channels[fake.direct_channel_id(anna)].last_post_at = ten_minutes_ago
+    listener, _ = await listener_since(services, api, Clock(time.time()))
+    await listener.on_hello(first=True, resumed=False)
+    await listener.wait_idle()
+    await listener.close()
+    assert bot_posts(fake, anna), "a message sent during the outage was never answered"
