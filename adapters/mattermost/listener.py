@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 CATCH_UP_MARGIN_MS = 120_000
 # A post is remembered (as an HMAC) long enough to outlive any replay or catch-up window.
 POST_MEMORY = timedelta(hours=6)
+# A catch-up never looks further back than this, however long ago this listener last saw a
+# post (a standby may wait days before it takes over): a post answered before the window
+# may have had its claim forgotten, and would be answered again. Longer outages lose what
+# came before; half the memory leaves room for the clocks of replicas and server.
+CATCH_UP_LIMIT_MS = int(POST_MEMORY.total_seconds() * 1000) // 2
 DIRECT = "D"
 
 POINTER = {
@@ -65,26 +70,34 @@ class MattermostListener:
         self._claims = claims
         self._turns = turns or ChannelTurns()
         self._locales = locales or LocaleCache(api.user_locale)
-        # Nothing seen yet: a catch-up looks back from when this listener began.
-        self._last_seen_ms = int(clock() * 1000)
+        self._clock = clock
+        # Nothing seen yet (None): a catch-up looks back as far as it safely can.
+        self._last_seen_ms: int | None = None
 
     async def on_hello(self, *, first: bool, resumed: bool) -> None:
         """A new connection may have missed events (a resumed one had them replayed).
 
-        Also on the first connection of this process: when another replica was listening
-        until a moment ago, what was posted during the takeover is answered here, and what
-        it had answered already is claimed and so skipped.
+        Also on the first connection of this process, looking back ``CATCH_UP_LIMIT_MS``:
+        when another replica was listening until a moment ago, what was posted during the
+        takeover is answered here, and so is what was posted while no replica ran (a
+        restart, a deploy); what was answered already is claimed and so skipped.
         """
         if resumed:
             return
-        since = self._last_seen_ms - CATCH_UP_MARGIN_MS
+        oldest = int(self._clock() * 1000) - CATCH_UP_LIMIT_MS
+        seen = self._last_seen_ms
+        since = oldest if seen is None else max(seen - CATCH_UP_MARGIN_MS, oldest)
         try:
             channels = await self._api.direct_channels_active_since(since)
             for channel_id in channels:
                 posts = await self._api.posts_since(channel_id, since)
                 for post in sorted(posts, key=_created):
                     message = from_post(post, DIRECT, self._bot)
-                    if message is not None:
+                    # ``since`` lists posts *changed* since, and a reply in an old post's
+                    # thread moves that post's update_at (the post store's SaveMultiple,
+                    # "UPDATE Posts SET UpdateAt … WHERE Id = rootId"): a post created
+                    # before the window is left alone, its claim may be gone.
+                    if message is not None and message.create_at >= since:
                         await self._schedule(message)
         except MattermostApiError as exc:
             log.warning("mattermost catch-up failed: %s", _described(exc))
@@ -103,7 +116,7 @@ class MattermostListener:
         await self._turns.close()
 
     async def _schedule(self, message: PostedMessage) -> None:
-        self._last_seen_ms = max(self._last_seen_ms, message.create_at)
+        self._last_seen_ms = max(self._last_seen_ms or 0, message.create_at)
         # A DM is one person's; in a shared channel each person who mentions the bot gets
         # their own line, so one of them flooding it cannot use up the others' share.
         key = message.channel_id if message.direct else f"{message.channel_id}/{message.user_id}"
