@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError, InputError
@@ -166,9 +173,14 @@ class Settings(BaseSettings):
 
     @field_validator("mattermost_ca_file")
     @classmethod
-    def _ca_file(cls, value: Path | None) -> Path | None:
+    def _ca_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is None or not str(value).strip():
             return None
+        # REQUESTS_CA_BUNDLE and SSL_CERT_FILE are the machine's, set for other programs: a
+        # stale one must not stop a bot that does not talk to Mattermost (the URL and token
+        # are validated before this field, in declaration order).
+        if not (info.data.get("mattermost_url") and info.data.get("mattermost_token")):
+            return value if value.is_file() else None
         if not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value

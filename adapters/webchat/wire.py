@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from adapters.webchat.problems import WebchatProblem
-from bot.core import Channel, Form, FormField, Incoming, Kind, Reply, plain_text
+from bot.core import Channel, Form, FormField, Incoming, Kind, Reply, plain_text, user_spans
 
 MULTI_CHOICE_SEPARATOR = ","
 MAX_FORM_FIELDS = 50
@@ -85,10 +85,12 @@ def replies_json(replies: Sequence[Reply]) -> list[dict[str, Any]]:
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
-    # The page puts every character in a text node (chat.js), so a person's words need no
-    # escaping there: only the core's marks around them go.
+    # The page puts every character in a text node (chat.js), but makes **bold**, "- " lists
+    # and links of the bot's own text; ``parts`` tells it which words are a person's, so it
+    # shows those exactly as written. ``text`` is the same without that split.
     return {
         "text": plain_text(reply.text),
+        "parts": [{"text": part, "theirs": theirs} for theirs, part in user_spans(reply.text)],
         "lang": reply.lang,
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "form": None if reply.form is None else _form_json(reply.form),

@@ -37,12 +37,27 @@ def _no_ca_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_broken_mattermost_settings_are_one_clear_line(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
 ) -> None:
+    if variable.endswith(("CA_FILE", "CA_BUNDLE", "CERT_FILE")):
+        monkeypatch.setenv("MELDWIJZER_MATTERMOST_URL", "https://chat.example.org")
+        monkeypatch.setenv("MELDWIJZER_MATTERMOST_TOKEN", TOKEN)
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError) as caught:
         load_settings()
     message = str(caught.value)
     assert f"{variable}:" in message and "\n" not in message
     assert "k3c9d8x1y7w5" not in message  # a token never reaches the error
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"])
+@pytest.mark.parametrize("stale", ["/nonexistent/ca.pem", "a directory"])
+def test_the_machines_stale_ca_variables_do_not_stop_a_bot_without_mattermost(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, stale: str
+) -> None:
+    # requests takes a directory here too; either way they are set for other programs.
+    monkeypatch.setenv(variable, str(tmp_path) if stale == "a directory" else stale)
+    settings = load_settings()
+    assert not settings.mattermost_enabled
+    assert settings.mattermost_ca_file is None
 
 
 def test_addresses_lose_the_trailing_slash_and_callbacks_default_to_the_public_url(

@@ -245,7 +245,7 @@
     box.lang = reply.lang;
     box.tabIndex = -1;
     const body = node("div", "message-text");
-    renderText(reply.text, body);
+    renderText(reply.parts || [{ text: reply.text, theirs: false }], body);
     box.append(node("span", "visually-hidden", t("bot", reply.lang)), body);
     if (reply.buttons.length) box.append(renderButtons(reply.buttons));
     if (reply.form) box.append(renderForm(reply.form, reply.lang));
@@ -255,26 +255,45 @@
     return box;
   }
 
-  // Paragraphs are separated by blank lines; "- " lines become a list.
-  function renderText(text, parent) {
-    for (const block of text.replace(/\r\n?/g, "\n").split(/\n{2,}/)) {
-      let paragraph = null;
-      let list = null;
-      for (const line of block.split("\n")) {
-        const item = /^\s*-\s+(.*)$/.exec(line);
-        if (item) {
-          paragraph = null;
-          if (!list) parent.append((list = node("ul")));
-          const li = node("li");
-          renderInline(item[1], li);
-          list.append(li);
-        } else if (line.trim()) {
-          list = null;
-          if (paragraph) paragraph.append(document.createElement("br"));
-          else parent.append((paragraph = node("p")));
-          renderInline(line, paragraph);
-        }
+  // Paragraphs are separated by blank lines; "- " lines become a list. A person's own words
+  // (parts marked "theirs": a signal, a thread message) keep their line breaks but are
+  // never made bold, a list or a link: they are shown exactly as written.
+  function renderText(parts, parent) {
+    const lines = [[]];
+    for (const part of parts) {
+      part.text.replace(/\r\n?/g, "\n").split("\n").forEach((piece, index) => {
+        if (index > 0) lines.push([]);
+        if (piece) lines[lines.length - 1].push({ text: piece, theirs: part.theirs });
+      });
+    }
+    let paragraph = null;
+    let list = null;
+    for (const line of lines) {
+      if (!line.length) {
+        paragraph = list = null;
+        continue;
       }
+      if (!line.some((piece) => piece.text.trim())) continue;
+      const item = line[0].theirs ? null : /^\s*-\s+(.*)$/.exec(line[0].text);
+      if (item) {
+        paragraph = null;
+        if (!list) parent.append((list = node("ul")));
+        const li = node("li");
+        renderPieces([{ text: item[1], theirs: false }, ...line.slice(1)], li);
+        list.append(li);
+      } else {
+        list = null;
+        if (paragraph) paragraph.append(document.createElement("br"));
+        else parent.append((paragraph = node("p")));
+        renderPieces(line, paragraph);
+      }
+    }
+  }
+
+  function renderPieces(pieces, parent) {
+    for (const piece of pieces) {
+      if (piece.theirs) parent.append(document.createTextNode(piece.text));
+      else renderInline(piece.text, parent);
     }
   }
 

@@ -49,6 +49,7 @@ async def test_replies_are_rendered_with_every_field(client: Client) -> None:
 
     assert first == {
         "text": "**start**",
+        "parts": [{"text": "**start**", "theirs": False}],
         "lang": "nl",
         "buttons": [{"label": "Opties", "action": "topic:options"}],
         "form": None,
