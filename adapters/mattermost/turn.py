@@ -13,17 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters.apology import apology
 from adapters.mattermost.render import to_posts
 from adapters.mattermost.rest import MattermostApi, MattermostApiError
 from adapters.mattermost.signing import CallbackSigner
-from bot.core import Incoming, Reply, language_of
+from bot.core import Incoming, Reply
 
 log = logging.getLogger(__name__)
-
-APOLOGY = {
-    "nl": "Sorry, er ging iets mis aan mijn kant. Probeer het over een paar minuten opnieuw.",
-    "en": "Sorry, something went wrong on my side. Please try again in a few minutes.",
-}
 
 
 class TurnHandler(Protocol):
@@ -61,8 +57,7 @@ class MattermostTurn:
             return await self._handler.handle(incoming)
         except Exception as exc:  # the channel's one catch-all: apologise, log the type only
             log.error("mattermost turn failed: %s", type(exc).__name__)
-            lang = language_of(incoming.locale) or "nl"
-            return [Reply(text=APOLOGY[lang], lang=lang)]
+            return [apology(incoming.locale)]
 
     async def run(self, incoming: Incoming) -> list[PostedReply]:
         """The turn and its posts; each reply's buttons share a fresh nonce (single use)."""

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from adapters.apology import apology
 from adapters.teams.incoming import to_incoming
 from adapters.teams.outgoing import HIDE_ACTION, hidden_message, to_activities, to_sdk_activity
 from adapters.teams.replies import ReplySender
@@ -17,11 +18,6 @@ from adapters.teams.retry import ConnectorRejected, RetryPolicy, call_with_retry
 from bot.core import Incoming, Reply, language_of
 
 log = logging.getLogger(__name__)
-
-APOLOGY = {
-    "nl": "Sorry, er ging iets mis aan mijn kant. Probeer het over een paar minuten opnieuw.",
-    "en": "Sorry, something went wrong on my side. Please try again in a few minutes.",
-}
 
 
 class TurnHandler(Protocol):
@@ -54,8 +50,7 @@ class TeamsTurn:
             return await self._handler.handle(incoming)
         except Exception as exc:  # the channel's one catch-all: apologise, log the type only
             log.error("teams turn failed: %s", type(exc).__name__)
-            lang = language_of(incoming.locale) or "nl"
-            return [Reply(text=APOLOGY[lang], lang=lang)]
+            return [apology(incoming.locale)]
 
     async def _hide(self, context: Any, payload: Mapping[str, Any]) -> None:
         """Overwrite the bot's own message that showed a receipt; the core never sees this.

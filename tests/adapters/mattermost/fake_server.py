@@ -22,10 +22,11 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.adapters.email.pki import TestCa
+
 from .fake_model import FakeChannel, FakeUser, Trigger
 from .fake_rest import BODY, CALLER, TRIGGER_TTL_SECONDS, RestApi, app_error, read_json
 from .fake_socket import SocketHub
-from .fake_tls import TestCertificates, make_certificates
 from .fake_user import UserSide
 from .fake_workspace import Ephemeral, Workspace
 
@@ -72,7 +73,7 @@ class FakeMattermost:
         self.tmp_path = tmp_path
         self.url = ""
         self.ca_file: Path | None = None
-        self.certificates: TestCertificates | None = None
+        self.certificates: TestCa | None = None
         self.requests: list[Recorded] = []
         self.shape_errors: list[str] = []
         self.opened_dialogs: list[dict[str, Any]] = []
@@ -99,9 +100,10 @@ class FakeMattermost:
         context: ssl.SSLContext | None = None
         if self.tls:
             assert self.tmp_path is not None
-            self.certificates = make_certificates(self.tmp_path / "fake-mattermost-tls")
+            # The same test CA the SMTP tests use: a CA and a 127.0.0.1 certificate it signed.
+            self.certificates = TestCa(self.tmp_path / "fake-mattermost-tls")
             self.ca_file = self.certificates.ca_file
-            context = self.certificates.server_context()
+            context = self.certificates.issue("127.0.0.1")
         # No access log: it would show channel and post ids among the records tests search.
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -1,8 +1,11 @@
-"""What the REST and notice tests share: a client on the fake, and a recording sleep."""
+"""What the REST and notice tests share: the fake, a client on it, and a recording sleep."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+
+import pytest
 
 from adapters.mattermost.driver_rest import DriverApi
 from adapters.mattermost.rest_retry import RestRetry
@@ -29,3 +32,24 @@ def client_on(fake: FakeMattermost, sleep: RecordedSleep, **retry: float) -> Dri
 def calls(fake: FakeMattermost, method: str, path: str) -> list[object]:
     """The requests the fake received for ``method path`` (REST only), in order."""
     return [r for r in fake.requests if r.method == method and r.path == path]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeMattermost]:
+    server = FakeMattermost()
+    await server.start()
+    yield server
+    assert server.shape_errors == []
+    await server.close()
+
+
+@pytest.fixture
+def sleep() -> RecordedSleep:
+    return RecordedSleep()
+
+
+@pytest.fixture
+async def api(fake: FakeMattermost, sleep: RecordedSleep) -> AsyncIterator[DriverApi]:
+    client = client_on(fake, sleep)
+    yield client
+    await client.close()

@@ -18,28 +18,9 @@ from adapters.mattermost.rest_retry import RestRetry
 from bot.errors import ConfigError
 
 from .fake_server import FakeMattermost
-from .rest_fixtures import RecordedSleep, calls, client_on
+from .rest_fixtures import RecordedSleep, api, calls, fake, sleep
 
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeMattermost]:
-    server = FakeMattermost()
-    await server.start()
-    yield server
-    assert server.shape_errors == []
-    await server.close()
-
-
-@pytest.fixture
-def sleep() -> RecordedSleep:
-    return RecordedSleep()
-
-
-@pytest.fixture
-async def api(fake: FakeMattermost, sleep: RecordedSleep) -> AsyncIterator[DriverApi]:
-    client = client_on(fake, sleep)
-    yield client
-    await client.close()
+__all__ = ["api", "fake", "sleep"]  # the fixtures, imported for pytest
 
 
 def body_of(recorded: Any) -> Any:

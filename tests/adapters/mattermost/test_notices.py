@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from bot.outbox.port import MATTERMOST, Notice, NoticeChannel
 from bot.outbox.store import Failure
 
 from .fake_server import FakeMattermost
-from .rest_fixtures import RecordedSleep, calls, client_on
+from .rest_fixtures import RecordedSleep, api, calls, fake, sleep
 
 NOTICE = Notice(
     key="a1" * 32,
@@ -30,25 +29,7 @@ NOTICE = Notice(
 )
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeMattermost]:
-    server = FakeMattermost()
-    await server.start()
-    yield server
-    assert server.shape_errors == []
-    await server.close()
-
-
-@pytest.fixture
-def sleep() -> RecordedSleep:
-    return RecordedSleep()
-
-
-@pytest.fixture
-async def api(fake: FakeMattermost, sleep: RecordedSleep) -> AsyncIterator[DriverApi]:
-    client = client_on(fake, sleep)
-    yield client
-    await client.close()
+__all__ = ["api", "fake", "sleep"]  # the fixtures, imported for pytest
 
 
 @pytest.fixture
