@@ -17,6 +17,7 @@ from bot.outbox.policy import RetryPolicy
 from bot.outbox.store import OutboxStore
 from bot.outbox.worker import OutboxWorker
 from bot.signals.models import SignalRow
+from bot.stopping import Stopping
 from tests.outbox.conftest import POLICY, START, Database
 from tests.outbox.fakes import (
     Clock,
@@ -163,7 +164,8 @@ async def test_run_forever_sends_what_falls_due_and_purges_old_sent_notices(
     worker = OutboxWorker(
         database.sessions, store, Composer(), [channel], now=clock, poll_seconds=0.01
     )
-    running = asyncio.create_task(worker.run_forever())
+    stopping = Stopping()
+    running = asyncio.create_task(worker.run_forever(stopping))
     try:
         async with asyncio.timeout(20):
             while len(channel.delivered) < 2:
@@ -176,6 +178,11 @@ async def test_run_forever_sends_what_falls_due_and_purges_old_sent_notices(
             }:
                 await asyncio.sleep(0.01)
     finally:
-        running.cancel()
+        # Stopped between rounds and waited for: a worker cancelled in the middle of a
+        # PostgreSQL call and left behind could outlive the engine, and then the test's event
+        # loop could never close (its socket is gone, so its read never completes).
+        stopping.request()
+        async with asyncio.timeout(20):
+            await running
     assert len(channel.delivered) == 3
     assert old[0] not in {view.id for view in await store.list_notices()}
