@@ -145,28 +145,34 @@ async def test_close_cancels_welcomes_still_running(tmp_path: Path) -> None:
         assert running.bot_posts(user) == []
 
 
+def mounted_app(running: Bot, tmp_path: Path, **extra: object) -> web.Application:
+    """The callbacks as ``setup_mattermost`` mounts them, with the given settings."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        mattermost_url=running.fake.url,
+        mattermost_token=running.fake.bot.token,
+        mattermost_callback_url=running.base,
+        **TEST_KDF,  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
+    app = web.Application()
+    mount_callbacks(
+        app,
+        running.services.conversations,
+        settings,
+        api=running.callbacks._api,
+        once=OnceStore(running.services.sessions, b"s" * 32),
+        signer=CallbackSigner(b"s" * 32),
+    )
+    return app
+
+
 async def test_mounting_serves_the_command_only_when_its_token_is_set(tmp_path: Path) -> None:
     async for running in start_bot(tmp_path):
-        base = {
-            "data_dir": tmp_path / "data",
-            "mattermost_url": running.fake.url,
-            "mattermost_token": running.fake.bot.token,
-            "mattermost_callback_url": running.base,
-            **TEST_KDF,
-        }
         paths: dict[bool, set[str]] = {}
         for with_token in (False, True):
             extra = {"mattermost_command_token": running.fake.command_token} if with_token else {}
-            settings = Settings(**base, **extra)  # type: ignore[arg-type]
-            app = web.Application()
-            mount_callbacks(
-                app,
-                running.services.conversations,
-                settings,
-                api=running.callbacks._api,
-                once=OnceStore(running.services.sessions, b"s" * 32),
-                signer=CallbackSigner(b"s" * 32),
-            )
+            app = mounted_app(running, tmp_path, **extra)
             paths[with_token] = {
                 r.resource.canonical for r in app.router.routes() if r.resource is not None
             }
@@ -179,23 +185,7 @@ async def test_each_teams_command_token_is_accepted_and_no_other(tmp_path: Path)
     # so one deployment serving two teams is configured with both, comma-separated.
     async for running in start_bot(tmp_path):
         tokens = f"otherteam{new_id()[:12]},{running.fake.command_token}"
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            mattermost_url=running.fake.url,
-            mattermost_token=running.fake.bot.token,
-            mattermost_callback_url=running.base,
-            mattermost_command_token=tokens,  # type: ignore[arg-type]
-            **TEST_KDF,  # type: ignore[arg-type]
-        )
-        app = web.Application()
-        mount_callbacks(
-            app,
-            running.services.conversations,
-            settings,
-            api=running.callbacks._api,
-            once=OnceStore(running.services.sessions, b"s" * 32),
-            signer=CallbackSigner(b"s" * 32),
-        )
+        app = mounted_app(running, tmp_path, mattermost_command_token=tokens)
         client = TestClient(TestServer(app, host="127.0.0.1", port=0))
         await client.start_server()
         try:
