@@ -126,10 +126,10 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.base import KnowledgeBase
+    from bot.knowledge_settings import load_knowledge
     from knowledge.matcher import match_to_json
 
-    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    knowledge = load_knowledge(settings)
     lines: Iterable[str] = [" ".join(args.text)] if args.text else sys.stdin
     as_json = args.json or not args.text
     for line in lines:
@@ -150,10 +150,10 @@ def _write_match(out: TextIO, result: dict[str, object], as_json: bool) -> None:
 
 
 def _knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.base import KnowledgeBase
+    from bot.knowledge_settings import load_knowledge
     from knowledge.check import check
 
-    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    knowledge = load_knowledge(settings)
     problems = check(knowledge)
     for problem in problems:
         print(problem)

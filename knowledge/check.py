@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from bot.core import LANGUAGES
 from knowledge.matcher import FALLBACK
 from knowledge.model import TOPIC_IDS, Match, Topic
+from knowledge.project_docs import PROJECT_ROOT, document_problem, is_project_document
 from knowledge.topic_file import is_https_url
 
 
@@ -19,12 +21,15 @@ class CheckedBase(Protocol):
     def match(self, text: str, lang: str | None = None) -> Match: ...
 
 
-def check(kb: CheckedBase) -> list[str]:
-    """Problems that loading alone does not catch; an empty list means all is well."""
+def check(kb: CheckedBase, *, project_root: Path = PROJECT_ROOT) -> list[str]:
+    """Problems that loading alone does not catch; an empty list means all is well.
+
+    ``project_root`` holds the ``docs/`` folder that project-document sources point into.
+    """
     problems = _missing_translations(kb)
     for lang in LANGUAGES:
         for topic in kb.topics(lang):
-            problems.extend(_topic_problems(kb, topic))
+            problems.extend(_topic_problems(kb, topic, project_root))
     return problems
 
 
@@ -38,19 +43,29 @@ def _missing_translations(kb: CheckedBase) -> list[str]:
     ]
 
 
-def _topic_problems(kb: CheckedBase, topic: Topic) -> list[str]:
+def _topic_problems(kb: CheckedBase, topic: Topic, project_root: Path) -> list[str]:
     where = f"{topic.lang}/{topic.id}"
     problems = [
         f"{where}: related topic {related!r} does not exist"
         for related in (*topic.related, *topic.routes)
         if not kb.has(related, topic.lang)
     ]
-    problems.extend(
-        f"{where}: source link {source.url!r} is not a well-formed https URL"
-        for source in topic.sources
-        if not is_https_url(source.url)
-    )
+    problems.extend(f"{where}: {problem}" for problem in _source_problems(topic, project_root))
     problems.extend(_example_problems(kb, topic, where))
+    return problems
+
+
+def _source_problems(topic: Topic, project_root: Path) -> list[str]:
+    problems: list[str] = []
+    # An installed package carries no docs/ folder: the project documents are verified where
+    # the source tree is (make test), not on a production server checking its overlay.
+    documents_here = (project_root / "docs").is_dir()
+    for source in topic.sources:
+        if is_project_document(source.url):
+            found = document_problem(source.url, project_root) if documents_here else None
+            problems.extend(() if found is None else (f"source {source.url!r}: {found}",))
+        elif not is_https_url(source.url):
+            problems.append(f"source link {source.url!r} is not a well-formed https URL")
     return problems
 
 
