@@ -151,15 +151,14 @@ def _write_match(out: TextIO, result: dict[str, object], as_json: bool) -> None:
 
 def _knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.knowledge_settings import load_knowledge
-    from knowledge.check import check
+    from knowledge.check import check, content_today
 
     knowledge = load_knowledge(settings)
-    problems = check(knowledge)
-    for problem in problems:
-        print(problem)
-    count = len(knowledge.ids())
-    print(f"{count} topics checked: {'OK' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
+    report = check(knowledge, today=content_today())
+    for line in report.lines():
+        print(line)
+    print(report.summary(len(knowledge.ids())))
+    return report.exit_code
 
 
 def _teams_package(args: argparse.Namespace, settings: Settings) -> int:

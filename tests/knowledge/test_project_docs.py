@@ -11,6 +11,7 @@ from bot.errors import KnowledgeError
 from knowledge.base import KnowledgeBase
 from knowledge.check import check
 from knowledge.project_docs import PROJECT_ROOT, document_problem, heading_slugs, slug_of
+from tests.knowledge.conftest import FIXTURE_DAY
 
 FIXTURE_URL = "https://example.org/adviser"
 
@@ -72,7 +73,8 @@ def test_the_check_verifies_the_file_and_the_anchor(
     tmp_path: Path, fixture_content: Path, url: str, problem: str | None
 ) -> None:
     kb = KnowledgeBase.load(content_dir=content_citing(tmp_path, fixture_content, url))
-    found = [p for p in check(kb, project_root=project(tmp_path)) if "project document" in p]
+    report = check(kb, today=FIXTURE_DAY, project_root=project(tmp_path))
+    found = [p for p in report.problems if "project document" in p]
     if problem is None:
         assert found == []
     else:
@@ -86,7 +88,8 @@ def test_without_a_docs_folder_the_documents_are_not_verified(
     # An installed package has no docs/ folder; its overlay check must not fail on that.
     url = "docs/security.md#retention"
     kb = KnowledgeBase.load(content_dir=content_citing(tmp_path, fixture_content, url))
-    assert not [p for p in check(kb, project_root=tmp_path) if "project document" in p]
+    report = check(kb, today=FIXTURE_DAY, project_root=tmp_path)
+    assert not [p for p in report.problems if "project document" in p]
 
 
 def test_the_projects_own_security_document_has_the_anchors_content_cites() -> None:
