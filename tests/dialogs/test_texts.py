@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from adapters.mattermost.forms import TITLE_MAX_BYTES, cut_bytes
 from dialogs.messages import Messages
 from knowledge.topic_file import MAX_TITLE
 from tests.dialogs.conftest import Chat
@@ -23,6 +24,14 @@ def test_menu_buttons_fit_a_button(chat: Chat, lang: str) -> None:
     labels = [button.label for reply in chat.start() for button in reply.buttons]
     labels.append(MESSAGES.text(lang, "adviser.desk"))
     assert labels and all(len(label) <= MAX_TITLE for label in labels), labels
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_receipt_form_fits_a_mattermost_dialog_uncut(lang: str) -> None:
+    # Mattermost refuses a dialog title or field name over 24 bytes; we would cut it.
+    for key in ("follow_up.form_title", "follow_up.code"):
+        text = MESSAGES.text(lang, key)
+        assert cut_bytes(text, TITLE_MAX_BYTES) == text and RECEIPT[lang] in text.lower()
 
 
 def test_the_menu_offers_a_signal_to_an_adviser_not_a_formal_report() -> None:
