@@ -23,6 +23,7 @@ from bot.delivery import NoticeTasks, notice_channels
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
+from bot.knowledge_settings import load_knowledge
 from bot.outbox.enqueue import Outbox
 from bot.outbox.port import EMAIL, MATTERMOST, TEAMS, NoticeChannel
 from bot.outbox.schedule import NoticeSchedule
@@ -181,7 +182,7 @@ def build_services(settings: Settings) -> Services:
     secret = secret_of(settings)
     engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
     sessions = session_factory(engine)
-    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    knowledge = load_knowledge(settings)
     store = ConversationStore(engine, secret, timedelta(minutes=settings.conversation_ttl_minutes))
     signals = build_signal_services(settings, sessions, secret)
     conversations = build_conversations(settings, knowledge, store, signals)

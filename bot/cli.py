@@ -126,10 +126,10 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.base import KnowledgeBase
+    from bot.knowledge_settings import load_knowledge
     from knowledge.matcher import match_to_json
 
-    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
+    knowledge = load_knowledge(settings)
     lines: Iterable[str] = [" ".join(args.text)] if args.text else sys.stdin
     as_json = args.json or not args.text
     for line in lines:
@@ -150,16 +150,15 @@ def _write_match(out: TextIO, result: dict[str, object], as_json: bool) -> None:
 
 
 def _knowledge_check(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.base import KnowledgeBase
-    from knowledge.check import check
+    from bot.knowledge_settings import load_knowledge
+    from knowledge.check import check, content_today
 
-    knowledge = KnowledgeBase.load(overlay=settings.knowledge_dir, webchat_url=settings.webchat_url)
-    problems = check(knowledge)
-    for problem in problems:
-        print(problem)
-    count = len(knowledge.ids())
-    print(f"{count} topics checked: {'OK' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
+    knowledge = load_knowledge(settings)
+    report = check(knowledge, today=content_today())
+    for line in report.lines():
+        print(line)
+    print(report.summary(len(knowledge.ids())))
+    return report.exit_code
 
 
 def _teams_package(args: argparse.Namespace, settings: Settings) -> int:

@@ -19,7 +19,7 @@ def where_you_are(ctx: Context) -> str:
 
 
 class PrivacyDialog(BaseDialog):
-    """The three anonymity levels, what this channel keeps, and what the bot stores."""
+    """The three anonymity levels, what this channel keeps, what the bot stores, your rights."""
 
     name = "privacy"
 
@@ -32,6 +32,7 @@ class PrivacyDialog(BaseDialog):
             where_you_are(ctx),
             section_text(topic, channel_section),
             section_text(topic, "data"),
+            section_text(topic, "rights"),
         )
         buttons = (
             ctx.button("menu.signal", "topic:signal"),

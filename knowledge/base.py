@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
 from knowledge.crisis import CrisisDetector
+from knowledge.facts import DEFAULT_FACTS, ProductFacts
 from knowledge.language import LanguageDetector, build_profile
 from knowledge.lexicon import Lexicon, load_lexicons
 from knowledge.loader import SHIPPED_CONTENT, TopicKey, load_topics
@@ -36,12 +37,18 @@ class KnowledgeBase:
         overlay: Path | None = None,
         webchat_url: str = "http://127.0.0.1:3978/",
         content_dir: Path | None = None,
+        facts: ProductFacts = DEFAULT_FACTS,
     ) -> KnowledgeBase:
-        """Read, check and index everything; raises KnowledgeError naming a broken file."""
+        """Read, check and index everything; raises KnowledgeError naming a broken file.
+
+        ``facts`` are the settings the content states (retention, recovery key); the default
+        is the settings' defaults, for tests.
+        """
         topics = load_topics(
             SHIPPED_CONTENT if content_dir is None else content_dir,
             overlay=overlay,
             webchat_url=webchat_url,
+            facts=facts,
         )
         lexicons = load_lexicons()
         return cls(

@@ -1,4 +1,4 @@
-"""Organisation contacts and the ``{{...}}`` placeholders they fill in."""
+"""Organisation contacts, product facts and the ``{{...}}`` placeholders they fill in."""
 
 from __future__ import annotations
 
@@ -22,10 +22,11 @@ class UnknownPlaceholder(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Contacts:
-    """Contact texts per language and key, plus the web chat address."""
+    """Contact texts per language and key, the web chat address and the product facts."""
 
     by_lang: Mapping[str, Mapping[str, str]]
     webchat_url: str
+    facts: Mapping[str, Mapping[str, str]]
 
     def fill(self, text: str, lang: str) -> str:
         """Fill every placeholder in ``text``; an unknown one raises :class:`UnknownPlaceholder`."""
@@ -34,6 +35,9 @@ class Contacts:
     def _value(self, name: str, lang: str) -> str:
         if name == "webchat_url":
             return self.webchat_url
+        fact = self.facts.get(lang, {}).get(name)
+        if fact is not None:
+            return fact
         if name.startswith(_CONTACT_PREFIX):
             key = name.removeprefix(_CONTACT_PREFIX).strip()
             value = self.by_lang.get(lang, {}).get(key)
@@ -46,8 +50,16 @@ class Contacts:
         raise UnknownPlaceholder(f"unknown placeholder {{{{{name}}}}} for language {lang!r}")
 
 
-def load_contacts(shipped: Path, overlay: Path | None, webchat_url: str) -> Contacts:
-    """The shipped contacts, overridden key by key by the overlay's ``contacts.toml``."""
+def load_contacts(
+    shipped: Path,
+    overlay: Path | None,
+    webchat_url: str,
+    facts: Mapping[str, Mapping[str, str]],
+) -> Contacts:
+    """The shipped contacts, overridden key by key by the overlay's ``contacts.toml``.
+
+    ``facts`` are the product-fact texts (knowledge/facts.py); no overlay file changes them.
+    """
     merged: dict[str, dict[str, str]] = {}
     for path in (shipped / CONTACTS_FILE, *(() if overlay is None else (overlay / CONTACTS_FILE,))):
         if path.is_file():
@@ -56,6 +68,7 @@ def load_contacts(shipped: Path, overlay: Path | None, webchat_url: str) -> Cont
     return Contacts(
         by_lang=MappingProxyType({lang: MappingProxyType(e) for lang, e in merged.items()}),
         webchat_url=webchat_url,
+        facts=facts,
     )
 
 

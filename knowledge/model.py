@@ -27,6 +27,9 @@ TOPIC_IDS: tuple[str, ...] = (
     "support",
     "help",
     "fallback",
+    "retaliation",
+    "for-managers",
+    "legal-help",
 )
 
 ROUTE_TOPICS: tuple[str, ...] = (
@@ -57,7 +60,7 @@ REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "witness",
         ),
         "crisis": ("danger", "suicide", "support"),
-        "privacy": ("levels", "platform", "webchat", "data"),
+        "privacy": ("levels", "platform", "webchat", "data", "rights"),
         "signal": ("levels", "harder", "how"),
     }
 )

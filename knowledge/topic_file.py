@@ -12,6 +12,7 @@ from bot.errors import KnowledgeError
 from knowledge.contacts import Contacts, UnknownPlaceholder
 from knowledge.frontmatter import FrontMatterError, RawDocument, parse_document
 from knowledge.model import REQUIRED_SECTIONS, Section, Source, Topic
+from knowledge.project_docs import is_project_document
 
 MAX_TITLE = 40
 MAX_SUMMARY = 120
@@ -131,8 +132,11 @@ def _source(entry: object, number: int) -> Source:
     title, url = entry["title"], entry["url"]
     if not isinstance(title, str) or not title.strip():
         raise TopicRuleError(f"source {number} has no title")
-    if not isinstance(url, str) or not is_https_url(url):
-        raise TopicRuleError(f"source {number} url {url!r} is not a well-formed https URL")
+    if not isinstance(url, str) or not (is_https_url(url) or is_project_document(url)):
+        raise TopicRuleError(
+            f"source {number} url {url!r} is neither a well-formed https URL "
+            "nor a project document like docs/security.md#retention"
+        )
     return Source(title=title.strip(), url=url, checked=_date(entry["checked"], f"source {number}"))
 
 

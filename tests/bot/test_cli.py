@@ -6,11 +6,15 @@ import io
 import json
 import sqlite3
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.recovery import new_recovery_pair
+from knowledge.facts import FACTS_FILE
+from knowledge.loader import SHIPPED_CONTENT
 from knowledge.model import TOPIC_IDS
 
 
@@ -130,6 +134,31 @@ def test_chat_is_scriptable_from_stdin(
     assert code == 0
     assert "Meldwijzer" in out
     assert "  1) " in out
+
+
+@pytest.mark.parametrize("recovery", [True, False])
+def test_a_chat_turn_states_the_configured_retention_and_recovery_key(
+    recovery: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An overlay privacy topic that states both facts where the privacy dialog shows them.
+    overlay = tmp_path / "overlay" / "nl"
+    overlay.mkdir(parents=True)
+    shipped = (SHIPPED_CONTENT / "nl" / "privacy.md").read_text(encoding="utf-8")
+    heading = next(line for line in shipped.splitlines() if line.endswith("{#data}"))
+    facts = "Na {{retention_days}} dagen is het weg. {{recovery_key}}"
+    (overlay / "privacy.md").write_text(shipped.replace(heading, f"{heading}\n{facts}\n"))
+    monkeypatch.setenv("MELDWIJZER_KNOWLEDGE_DIR", str(overlay.parent))
+    monkeypatch.setenv("MELDWIJZER_RETENTION_DAYS", "42")
+    monkeypatch.setenv("MELDWIJZER_RECOVERY_PUBLIC_KEY", new_recovery_pair()[0] if recovery else "")
+    code, out, _ = run(monkeypatch, capsys, "chat", "--lang", "nl", stdin="5\n")
+    assert code == 0
+    assert "Na 42 dagen is het weg." in out
+    texts = tomllib.loads(FACTS_FILE.read_text(encoding="utf-8"))["nl"]
+    assert texts["recovery-key-on" if recovery else "recovery-key-off"] in out
+    assert texts["recovery-key-off" if recovery else "recovery-key-on"] not in out
 
 
 def test_no_command_prints_help(

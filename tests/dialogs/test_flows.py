@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core import Channel
 from bot.router import Router
 from knowledge.base import KnowledgeBase
@@ -111,6 +113,17 @@ def test_privacy_states_the_level_of_the_channel_in_use(
     assert "Microsoft Teams" in text_of(teams)
     for replies in (web, teams):
         assert privacy.section("levels").text[:30] in text_of(replies)
+
+
+@pytest.mark.parametrize("channel", [Channel.WEBCHAT, Channel.TEAMS])
+def test_privacy_shows_your_rights_after_what_the_bot_stores(
+    router: Router, knowledge: KnowledgeBase, lang: str, channel: Channel
+) -> None:
+    privacy = knowledge.topic("privacy", lang)
+    text = text_of(Chat(router, lang, channel).press("topic:privacy"))
+    data, rights = privacy.section("data"), privacy.section("rights")
+    assert f"**{rights.heading}**\n{rights.text}" in text
+    assert text.index(data.text) < text.index(rights.heading)
 
 
 def test_language_switch_by_word_keeps_the_place(chat: Chat, lang: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from knowledge.base import KnowledgeBase
 
 FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURE_DAY = date(2026, 12, 1)  # "today" for checking the fixtures, checked 2026-11-28
 ACCURACY_LINES: list[str] = []
 
 
