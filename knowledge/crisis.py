@@ -50,17 +50,18 @@ class CrisisDetector:
 
     @classmethod
     def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
-        """``known`` words are never "repaired" into crisis words ("door" is not "dood")."""
+        """``known`` words and the file's ``keep`` list are never "repaired" into crisis words."""
         data = read_toml(path)
         compiled = {
             name: tuple(_compile(pattern, path) for pattern in _texts(data, name, path))
             for name in _PATTERN_LISTS
         }
         repair = set(_texts(data, "repair", path))
+        keep = set(_texts(data, "keep", path))
         return cls(
             patterns=CrisisPatterns(**compiled),
             repair_words=tuple(sorted(repair)),
-            known=frozenset(known) - repair,
+            known=(frozenset(known) | keep) - repair,
         )
 
     def is_crisis(self, text: str) -> bool:

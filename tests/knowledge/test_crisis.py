@@ -126,3 +126,23 @@ def test_crisis_language_is_recognised(detector: CrisisDetector, text: str) -> N
 @pytest.mark.parametrize("text", CALM)
 def test_ordinary_questions_are_not_crisis(detector: CrisisDetector, text: str) -> None:
     assert not detector.is_crisis(text)
+
+
+# Questions whose words are a slip away from a crisis word; checked with no topic words
+# known at all, so they stay calm however the topic texts are reworded.
+NEAR_MISSES = [
+    "wat wordt er van mij verwacht als leidinggevende",
+    "ik heb een vermoeden van een misstand",
+    "I was punished for reporting it",
+    "they keep treating me differently since I complained",
+    "I dread going to work",
+    "wie kan mijn signaal lezen",
+    "mijn collega's willen er niet over praten",
+    "ik slaap er slecht van",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_everyday_words_near_crisis_words_are_not_repaired_into_them(text: str) -> None:
+    bare = CrisisDetector.load(known=set())
+    assert not bare.is_crisis(text)
