@@ -47,9 +47,14 @@ class OptionsDialog(BaseDialog):
 
     def _route(self, ctx: Context, route: str) -> Step:
         topic = ctx.topic(route)
-        sections = [section_text(topic, key) for key in ROUTE_SECTIONS if key in topic.sections]
-        extra = [section_text(topic, key) for key in topic.sections if key not in ROUTE_SECTIONS]
-        text = paragraphs(f"**{topic.title}**", topic.intro, *sections, *extra)
+        # The next step comes last, after any sections a topic adds, so the answer ends on it.
+        first = [key for key in ROUTE_SECTIONS if key != "next" and key in topic.sections]
+        extra = [key for key in topic.sections if key not in ROUTE_SECTIONS]
+        last = ["next"] if "next" in topic.sections else []
+        keys = (*first, *extra, *last)
+        text = paragraphs(
+            f"**{topic.title}**", topic.intro, *(section_text(topic, key) for key in keys)
+        )
         buttons = (
             *related_buttons(ctx, topic),
             ctx.button("options.all", "options:overview"),

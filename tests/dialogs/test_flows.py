@@ -42,6 +42,21 @@ def test_each_route_says_what_it_does_and_not_and_who_knows_and_next(
         assert chat.session.state.dialog == "options"
 
 
+def test_a_route_answer_ends_on_its_next_step(
+    chat: Chat, knowledge: KnowledgeBase, lang: str
+) -> None:
+    routes_with_more = [
+        r for r in ROUTE_TOPICS if set(knowledge.topic(r, lang).sections) - set(ROUTE_SECTIONS)
+    ]
+    assert routes_with_more, "some route adds sections of its own (police: time limits, evidence)"
+    for route in routes_with_more:
+        topic = knowledge.topic(route, lang)
+        text = text_of(chat.press(f"options:route:{route}"))
+        headings = [section.heading for section in topic.sections.values()]
+        positions = {heading: text.index(heading) for heading in headings}
+        assert max(positions, key=positions.__getitem__) == topic.section("next").heading, route
+
+
 def test_route_buttons_lead_to_related_routes(
     chat: Chat, knowledge: KnowledgeBase, lang: str
 ) -> None:
