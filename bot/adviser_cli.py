@@ -72,7 +72,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("open", "read a signal and its thread", _open),
         ("reply", "answer the reporter (text from stdin or --text)", _reply),
         ("ask", "ask the reporter for more information", _ask),
-        ("acknowledge", "confirm receipt; the feedback deadline counts from today", _acknowledge),
+        (
+            "acknowledge",
+            "confirm receipt; the service norm for feedback counts from today",
+            _acknowledge,
+        ),
         ("close", "close a signal", _close),
         ("recuse", "step aside; the signal moves to another adviser", _recuse),
     ):
@@ -278,8 +282,8 @@ async def _inbox(args: argparse.Namespace, services: Services) -> int:
         if not items:
             print("No open signals for you.")
         for i in items:
-            due = f"  acknowledge by {i.acknowledge_by}" if i.acknowledge_by else ""
-            feedback = f"  feedback by {i.feedback_by}" if i.feedback_by else ""
+            due = f"  service norm: acknowledge by {i.acknowledge_by}" if i.acknowledge_by else ""
+            feedback = f"  service norm: feedback by {i.feedback_by}" if i.feedback_by else ""
             print(
                 f"{i.id[:8]}  {i.age_days} days  {'responsible' if i.responsible else 'backup'}"
                 f"{due}{feedback}  new: {i.new_messages}"
@@ -342,7 +346,7 @@ async def _acknowledge(args: argparse.Namespace, services: Services) -> int:
     async def act(who: Unlocked) -> None:
         signal_id = await _signal_id(services, who, args.signal)
         due = await services.signals.desk.acknowledge(who, signal_id)
-        print(f"acknowledged; feedback by {due}")
+        print(f"acknowledged; service norm: feedback by {due}")
 
     return await _with_unlocked(args, services, act)
 

@@ -44,6 +44,8 @@ class TopicSource(Protocol):
 
     def has(self, topic_id: str, lang: str) -> bool: ...
 
+    def contact(self, key: str, lang: str) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -61,6 +63,10 @@ class Context:
 
     def topic(self, topic_id: str) -> Topic:
         return self.knowledge.topic(topic_id, self.lang)
+
+    def contact(self, key: str) -> str:
+        """The organisation's contact text (``{{contact:key}}``) in this language."""
+        return self.knowledge.contact(key, self.lang)
 
     def reply(self, text: str, buttons: tuple[Button, ...] = ()) -> Reply:
         return Reply(text=text, lang=self.lang, buttons=buttons)

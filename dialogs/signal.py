@@ -75,8 +75,8 @@ class SignalDialog(BaseDialog):
         return Step((ctx.reply(ctx.t("input.apology"), (back_to_menu(ctx),)),), IDLE)
 
     def _nobody(self, ctx: Context) -> Step:
-        contact = ctx.topic("confidential-adviser").section("next").text
-        text = ctx.t("signal.no_adviser", contact=contact)
+        # Only where to find an adviser: the topic's own next step invites a signal here.
+        text = ctx.t("signal.no_adviser", contact=ctx.contact("confidential-adviser"))
         return Step((ctx.reply(text, (back_to_menu(ctx),)),), IDLE)
 
     def _form(self, ctx: Context, mode: str, directory: Directory, state: DialogState) -> Step:

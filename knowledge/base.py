@@ -8,11 +8,12 @@ from pathlib import Path
 
 from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
+from knowledge.contacts import Contacts, UnknownPlaceholder, load_contacts
 from knowledge.crisis import CrisisDetector
-from knowledge.facts import DEFAULT_FACTS, ProductFacts
+from knowledge.facts import DEFAULT_FACTS, ProductFacts, fact_texts
 from knowledge.language import LanguageDetector, build_profile
 from knowledge.lexicon import Lexicon, load_lexicons
-from knowledge.loader import SHIPPED_CONTENT, TopicKey, load_topics
+from knowledge.loader import SHIPPED_CONTENT, TopicKey, read_topics
 from knowledge.matcher import Matcher
 from knowledge.model import Match, Topic
 from knowledge.normalise import tokenize
@@ -26,6 +27,7 @@ class KnowledgeBase:
     """Built once by :meth:`load` and passed to whoever answers questions."""
 
     topics_by_key: Mapping[TopicKey, Topic]
+    contacts: Contacts
     matcher: Matcher
     language: LanguageDetector
     crisis: CrisisDetector
@@ -44,15 +46,13 @@ class KnowledgeBase:
         ``facts`` are the settings the content states (retention, recovery key); the default
         is the settings' defaults, for tests.
         """
-        topics = load_topics(
-            SHIPPED_CONTENT if content_dir is None else content_dir,
-            overlay=overlay,
-            webchat_url=webchat_url,
-            facts=facts,
-        )
+        content = SHIPPED_CONTENT if content_dir is None else content_dir
+        contacts = load_contacts(content, overlay, webchat_url, fact_texts(facts))
+        topics = read_topics(content, overlay, contacts)
         lexicons = load_lexicons()
         return cls(
             topics_by_key=topics,
+            contacts=contacts,
             matcher=Matcher.build(topics.values(), lexicons),
             language=_language_detector(topics, lexicons),
             crisis=CrisisDetector.load(known=_known_words(topics, lexicons)),
@@ -63,6 +63,13 @@ class KnowledgeBase:
         if found is None:
             raise KnowledgeError(f"no topic {topic_id!r} in language {lang!r}")
         return found
+
+    def contact(self, key: str, lang: str) -> str:
+        """The organisation's contact text for ``{{contact:key}}`` (overlay first)."""
+        try:
+            return self.contacts.contact(key, lang)
+        except UnknownPlaceholder:
+            raise KnowledgeError(f"no contact {key!r} in language {lang!r}") from None
 
     def has(self, topic_id: str, lang: str) -> bool:
         return (topic_id, lang) in self.topics_by_key

@@ -32,6 +32,10 @@ class Contacts:
         """Fill every placeholder in ``text``; an unknown one raises :class:`UnknownPlaceholder`."""
         return _PLACEHOLDER.sub(lambda found: self._value(found["name"], lang), text)
 
+    def contact(self, key: str, lang: str) -> str:
+        """The filled text of ``{{contact:key}}``; raises :class:`UnknownPlaceholder` if unknown."""
+        return self._value(f"{_CONTACT_PREFIX}{key}", lang)
+
     def _value(self, name: str, lang: str) -> str:
         if name == "webchat_url":
             return self.webchat_url

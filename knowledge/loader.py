@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from bot.core import LANGUAGES
 from bot.errors import KnowledgeError
-from knowledge.contacts import load_contacts
+from knowledge.contacts import Contacts, load_contacts
 from knowledge.facts import DEFAULT_FACTS, ProductFacts, fact_texts
 from knowledge.model import TOPIC_IDS, Topic
 from knowledge.topic_file import read_topic
@@ -26,11 +26,18 @@ def load_topics(
     facts: ProductFacts = DEFAULT_FACTS,
 ) -> Mapping[TopicKey, Topic]:
     """Every topic by (id, lang); an overlay file replaces the shipped one with the same key."""
+    contacts = load_contacts(content_dir, overlay, webchat_url, fact_texts(facts))
+    return read_topics(content_dir, overlay, contacts)
+
+
+def read_topics(
+    content_dir: Path, overlay: Path | None, contacts: Contacts
+) -> Mapping[TopicKey, Topic]:
+    """Like :func:`load_topics`, with the placeholders' texts already loaded."""
     if not content_dir.is_dir():
         raise KnowledgeError(f"{content_dir}: content folder does not exist")
     if overlay is not None and not overlay.is_dir():
         raise KnowledgeError(f"{overlay}: overlay folder does not exist")
-    contacts = load_contacts(content_dir, overlay, webchat_url, fact_texts(facts))
     topics: dict[TopicKey, Topic] = {}
     for lang in LANGUAGES:
         for path in _topic_files(content_dir / lang):

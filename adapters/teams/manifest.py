@@ -71,8 +71,8 @@ TEXTS = {
             "Meldwijzer legt uit waar je terechtkunt als je op het werk discriminatie, racisme "
             "of ander ongewenst gedrag meemaakt of ziet: de vertrouwenspersoon, een klacht, een "
             "integriteitsmelding en instanties buiten je organisatie. Het helpt omstanders en "
-            "kan een anonieme, versleutelde melding doorgeven aan vertrouwenspersonen. Anonieme "
-            "meldingen in Teams blijven zichtbaar in je eigen Teams-geschiedenis; gebruik de "
+            "kan een anoniem, versleuteld signaal doorgeven aan vertrouwenspersonen. Anonieme "
+            "signalen in Teams blijven zichtbaar in je eigen Teams-geschiedenis; gebruik de "
             "webchat voor de sterkste anonimiteit."
         ),
     },

@@ -3,7 +3,9 @@
 A notice says only that there is something on the desk, how many things, and where to open
 it. A digest lists short signal ids and dates, nothing else: no content, no reporter words,
 no unit, no times. Dates are written the way people write them ("1 december 2026"), not as
-ISO dates, and in the recipient's first language.
+ISO dates, and in the recipient's first language. A date to meet is named as the service
+norm (bot/signals/dates.py), never as a legal deadline: a signal to a confidential adviser is
+not a whistleblower report, so no law sets these dates.
 """
 
 from __future__ import annotations
@@ -26,15 +28,15 @@ WORDS: dict[str, dict[str, str]] = {
         "digest_hello": "Hallo. Dit is je overzicht van {day} in Meldwijzer.",
         "digest_nothing": "Er staat vandaag niets voor je klaar. Fijne dag!",
         "digest_thanks": "Dank je wel voor je werk.",
-        "by": "uiterlijk {day}",
+        "by": "servicenorm: uiterlijk {day}",
         "since": "sinds {day}",
         "new_signals": "Nieuwe signalen",
         "new_messages": "Nieuwe berichten van melders",
         "ack_soon": "Bevestig snel dat je deze signalen hebt gezien",
-        "ack_overdue": "Nog niet bevestigd, de termijn is voorbij",
-        "feedback_overdue": "Terugkoppeling aan de melder is te laat",
+        "ack_overdue": "Nog niet bevestigd, later dan de servicenorm",
+        "feedback_overdue": "Terugkoppeling aan de melder, later dan de servicenorm",
         "backup_away": "Signalen van een collega die er vandaag niet is",
-        "backup_overdue": "Als achtervang: de termijn is voorbij",
+        "backup_overdue": "Als achtervang: later dan de servicenorm",
         "waiting": "Signalen die wachten op een vertrouwenspersoon",
         "dead": "Berichten die niet verstuurd konden worden ({count})",
         "audit": "Auditlog: {rows} regels, laatste code {head}",
@@ -49,15 +51,15 @@ WORDS: dict[str, dict[str, str]] = {
         "digest_hello": "Hello. This is your Meldwijzer overview for {day}.",
         "digest_nothing": "There is nothing waiting for you today. Have a good day!",
         "digest_thanks": "Thank you for your work.",
-        "by": "by {day}",
+        "by": "service norm: by {day}",
         "since": "since {day}",
         "new_signals": "New signals",
         "new_messages": "New messages from reporters",
         "ack_soon": "Please confirm soon that you have seen these signals",
-        "ack_overdue": "Not yet confirmed, the deadline has passed",
-        "feedback_overdue": "Feedback to the reporter is overdue",
+        "ack_overdue": "Not yet confirmed, past the service norm",
+        "feedback_overdue": "Feedback to the reporter, past the service norm",
         "backup_away": "Signals of a colleague who is not available today",
-        "backup_overdue": "As a backup: the deadline has passed",
+        "backup_overdue": "As a backup: past the service norm",
         "waiting": "Signals waiting for an adviser",
         "dead": "Notices that could not be sent ({count})",
         "audit": "Audit log: {rows} rows, last code {head}",

@@ -177,7 +177,7 @@ async def test_the_digest_text_shows_short_ids_and_written_dates(any_services: S
         notice = await composer.compose(db, digest_row(desk.b, LOG, TODAY), [])
         admin = await composer.compose(db, digest_row(ADMIN, LOG, TODAY), [])
     assert notice is not None and admin is not None
-    assert f"- {desk.ids['late'][:8]} (uiterlijk 17 mei 2026)" in notice.body
+    assert f"- {desk.ids['late'][:8]} (servicenorm: uiterlijk 17 mei 2026)" in notice.body
     assert "donderdag 21 mei 2026" in notice.body
     assert desk.ids["late"] not in notice.body  # the short id only
     assert "2026-05" not in notice.body

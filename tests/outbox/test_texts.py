@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
-from bot.outbox.texts import Entry, Section, digest_text, language, notice_text
+from bot.outbox.texts import WORDS, Entry, Section, digest_text, language, notice_text
 from bot.signals.dates import feedback_by
 from bot.written_dates import written_day
 
@@ -37,7 +38,18 @@ def test_an_empty_section_is_left_out_and_a_full_one_lists_its_ids() -> None:
     ]
     body = digest_text("en", date(2026, 3, 2), sections, "https://teams.example").body
     assert "New signals" not in body
-    assert "Not yet confirmed, the deadline has passed:\n- 0a1b2c3d (by 1 March 2026)" in body
+    listed = "Not yet confirmed, past the service norm:\n- 0a1b2c3d (service norm: by 1 March 2026)"
+    assert listed in body
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_date_to_meet_is_the_service_norm_never_a_legal_deadline(lang: str) -> None:
+    # A signal to a confidential adviser is not a whistleblower report: no law sets its dates.
+    norm = "servicenorm" if lang == "nl" else "service norm"
+    for key in ("by", "ack_overdue", "feedback_overdue", "backup_overdue"):
+        assert norm in WORDS[lang][key], key
+    legal = re.compile(r"\b(termijn|deadline|wet|law|wbk)\b", re.IGNORECASE)
+    assert not [text for text in WORDS[lang].values() if legal.search(text)]
 
 
 @pytest.mark.parametrize(

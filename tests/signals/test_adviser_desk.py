@@ -88,7 +88,7 @@ async def test_a_reply_acknowledges_and_new_messages_are_counted(services: Servi
     inbox = all_text(await desk.inbox())
     assert t("adviser.ack_due", date="11 May 2026") not in inbox
     assert t("adviser.new_messages", count="1") in inbox
-    assert "feedback by 4 August 2026" in inbox
+    assert "service norm: feedback by 4 August 2026" in inbox
 
 
 async def test_open_shows_the_signal_and_its_thread(services: Services) -> None:

@@ -143,7 +143,7 @@ def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
     receipt = leave_signal(data_dir, "Canary-Text-f1: shouted at in the hallway")
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
     assert inbox.code == 0, inbox.err
-    assert "0 days" in inbox.out and "acknowledge by" in inbox.out
+    assert "0 days" in inbox.out and "service norm: acknowledge by" in inbox.out
     assert "feedback by" not in inbox.out, "due only from the acknowledgement"
     prefix = first_signal_prefix(cli)
     opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")

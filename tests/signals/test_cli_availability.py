@@ -155,9 +155,9 @@ def test_acknowledge_from_the_terminal(cli: Cli, data_dir: Path) -> None:
     prefix = first_signal_prefix(cli)
     ran = cli("adviser", "acknowledge", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert ran.code == 0, ran.err
-    assert ran.out.startswith("acknowledged; feedback by ")
+    assert ran.out.startswith("acknowledged; service norm: feedback by ")
     again = cli("adviser", "acknowledge", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert again.code == 2 and "already acknowledged" in again.err
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
-    assert "feedback by" in inbox.out and "acknowledge by" not in inbox.out
+    assert "service norm: feedback by" in inbox.out and "acknowledge by" not in inbox.out
     assert query(data_dir, "SELECT count(*) FROM audit_log WHERE action = 'acknowledge'") == [(1,)]

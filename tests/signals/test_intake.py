@@ -186,8 +186,13 @@ async def test_without_an_enrolled_adviser_nothing_is_stored(services: Services)
     await services.signals.desk.disable_adviser(await the_demo_adviser_id(services))
     person = reporter(services)
     opened = await open_intake(person)
-    contact = services.knowledge.topic("confidential-adviser", "en").section("next").text
-    assert all_text(opened) == t("signal.no_adviser", contact=contact), "told before writing"
+    contact = services.knowledge.contact("confidential-adviser", "en")
+    told = all_text(opened)
+    assert told == t("signal.no_adviser", contact=contact), "told before writing"
+    # Nobody can take a signal now: the answer must not invite one here after all.
+    invitation = services.knowledge.topic("confidential-adviser", "en").section("next").text
+    assert invitation not in told and "leave an anonymous signal" not in told
+    assert "try again later" in told and contact in told
     assert not any(reply.form for reply in opened)
     replies = await person.submit("signal:intake", what="Canary-Text-b1", role="target")
     assert not any(reply.sensitive for reply in replies)

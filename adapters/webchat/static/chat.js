@@ -34,7 +34,7 @@
       expired: "Dit gesprek was verlopen, dus je laatste bericht is niet aangekomen. Er is een nieuw gesprek begonnen.",
       offline: "Geen verbinding met Meldwijzer. Controleer je internet en probeer het opnieuw.",
       busy: "Het is nu erg druk bij Meldwijzer. Probeer het over een minuut opnieuw.",
-      crisis: "Direct in gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 of gratis 0800-0113.",
+      crisis: "Direct in gevaar? Bel 112. Denk je aan zelfdoding? Bel 113 of gratis 0800-0113 (alleen vanuit Nederland), of chat via 113.nl.",
       charsLeft: (n) => n >= 0 ? `Nog ${n} tekens.` : `${-n} tekens te veel.`,
     },
     en: {
@@ -62,7 +62,7 @@
       expired: "This conversation had expired, so your last message did not arrive. A new conversation has started.",
       offline: "No connection to Meldwijzer. Check your internet connection and try again.",
       busy: "Meldwijzer is very busy right now. Please try again in a minute.",
-      crisis: "In danger right now? Call 112. Thinking about suicide? Call 113 or 0800-0113 (free).",
+      crisis: "In danger right now? Call 112. Thinking about suicide? Call 113 or 0800-0113 (free, from the Netherlands only), or chat at 113.nl.",
       charsLeft: (n) => n >= 0 ? `${n} characters left.` : `${-n} characters too many.`,
     },
   };

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def test_package_holds_manifest_icons_and_dutch_texts(tmp_path: Path) -> None:
     assert manifest["validDomains"] == ["meldwijzer.example.org"]
     assert manifest["localizationInfo"]["additionalLanguages"][0]["file"] == "nl.json"
     assert dutch["name.short"] == "Meldwijzer" and len(dutch["description.short"]) <= 80
+    # The bot's anonymous message is a signal (signaal), never a formal report (melding).
+    assert "signaal" in dutch["description.full"]
+    assert not re.search(r"\bmeldingen?\b", dutch["description.full"])
     assert color[:2] == (192, 192) and outline[:2] == (32, 32)
     assert {pixel[:3] for pixel in outline[2] if pixel[3]} == {(255, 255, 255)}
     assert any(pixel[3] == 0 for pixel in outline[2])

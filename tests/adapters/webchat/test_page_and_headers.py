@@ -51,6 +51,16 @@ async def test_static_files(client: Client, name: str, content_type: str) -> Non
     assert response.charset == "utf-8"
 
 
+async def test_the_crisis_line_tells_staff_abroad_to_chat(client: Client) -> None:
+    # 113's phone numbers work only from the Netherlands; its chat works from anywhere.
+    script = await (await client.get("/static/chat.js")).text()
+    lines = [line for line in script.splitlines() if line.strip().startswith("crisis:")]
+    assert len(lines) == 2
+    assert all(
+        "113.nl" in line and ("Nederland" in line or "Netherlands" in line) for line in lines
+    )
+
+
 async def test_page_loads_nothing_from_elsewhere(client: Client) -> None:
     for path in ("/", "/static/chat.js", "/static/chat.css"):
         text = await (await client.get(path)).text()
