@@ -54,7 +54,7 @@ def test_the_recovery_sentence_flips_with_the_setting(content: Path) -> None:
 
     assert sentence(True) != sentence(False)
     assert "elk signaal lezen" in sentence(True)
-    assert "niemand" in sentence(False)
+    assert "geen vertrouwenspersoon het meer lezen" in sentence(False)
 
 
 def test_the_default_facts_are_the_settings_defaults(content: Path) -> None:
