@@ -37,8 +37,11 @@ LEADERSHIP_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "leiderschap", "
 WRITER_IS_MANAGER_BOOST = 1.8
 # Worse treatment told together with having spoken up ("sinds mijn melding krijg ik geen
 # projecten meer") is benadeling even when the words stand apart and neither is the topic's
-# word: the question is read as if it also said "because I reported it" (cues.toml).
+# word: the question is read as if it also said "because I reported it" (cues.toml), and
+# that story outweighs the words of what was reported (a racist remark, being a witness).
 RETALIATION_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "vergelding", "en": "reprisal"})
+RETALIATION = "retaliation"
+SPOKE_UP_BOOST = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +89,12 @@ class Matcher:
             return {}
         terms = main.analyser.query_terms(text)
         tokens = tokenize(text)
-        if _contains(tokens, self.spoke_up) and _contains(tokens, self.worse_off):
+        spoke_up = _contains(tokens, self.spoke_up) and _contains(tokens, self.worse_off)
+        if spoke_up:
             terms = [*terms, *main.analyser.terms(RETALIATION_CONCEPT.get(lang, ""))]
         totals = main.index.scores(terms, normalise(text))
+        if spoke_up and RETALIATION in totals:
+            totals[RETALIATION] *= SPOKE_UP_BOOST
         foreign = " ".join(word for word in tokens if word not in main.analyser.vocabulary)
         for other, entry in self.languages.items():
             if other != lang and foreign:

@@ -126,6 +126,17 @@ def test_worse_treatment_told_with_having_spoken_up_is_retaliation(
     )
 
 
+def test_a_witness_left_out_since_the_statement_is_retaliation_not_bystander(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # "witness" points at someone else's situation (bystander); the story is what happened
+    # to the writer for giving the statement.
+    question = (
+        "since I gave a statement as a witness for my colleague I've been left out of every meeting"
+    )
+    assert shipped_kb.match(question, "en").topic == "retaliation"
+
+
 def test_having_spoken_up_without_a_consequence_stays_with_its_route(
     shipped_kb: KnowledgeBase,
 ) -> None:
