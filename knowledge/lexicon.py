@@ -40,6 +40,8 @@ class Lexicon:
     stemmer: WordStemmer
     first_person: frozenset[str] = frozenset()
     other_person: frozenset[str] = frozenset()
+    spoke_up: frozenset[Phrase] = frozenset()
+    worse_off: frozenset[Phrase] = frozenset()
 
     def replace_concepts(self, words: list[str]) -> list[str]:
         """Replace every known variant (longest first) by its concept's words."""
@@ -101,6 +103,8 @@ def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
             stemmer=snowballstemmer.stemmer(stemmer_name),
             first_person=_word_set(persons, "first_person", data_dir / "cues.toml"),
             other_person=_word_set(persons, "other_person", data_dir / "cues.toml"),
+            spoke_up=_phrase_set(persons, "spoke_up", data_dir / "cues.toml"),
+            worse_off=_phrase_set(persons, "worse_off", data_dir / "cues.toml"),
         )
     return lexicons
 
@@ -110,6 +114,13 @@ def _word_set(table: dict[str, object], key: str, path: Path) -> frozenset[str]:
     if not isinstance(words, str):
         raise KnowledgeError(f"{path}: {key!r} must be a string of words")
     return frozenset(tokenize(words))
+
+
+def _phrase_set(table: dict[str, object], key: str, path: Path) -> frozenset[Phrase]:
+    phrases = table.get(key, [])
+    if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+        raise KnowledgeError(f"{path}: {key!r} must be a list of phrases")
+    return frozenset(words for phrase in phrases if (words := tuple(tokenize(phrase))))
 
 
 def _concept_table(

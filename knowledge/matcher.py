@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from knowledge.analyser import Analyser
 from knowledge.index import TopicIndex, build_index
-from knowledge.lexicon import Lexicon
+from knowledge.lexicon import Lexicon, Phrase
 from knowledge.model import Match, Scored, Topic
 from knowledge.normalise import normalise, tokenize
 
@@ -28,6 +28,20 @@ OPTIONS = "options"
 OTHER_PERSON_WEIGHT = 0.5
 OWN_SITUATION_BOOST = 1.4
 OPTIONS_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "opties", "en": "option"})
+# "For managers" is about the writer being the manager who received a report. When the
+# writer says so ("als leidinggevende", "my employee told me": the leadership concept in
+# synonyms.toml), that role outweighs the story's other words (bullying, HR, a slur),
+# which would otherwise pick the route an employee would take.
+FOR_MANAGERS = "for-managers"
+LEADERSHIP_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "leiderschap", "en": "leadership"})
+WRITER_IS_MANAGER_BOOST = 1.8
+# Worse treatment told together with having spoken up ("sinds mijn melding krijg ik geen
+# projecten meer") is benadeling even when the words stand apart and neither is the topic's
+# word: the question is read as if it also said "because I reported it" (cues.toml), and
+# that story outweighs the words of what was reported (a racist remark, being a witness).
+RETALIATION_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "vergelding", "en": "reprisal"})
+RETALIATION = "retaliation"
+SPOKE_UP_BOOST = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,8 @@ class Matcher:
     languages: Mapping[str, LanguageIndex]
     first_person: frozenset[str] = frozenset()
     other_person: frozenset[str] = frozenset()
+    spoke_up: frozenset[Phrase] = frozenset()
+    worse_off: frozenset[Phrase] = frozenset()
 
     @classmethod
     def build(cls, topics: Iterable[Topic], lexicons: Mapping[str, Lexicon]) -> Matcher:
@@ -62,6 +78,8 @@ class Matcher:
             MappingProxyType(languages),
             first_person=frozenset().union(*(x.first_person for x in lexicons.values())),
             other_person=frozenset().union(*(x.other_person for x in lexicons.values())),
+            spoke_up=frozenset().union(*(x.spoke_up for x in lexicons.values())),
+            worse_off=frozenset().union(*(x.worse_off for x in lexicons.values())),
         )
 
     def scores(self, text: str, lang: str) -> dict[str, float]:
@@ -69,13 +87,23 @@ class Matcher:
         main = self.languages.get(lang)
         if main is None:
             return {}
-        totals = main.index.scores(main.analyser.query_terms(text), normalise(text))
-        foreign = " ".join(word for word in tokenize(text) if word not in main.analyser.vocabulary)
+        terms = main.analyser.query_terms(text)
+        tokens = tokenize(text)
+        spoke_up = _contains(tokens, self.spoke_up) and _contains(tokens, self.worse_off)
+        if spoke_up:
+            terms = [*terms, *main.analyser.terms(RETALIATION_CONCEPT.get(lang, ""))]
+        totals = main.index.scores(terms, normalise(text))
+        if spoke_up and RETALIATION in totals:
+            totals[RETALIATION] *= SPOKE_UP_BOOST
+        foreign = " ".join(word for word in tokens if word not in main.analyser.vocabulary)
         for other, entry in self.languages.items():
             if other != lang and foreign:
                 for topic, score in entry.index.scores(entry.analyser.terms(foreign)).items():
                     totals[topic] = totals.get(topic, 0.0) + OTHER_LANGUAGE_WEIGHT * score
-        words = set(tokenize(text))
+        leadership = main.analyser.terms(LEADERSHIP_CONCEPT.get(lang, ""))
+        if FOR_MANAGERS in totals and leadership and set(leadership) <= set(terms):
+            totals[FOR_MANAGERS] *= WRITER_IS_MANAGER_BOOST
+        words = set(tokens)
         if not words & self.other_person:
             if BYSTANDER in totals:
                 totals[BYSTANDER] *= OTHER_PERSON_WEIGHT
@@ -117,6 +145,15 @@ def match_to_json(match: Match) -> dict[str, object]:
 
 def _scored(ranked: list[tuple[str, float]]) -> tuple[Scored, ...]:
     return tuple(Scored(topic, round(score, 3)) for topic, score in ranked)
+
+
+def _contains(words: list[str], phrases: frozenset[Phrase]) -> bool:
+    lengths = {len(phrase) for phrase in phrases}
+    return any(
+        tuple(words[start : start + length]) in phrases
+        for start in range(len(words))
+        for length in lengths
+    )
 
 
 def _vocabulary(topics: Iterable[Topic]) -> set[str]:

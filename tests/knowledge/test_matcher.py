@@ -4,8 +4,12 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
+from bot.errors import KnowledgeError
 from knowledge.base import KnowledgeBase
 from knowledge.check import check
+from knowledge.lexicon import load_lexicons
 from knowledge.matcher import match_to_json
 from knowledge.model import TOPIC_IDS
 from tests.knowledge.conftest import ACCURACY_LINES, FIXTURE_DAY
@@ -100,3 +104,64 @@ def test_check_flags_an_example_that_matches_another_topic(
         "en/options: example 'vertrouwenspersoon' matches confidential-adviser "
         f"({kb.match('vertrouwenspersoon', 'en').score}), not options"
     ]
+
+
+def test_worse_treatment_told_with_having_spoken_up_is_retaliation(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # Neither question uses a word of the retaliation topic: having complained (past) and
+    # what happened since, each on its own a complaint or a fallback, together decide.
+    assert (
+        shipped_kb.match(
+            "een maand na mijn klacht werd ik overgeplaatst naar een andere locatie", "nl"
+        ).topic
+        == "retaliation"
+    )
+    assert (
+        shipped_kb.match(
+            "I reported my team lead last spring and now my appraisal says I'm not a team player",
+            "en",
+        ).topic
+        == "retaliation"
+    )
+
+
+def test_a_witness_left_out_since_the_statement_is_retaliation_not_bystander(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # "witness" points at someone else's situation (bystander); the story is what happened
+    # to the writer for giving the statement.
+    question = (
+        "since I gave a statement as a witness for my colleague I've been left out of every meeting"
+    )
+    assert shipped_kb.match(question, "en").topic == "retaliation"
+
+
+def test_having_spoken_up_without_a_consequence_stays_with_its_route(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    assert shipped_kb.match("I reported it two weeks ago, when will I hear back", "en").topic == (
+        "follow-up"
+    )
+    assert shipped_kb.match("ik heb een klacht ingediend, hoe lang duurt het", "nl").topic == (
+        "complaint"
+    )
+
+
+def test_a_writer_who_says_they_manage_the_reporter_gets_for_managers(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # Without the writer's role the touching would pick the definitions topic.
+    question = "someone who reports to me says a coworker keeps touching her, how do I handle this"
+    assert shipped_kb.match(question, "en").topic == "for-managers"
+    assert shipped_kb.match("my manager keeps touching me, how do I handle this", "en").topic != (
+        "for-managers"
+    )
+
+
+def test_cue_phrases_must_be_a_list(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parents[2] / "knowledge" / "data", data)
+    (data / "cues.toml").write_text('[nl]\nspoke_up = "gemeld"\n')
+    with pytest.raises(KnowledgeError, match="spoke_up"):
+        load_lexicons(data)
