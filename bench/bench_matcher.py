@@ -1,7 +1,7 @@
 """Measure the topic matcher on the labelled utterance sets.
 
 Run: ``.venv/bin/python bench/bench_matcher.py [-v]`` (prints accuracy; writes nothing).
-The held-out and unseen sets are split in two halves by line order: tune on ``tune``,
+The held-out, unseen and review sets are split in two halves by line order: tune on ``tune``,
 check on ``check``.
 With ``-v`` it lists every miss and the most frequent confusions.
 """
@@ -56,6 +56,10 @@ def main() -> None:
     report(kb, "unseen (all)", unseen, False)
     report(kb, "unseen tune", unseen[0::2], verbose)
     report(kb, "unseen check", unseen[1::2], "-vv" in sys.argv)
+    review = rows("utterances_review.tsv")
+    report(kb, "review (all)", review, False)
+    report(kb, "review tune", review[0::2], verbose)
+    report(kb, "review check", review[1::2], "-vv" in sys.argv)
 
 
 if __name__ == "__main__":
