@@ -124,6 +124,11 @@ def test_worse_treatment_told_with_having_spoken_up_is_retaliation(
         ).topic
         == "retaliation"
     )
+    # "ignores" alone, present tense: the way a newcomer put it in the terminal.
+    assert (
+        shipped_kb.match("since I reported racism my manager ignores me", "en").topic
+        == "retaliation"
+    )
 
 
 def test_a_witness_left_out_since_the_statement_is_retaliation_not_bystander(
