@@ -80,6 +80,12 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class FormField:
+    """One input of a form.
+
+    ``value`` is shown prefilled, in the shape a submission has (a MULTI field's values
+    joined with ","). Channels never show it for a PASSWORD field: that is a receipt.
+    """
+
     name: str
     label: str
     kind: FieldKind = FieldKind.TEXT
@@ -87,6 +93,12 @@ class FormField:
     max_length: int = 500
     hint: str = ""
     choices: tuple[Choice, ...] = ()
+    value: str = ""
+
+    @property
+    def prefill(self) -> str:
+        """The value a channel may show: never a PASSWORD field's."""
+        return "" if self.kind is FieldKind.PASSWORD else self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +116,10 @@ class Reply:
     """One message from the bot.
 
     ``sensitive`` marks text a channel should offer to hide afterwards
-    (a receipt); ``lang`` is the language the text is written in.
+    (a receipt); ``lang`` is the language the text is written in. ``supersedes`` says
+    the buttons and forms of earlier replies no longer apply, so a channel makes them
+    inactive; it is False for an aside that leaves an open form usable ("use the form",
+    a crisis answer that interrupts a form).
     """
 
     text: str
@@ -112,6 +127,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     sensitive: bool = False
+    supersedes: bool = True
 
 
 def language_of(locale: str | None) -> str | None:

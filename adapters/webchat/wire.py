@@ -9,6 +9,9 @@ Message bodies have exactly one of three shapes::
 A list value comes from a multi-choice field; its values are joined with ","
 (as Teams Adaptive Cards do for a multi-select ChoiceSet), so the core reads every
 channel's multi-choice answers the same way.
+
+Each reply carries ``supersedes`` (true: earlier buttons and forms no longer apply) and
+each form field a prefilled ``value`` in the shape it comes back in ("" for a password).
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "form": None if reply.form is None else _form_json(reply.form),
         "sensitive": reply.sensitive,
+        "supersedes": reply.supersedes,
     }
 
 
@@ -116,4 +120,5 @@ def _field_json(form_field: FormField) -> dict[str, Any]:
         "max_length": form_field.max_length,
         "hint": form_field.hint,
         "choices": [{"value": c.value, "label": c.label} for c in form_field.choices],
+        "value": form_field.prefill,
     }
