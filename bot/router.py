@@ -1,7 +1,8 @@
 """Chooses which dialog answers an event. Pure: no I/O, so every path is tested directly.
 
 Order matters: crisis language is checked before anything else, then a language switch,
-then the active dialog, then the matcher. Bad input changes nothing.
+then an open form (text typed beside it is set aside), then the active dialog, then the
+matcher. Bad input changes nothing.
 """
 
 from __future__ import annotations
@@ -157,10 +158,14 @@ class Router:
         if len(text) > self._max_chars:
             return self._refuse(ctx, session, "input.too_long", limit=str(self._max_chars))
         if self._knowledge.is_crisis(text):
-            return self._done(self._crisis.interrupt(ctx, session.state), session)
+            return self._done(self._interrupt(ctx, session.state), session)
         wanted = language_command(text)
         if wanted:
             return self._switch_language(ctx, wanted, session)
+        if self._form_open(session.state):
+            # Words meant for the form would be lost in a topic: they are neither matched nor
+            # kept (not even to guess their language), and the form on screen stays usable.
+            return self._use_the_form(ctx, session)
         session, ctx = self._follow_language(ctx, text, session)
         active = self._dialogs.get(session.state.dialog)
         if active is not None:
@@ -202,12 +207,16 @@ class Router:
         if not action or len(action) > MAX_ACTION_CHARS:
             return self._refuse(ctx, session, "input.unknown_action")
         prefix, _, value = action.partition(":")
+        if prefix == "topic" and value == "crisis":
+            return self._done(self._interrupt(ctx, session.state), session)
         if prefix == "topic" and (value in TOPIC_DIALOGS or self._known_topic(ctx, value)):
             return self._done(self._start_topic(ctx, value), session)
         if prefix == "lang" and value in LANGUAGES:
             return self._switch_language(ctx, value, session)
         if prefix == "crisis" and value == "resume":
             return self._resume(ctx, interrupted(session.state), session)
+        if prefix == "form" and value == "again" and self._form_open(session.state):
+            return self._resume(ctx, session.state, session)
         dialog = self._dialogs.get(prefix)
         if dialog is None:
             return self._refuse(ctx, session, "input.unknown_action")
@@ -225,13 +234,31 @@ class Router:
         )
         if too_big:
             return self._refuse(ctx, session, "input.too_long", limit=str(MAX_FORM_VALUE_CHARS))
-        step = None
-        if dialog is not None and session.state.dialog == prefix:
-            data = {name: clean_text(value) for name, value in event.data.items()}
-            step = dialog.on_form(ctx, session.state, form, data)
+        if dialog is None:
+            return self._refuse(ctx, session, "input.unknown_form")
+        data = {name: clean_text(value) for name, value in event.data.items()}
+        # A crisis answer leaves the form it interrupted usable: sending it resumes the dialog.
+        state = interrupted(session.state) if session.state.dialog == "crisis" else session.state
+        step = dialog.on_form(ctx, state, form, data) if state.dialog == prefix else None
+        if step is None:  # not where the conversation is: say so, and show it again
+            step = dialog.offer_again(ctx, form, data)
         if step is None:
             return self._refuse(ctx, session, "input.unknown_form")
         return self._done(step, session)
+
+    def _form_open(self, state: DialogState) -> bool:
+        dialog = self._dialogs.get(state.dialog)
+        return dialog is not None and dialog.form_open(state)
+
+    def _use_the_form(self, ctx: Context, session: Session) -> Outcome:
+        again = ctx.button("input.show_form", "form:again")
+        aside = Reply(ctx.t("input.use_form"), ctx.lang, (again,), supersedes=False)
+        return Outcome((aside,), session, changed=False)
+
+    def _interrupt(self, ctx: Context, state: DialogState) -> Step:
+        """The crisis answer; a second one still remembers what the first interrupted."""
+        previous = interrupted(state) if state.dialog == "crisis" else state
+        return self._crisis.interrupt(ctx, previous, form_open=self._form_open(previous))
 
     # -- shared -----------------------------------------------------------------------------
 
@@ -247,7 +274,7 @@ class Router:
         session = replace(session, lang=lang, lang_chosen=True)
         note = ctx.reply(ctx.t("menu.language_switched"))
         step = self._resume_step(ctx, session.state)
-        return self._done(Step((note, *step.replies), step.state), session)
+        return self._done(Step((note, *step.replies), step.state, step.effect), session)
 
     def _resume(self, ctx: Context, previous: DialogState, session: Session) -> Outcome:
         return self._done(self._resume_step(ctx, previous), session)
@@ -259,7 +286,8 @@ class Router:
         return dialog.resume(ctx, state)
 
     def _refuse(self, ctx: Context, session: Session, key: str, **values: str) -> Outcome:
-        reply = ctx.reply(ctx.t(key, **values), menu_buttons(ctx))
+        # Nothing changed, so the buttons and forms already on screen still apply.
+        reply = Reply(ctx.t(key, **values), ctx.lang, menu_buttons(ctx), supersedes=False)
         return Outcome((reply,), session, changed=False)
 
     def _done(self, step: Step, session: Session) -> Outcome:

@@ -108,6 +108,17 @@ class Dialog(Protocol):
         """Handle a submitted form; ``None`` means the form is unknown here."""
         ...
 
+    def form_open(self, state: DialogState) -> bool:
+        """Whether ``state`` waits for a form (text typed in the box is then set aside)."""
+        ...
+
+    def offer_again(self, ctx: Context, form: str, data: Mapping[str, str]) -> Step | None:
+        """A form sent where the conversation no longer is: say it was not sent, show it again.
+
+        ``None`` means this dialog does not offer ``form`` again (it is refused as unknown).
+        """
+        ...
+
     def resume(self, ctx: Context, state: DialogState) -> Step:
         """Show the current step again (after a crisis interruption or a language switch)."""
         ...
@@ -144,6 +155,12 @@ class BaseDialog(ABC):
     def on_form(
         self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
     ) -> Step | None:
+        return None
+
+    def form_open(self, state: DialogState) -> bool:
+        return False
+
+    def offer_again(self, ctx: Context, form: str, data: Mapping[str, str]) -> Step | None:
         return None
 
     def resume(self, ctx: Context, state: DialogState) -> Step:

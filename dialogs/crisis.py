@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import Reply
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs, section_text
 from dialogs.menu import back_to_menu
 
@@ -14,8 +15,12 @@ class CrisisDialog(BaseDialog):
     def start(self, ctx: Context, arg: str) -> Step:
         return self.interrupt(ctx, DialogState())
 
-    def interrupt(self, ctx: Context, previous: DialogState) -> Step:
-        """Answer the crisis and remember the interrupted dialog so it can be resumed."""
+    def interrupt(self, ctx: Context, previous: DialogState, *, form_open: bool = False) -> Step:
+        """Answer the crisis and remember the interrupted dialog so it can be resumed.
+
+        With ``form_open`` the form on screen stays usable (``supersedes=False``): whatever the
+        person wrote in it is still theirs to send after the danger has passed.
+        """
         topic = ctx.topic("crisis")
         text = paragraphs(
             topic.intro, *(section_text(topic, key) for key in ("danger", "suicide", "support"))
@@ -28,7 +33,8 @@ class CrisisDialog(BaseDialog):
             step="shown",
             data={"resume_dialog": previous.dialog, "resume_step": previous.step, **previous.data},
         )
-        return Step((ctx.reply(text, tuple(buttons)),), state)
+        reply = Reply(text, ctx.lang, tuple(buttons), supersedes=not form_open)
+        return Step((reply,), state)
 
     def resume(self, ctx: Context, state: DialogState) -> Step:
         return self.start(ctx, "")

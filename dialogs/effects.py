@@ -7,12 +7,16 @@ dialog's ``after``, which turns it into replies.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 
 from bot.signals.content import SignalContent, SignalView
 from bot.signals.desk import InboxItem
 from bot.signals.unlock_guard import FailedUnlocks
+
+_NOTHING: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,16 @@ class Directory:
 
 @dataclass(frozen=True, slots=True)
 class LoadDirectory:
+    """Read who may receive a signal, to show the intake form.
+
+    ``keep`` holds what the person wrote in a form that could not be taken (stale, or with a
+    problem): it travels only inside this turn, never into the stored session. ``note`` is
+    the message key that says why the form is shown again.
+    """
+
     mode: str
+    keep: Mapping[str, str] = field(default_factory=lambda: _NOTHING, repr=False)
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,9 @@ from bot.written_dates import written_date
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.effects import AddToThread, DeleteSignal, Effect, ReadThread, Result
 from dialogs.menu import back_to_menu
+from dialogs.prefill import prefilled
 
+FORMS = ("read", "add", "delete")
 ERRORS = {
     "not_found",
     "malformed_receipt",
@@ -35,16 +37,43 @@ class FollowUpDialog(BaseDialog):
         return Step((reply,), DialogState(self.name, "read"))
 
     def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
-        if value == "add":
+        if value in ("add", "delete"):
+            return self._show(ctx, value)
+        return None
+
+    def form_open(self, state: DialogState) -> bool:
+        return state.step in FORMS
+
+    def offer_again(self, ctx: Context, form: str, data: Mapping[str, str]) -> Step | None:
+        if form not in FORMS:
+            return None
+        return self._show(ctx, form, data, note=ctx.t("input.not_sent"))
+
+    def resume(self, ctx: Context, state: DialogState) -> Step:
+        return (
+            self._show(ctx, state.step) if state.step in ("add", "delete") else self.start(ctx, "")
+        )
+
+    def _show(
+        self, ctx: Context, form_id: str, kept: Mapping[str, str] | None = None, note: str = ""
+    ) -> Step:
+        """One of the three forms, with what the person wrote kept; never the receipt."""
+        if form_id == "read":
+            form = self._form(ctx, "read", "follow_up.form_title", "follow_up.read")
+            text = paragraphs(ctx.topic("follow-up").intro)
+        elif form_id == "add":
             form = self._form(ctx, "add", "follow_up.add_title", "follow_up.send", text=True)
-            return Step((Reply(form.title, ctx.lang, form=form),), DialogState(self.name, "add"))
-        if value == "delete":
+            text = form.title
+        else:
             form = self._form(
                 ctx, "delete", "follow_up.delete_title", "follow_up.delete", confirm=True
             )
             text = ctx.t("follow_up.delete_confirm")
-            return Step((Reply(text, ctx.lang, form=form),), DialogState(self.name, "delete"))
-        return None
+        # Only the message is kept: a receipt is never shown back, and a deletion is confirmed
+        # afresh.
+        form = prefilled(form, {"text": (kept or {}).get("text", "")}) if form_id == "add" else form
+        notes = (ctx.reply(note),) if note else ()
+        return Step((*notes, Reply(text, ctx.lang, form=form)), DialogState(self.name, form_id))
 
     def on_form(
         self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
@@ -66,6 +95,9 @@ class FollowUpDialog(BaseDialog):
         here = DialogState(self.name, "done")
         if result.error:
             key = f"follow_up.{result.error}" if result.error in ERRORS else "input.apology"
+            if isinstance(effect, AddToThread) and result.error != "closed":
+                # The message is not lost with a mistyped receipt: the form comes back with it.
+                return self._show(ctx, "add", {"text": effect.text}, note=ctx.t(key))
             again = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
             return Step((ctx.reply(ctx.t(key), again),), here)
         if isinstance(effect, ReadThread) and result.view is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from bot.core import LANGUAGES, Choice, FieldKind, Form, FormField, Reply
 from bot.signals.content import SignalContent
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs, section_text
 from dialogs.effects import Directory, Effect, LoadDirectory, Result, SubmitSignal
 from dialogs.menu import back_to_menu
+from dialogs.prefill import prefilled
 from dialogs.privacy import PLATFORM_NAMES, where_you_are
 
 MODES = ("anonymous", "named")
@@ -42,34 +44,52 @@ class SignalDialog(BaseDialog):
     def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
         kind, _, mode = value.partition(":")
         if kind == "mode" and mode in MODES:
-            return Step(
-                (), DialogState(self.name, "form").at("form", mode=mode), LoadDirectory(mode)
-            )
+            return self._load_form(mode)
         return None
+
+    def form_open(self, state: DialogState) -> bool:
+        return state.step == "form" and state.data.get("mode", "") in MODES
 
     def on_form(
         self, ctx: Context, state: DialogState, form: str, data: Mapping[str, str]
     ) -> Step | None:
         mode = state.data.get("mode", "")
-        if form != "intake" or state.step != "form" or mode not in MODES:
+        # "intake" alone is the id of a form shown before the id said its mode.
+        if form not in ("intake", f"intake:{mode}") or not self.form_open(state):
             return None
         problem, content = read_intake(data, mode, ctx.lang, state.data)
         if problem:
-            limits = {"what": str(MAX_WHAT), "short": str(MAX_SHORT)}
-            return Step((ctx.reply(ctx.t(problem, **limits)),), state)
+            return self._load_form(mode, data, problem)
         assert content is not None
         sending = state.at("sending")  # keeps the form's choices, should it come back busy
         return Step((), sending, SubmitSignal(content))
+
+    def offer_again(self, ctx: Context, form: str, data: Mapping[str, str]) -> Step | None:
+        kind, _, mode = form.partition(":")
+        if kind != "intake" or mode not in MODES:
+            return None
+        return self._load_form(mode, data, "input.not_sent")
+
+    def resume(self, ctx: Context, state: DialogState) -> Step:
+        mode = state.data.get("mode", "")
+        if state.step in ("form", "sending") and mode in MODES:
+            return self._load_form(mode)  # the same form again, with today's directory
+        return self.start(ctx, "")
+
+    def _load_form(self, mode: str, keep: Mapping[str, str] | None = None, note: str = "") -> Step:
+        state = DialogState(self.name, "form").at("form", mode=mode)
+        return Step((), state, LoadDirectory(mode, MappingProxyType(dict(keep or {})), note))
 
     def after(self, ctx: Context, state: DialogState, effect: Effect, result: Result) -> Step:
         if isinstance(effect, LoadDirectory) and result.directory is not None:
             if not result.directory.advisers:  # told before the reporter writes a word
                 return self._nobody(ctx)
-            return self._form(ctx, effect.mode, result.directory, state)
+            return self._form(ctx, effect, result.directory, state)
         if result.ok and result.receipt:
             return self._receipt(ctx, result.receipt, state)
-        if result.error == "busy":  # nothing stored; the same form may be sent again
-            return Step((ctx.reply(ctx.t("signal.busy")),), state.at("form"))
+        if result.error == "busy":  # nothing stored; the same form, still on screen, may be sent
+            busy = Reply(ctx.t("signal.busy"), ctx.lang, supersedes=False)
+            return Step((busy,), state.at("form"))
         if result.error == "no_adviser":
             return self._nobody(ctx)
         return Step((ctx.reply(ctx.t("input.apology"), (back_to_menu(ctx),)),), IDLE)
@@ -79,15 +99,19 @@ class SignalDialog(BaseDialog):
         text = ctx.t("signal.no_adviser", contact=ctx.contact("confidential-adviser"))
         return Step((ctx.reply(text, (back_to_menu(ctx),)),), IDLE)
 
-    def _form(self, ctx: Context, mode: str, directory: Directory, state: DialogState) -> Step:
-        form = intake_form(ctx, mode, directory)
+    def _form(
+        self, ctx: Context, effect: LoadDirectory, directory: Directory, state: DialogState
+    ) -> Step:
+        form = prefilled(intake_form(ctx, effect.mode, directory), effect.keep)
         allowed = {
             "units": "\x1f".join(directory.units),
             "advisers": "\x1f".join(a for a, _ in directory.advisers),
             "attributes": "\x1f".join(directory.attributes),
         }
         reply = Reply(text=form.title, lang=ctx.lang, form=form)
-        return Step((reply,), state.at("form", **allowed))
+        limits = {"what": str(MAX_WHAT), "short": str(MAX_SHORT)}
+        notes = (ctx.reply(ctx.t(effect.note, **limits)),) if effect.note else ()
+        return Step((*notes, reply), state.at("form", **allowed))
 
     def _receipt(self, ctx: Context, receipt: str, state: DialogState) -> Step:
         key = "signal.stored_named" if state.data.get("mode") == "named" else "signal.receipt"
@@ -170,7 +194,7 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
             )
         )
     title = ctx.t(f"signal.form_title_{mode}")
-    return Form("signal:intake", title, tuple(fields), ctx.t("signal.submit"))
+    return Form(f"signal:intake:{mode}", title, tuple(fields), ctx.t("signal.submit"))
 
 
 def read_intake(
