@@ -15,6 +15,8 @@ from bot.core import Channel, FieldKind, Form, FormField, Incoming, Kind, Reply,
 # The terminal's own prompts; everything else the person reads comes from the core.
 SKIP_HINT = {"nl": "Enter = overslaan", "en": "Enter to skip"}
 MULTI_HINT = {"nl": "nummers met komma's, bijv. 1,3", "en": "numbers with commas, e.g. 1,3"}
+KEEP_HINT = {"nl": "Enter = zo laten", "en": "Enter to keep it"}
+FILLED = {"nl": "Ingevuld", "en": "Filled in"}
 APOLOGY = (
     "Sorry, er ging bij mij iets mis. Probeer het nog eens. / "
     "Sorry, something went wrong on my side. Please try again."
@@ -121,9 +123,14 @@ class ConsoleChannel:
         if field.kind in (FieldKind.CHOICE, FieldKind.MULTI):
             choices = (f"  {n}) {c.label}" for n, c in enumerate(field.choices, start=1))
             self._out.write("\n".join(choices) + "\n")
+        if field.prefill:
+            # What the person wrote before (a form shown again): Enter keeps it as it was.
+            self._out.write(f"{FILLED.get(lang, FILLED['en'])}: {_shown(field)}\n")
         answer = self._readline(prompt)
         if answer is None:
             return None
+        if not answer.strip() and field.prefill:
+            return field.prefill
         return _choice_values(field, answer.strip()) if field.choices else answer.strip()
 
     def _readline(self, prompt: str) -> str | None:
@@ -144,12 +151,22 @@ def _prompt(field: FormField, lang: str) -> str:
     hints = []
     if field.kind is FieldKind.MULTI:
         hints.append(MULTI_HINT.get(lang, MULTI_HINT["en"]))
-    if not field.required:
+    if field.prefill:
+        hints.append(KEEP_HINT.get(lang, KEEP_HINT["en"]))
+    elif not field.required:
         hints.append(SKIP_HINT.get(lang, SKIP_HINT["en"]))
     label = field.label.rstrip()
     separator = " " if label.endswith(("?", ":", ")")) else ": "
     extra = f" [{', '.join(hints)}]" if hints else ""
     return f"{label}{extra}{separator}"
+
+
+def _shown(field: FormField) -> str:
+    """A prefilled value as the person reads it: a choice by its label."""
+    if not field.choices:
+        return field.prefill
+    labels = {choice.value: choice.label for choice in field.choices}
+    return ", ".join(labels.get(value, value) for value in field.prefill.split(","))
 
 
 def _wrapped(text: str, width: int) -> str:

@@ -9,7 +9,7 @@ import pytest
 from adapters.console import ConsoleChannel, render_reply
 from adapters.console.channel import APOLOGY
 from bot.app import Services
-from bot.core import Button, Reply, user_text
+from bot.core import Button, Choice, FieldKind, Form, FormField, Incoming, Kind, Reply, user_text
 
 
 async def converse(services: Services, script: str, lang: str) -> str:
@@ -80,3 +80,42 @@ async def test_a_bug_in_the_core_gets_an_apology_and_one_log_line(
     assert out.getvalue().count(APOLOGY) == 2, "the start and the message each get one"
     assert "Traceback" not in out.getvalue() and "Canary-Secret-c0" not in out.getvalue()
     assert [r.getMessage() for r in caplog.records] == ["console turn failed: RuntimeError"] * 2
+
+
+class FormCore:
+    """Offers one prefilled form, then records what comes back."""
+
+    def __init__(self) -> None:
+        self.sent: list[Incoming] = []
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        self.sent.append(incoming)
+        if incoming.kind is not Kind.START:
+            return [Reply("Dank je.", lang="nl")]
+        choices = (Choice("a", "Racisme"), Choice("b", "Pesten"))
+        form = Form(
+            "signal:intake:anonymous",
+            "Signaal",
+            (
+                FormField("what", "Wat is er gebeurd?", FieldKind.TEXTAREA, True, value="Hij zei"),
+                FormField("kinds", "Wat voor gedrag?", FieldKind.MULTI, choices=choices, value="b"),
+                FormField("receipt", "Code", FieldKind.PASSWORD, value="Canary-Secret-c1"),
+            ),
+            "Versturen",
+        )
+        return [Reply("Niet verstuurd.", lang="nl", form=form)]
+
+
+async def test_a_prefilled_form_shows_its_values_and_enter_keeps_them() -> None:
+    out, core = io.StringIO(), FormCore()
+    await ConsoleChannel(core, io.StringIO("\n\n\n"), out, locale="nl").run()
+    shown = out.getvalue()
+    assert "Ingevuld: Hij zei" in shown and "Ingevuld: Pesten" in shown
+    assert "Canary-Secret-c1" not in shown, "a password field never shows a value"
+    assert dict(core.sent[-1].data) == {"what": "Hij zei", "kinds": "b", "receipt": ""}
+
+
+async def test_an_answer_replaces_the_prefilled_value() -> None:
+    core = FormCore()
+    await ConsoleChannel(core, io.StringIO("Hij schold\n1\n\n"), io.StringIO(), locale="nl").run()
+    assert dict(core.sent[-1].data) == {"what": "Hij schold", "kinds": "a", "receipt": ""}
