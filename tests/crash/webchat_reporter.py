@@ -53,7 +53,7 @@ class WebchatReporter:
         await self.say(token, {"action": "topic:signal"})
         replies = await self.say(token, {"action": "signal:mode:anonymous"})
         forms = [r["form"]["id"] for r in replies if r["form"]]
-        assert forms == ["signal:intake"], forms
+        assert forms == ["signal:intake:anonymous"], forms
         return token
 
     async def submit(self, token: str, marker: str) -> Acknowledged:

@@ -74,6 +74,8 @@ class FormChat:
 def _result(effect: Effect) -> Result:
     if isinstance(effect, LoadDirectory):
         return Result(directory=DIRECTORY)
+    if isinstance(effect, SubmitSignal) and effect.content.what.startswith("BUSY"):
+        return Result(error="busy")
     if isinstance(effect, SubmitSignal):
         return Result(receipt="ABCD-EFGH-JKLM-NPQR")
     if isinstance(effect, ReadThread | AddToThread) and effect.receipt.startswith("WRONG"):
@@ -194,6 +196,19 @@ def test_a_problem_in_the_form_brings_it_back_with_what_was_written(
     assert replies[0].text == T.text(lang, "signal.missing_role")
     assert values(form_in(replies)) == {"what": "Het gebeurde in de kantine."}
     assert person.stored() == []
+
+
+def test_a_busy_moment_leaves_the_form_on_screen_usable(person: FormChat) -> None:
+    form = open_signal(person)
+    busy = person.submit(form.id, {**SIGNAL, "what": "BUSY Het gebeurde gisteren."})
+    assert [reply.supersedes for reply in busy] == [False]
+    assert any(reply.sensitive for reply in person.submit(form.id, SIGNAL))
+
+
+def test_a_refusal_changes_nothing_and_so_supersedes_nothing(person: FormChat) -> None:
+    open_signal(person)
+    for refused in (person.press("nonsense:x"), person.say(""), person.say("x" * 2001)):
+        assert [reply.supersedes for reply in refused] == [False]
 
 
 @pytest.mark.parametrize(

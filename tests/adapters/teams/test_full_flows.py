@@ -320,7 +320,7 @@ async def test_anonymous_signal_with_the_intake_card_and_hiding_the_receipt(
     offered = await reporter.press("signal:mode:anonymous")
     assert len(offered) == 1, "the whole intake is one card"
     card = the_form(offered)
-    assert submit_data(card) == [{"form": "signal:intake"}]
+    assert submit_data(card) == [{"form": "signal:intake:anonymous"}]
     title = t("en", "signal.form_title_anonymous")
     assert [e["text"] for e in card["body"] if e["type"] == "TextBlock"] == [title]
     fields = inputs(card)
