@@ -301,3 +301,9 @@ def test_a_wrong_receipt_on_the_add_form_keeps_the_text(person: FormChat, lang: 
     assert replies[0].text == T.text(lang, "follow_up.not_found")
     again = form_in(replies)
     assert again.id == form.id and values(again) == {"text": "Nog iets."}
+
+
+def test_show_the_form_again_without_an_open_form_is_refused(person: FormChat, lang: str) -> None:
+    replies = person.press("form:again")
+    assert replies[0].text == T.text(lang, "input.unknown_action")
+    assert person.last is not None and not person.last.changed and person.effects == []
