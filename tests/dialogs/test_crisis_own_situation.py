@@ -29,6 +29,9 @@ DANGER_NOW = [
     "i am afraid to go home",
     "I am too scared to leave the building",
     "im afraid he will hurt me",
+    # Learnt from a message, still danger now (online threats alone are not acute).
+    "hij stuurde berichten dat hij me opwacht na het werk",
+    "he sent me whatsapp messages that he is waiting for me at the gate",
 ]
 # A past attack with a question about reporting: the police topic answers it, 112 first.
 PAST_WITH_QUESTION = [
@@ -48,6 +51,8 @@ CALM = [
     "I'm scared to report it",
     "ik ben bang om het te melden",
     "ik ga naar huis na de vergadering",
+    "HR is waiting for me to send the form",
+    "ik word online bedreigd vanwege mijn werk",
 ]
 
 
