@@ -7,7 +7,7 @@ import io
 import pytest
 
 from adapters.console import ConsoleChannel
-from adapters.console.channel import locale_from_environment
+from adapters.console.locale import locale_from_environment
 from bot.app import Services
 from dialogs.messages import Messages
 

@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from knowledge.base import KnowledgeBase
 from tests.adapters.webchat.test_real_app import say, start
 
 Client = TestClient[Any, web.Application]
@@ -44,6 +45,7 @@ async def test_sorry_keeps_a_dutch_conversation_dutch(real_client: Client) -> No
 
 async def test_asking_for_english_and_back_in_either_language(real_client: Client) -> None:
     token, _ = await start(real_client, "nl")
+    await say(real_client, token, {"action": "lang:nl"})  # a choice made, then a request
     assert langs(await say(real_client, token, {"text": "can you speak English?"})) == {"en"}
     assert langs(await say(real_client, token, {"text": "sorry"})) == {"en"}
     assert langs(await say(real_client, token, {"text": "kun je Nederlands?"})) == {"nl"}
@@ -61,11 +63,25 @@ async def test_a_whole_message_in_the_other_language_switches(real_client: Clien
 
 @pytest.mark.parametrize(
     ("locale", "text"),
-    [("nl", "hij staat voor mijn deur"), ("en", "he is waiting for me outside")],
+    [
+        ("nl", "hij wacht me op"),
+        ("nl", "ik ben bang om naar huis te gaan"),
+        ("en", "I'm scared to go home"),
+        ("en", "he's waiting for me after work"),
+    ],
 )
 async def test_danger_in_ones_own_situation_gets_the_crisis_answer(
-    real_client: Client, locale: str, text: str
+    real_client: Client, knowledge: KnowledgeBase, locale: str, text: str
 ) -> None:
     token, _ = await start(real_client, locale)
     replies = await say(real_client, token, {"text": text})
-    assert "112" in replies[0]["text"]
+    assert knowledge.topic("crisis", locale).intro in replies[0]["text"]
+
+
+async def test_a_past_attack_with_a_question_gets_no_crisis_answer(
+    real_client: Client, knowledge: KnowledgeBase
+) -> None:
+    token, _ = await start(real_client, "nl")
+    text = "ik ben vorige week op straat aangevallen door een collega, kan ik aangifte doen?"
+    replies = await say(real_client, token, {"text": text})
+    assert all(knowledge.topic("crisis", "nl").intro not in r["text"] for r in replies)
