@@ -35,11 +35,11 @@ CUES = _words(
     """
     speak speaks talk write answer reply respond continue switch change go use prefer rather
     want like can could would will may understand read know good well bad ok okay fine
-    possible better
+    possible better speaking version
     spreek spreekt spreken praat praten schrijf schrijven antwoord antwoorden verder doorgaan
     ga gaan overschakelen overstappen overgaan wissel wisselen switchen veranderen gebruik
     liever mag mogen kan kun kunt kunnen wil wilt willen zou zouden versta verstaat verstaan
-    begrijp begrijpt begrijpen snap lees lezen goed slecht beter oke mogelijk prima
+    begrijp begrijpt begrijpen snap lees lezen goed slecht beter oke mogelijk prima versie
     """
 )
 # Courtesy and the words around a bare name ("in het Engels graag", "English please").
@@ -54,10 +54,10 @@ GLUE = _words(
     """
     you u ye i im id ive ill we us me my it is are am do does did be to into a an also only
     just now from with this that conversation chat language instead of than more very so really
-    little bit here there lets let maybe help again back further on
+    little bit here there lets let maybe help again back further on have has there
     je jij jou ik wij we me mij mijn mn het is ben bent zijn doe doet naar een ook alleen nu
     vanaf voortaan met dit dat gesprek taal plaats van dan meer zo heel echt beetje weinig
-    hier er even misschien helpen weer terug op over
+    hier er even misschien helpen weer terug op over heb hebt heeft hebben
     """
 )
 NEGATIONS = frozenset({"not", "dont", "doesnt", "cant", "cannot", "never", "niet", "geen", "nooit"})

@@ -71,6 +71,12 @@ ASKS_ENGLISH = [
     "liever in het Engels",
     "can we talk in English",
     "Englsh please",
+    "Can we do this in English?",
+    "Is er ook een Engelse versie?",
+    "do you have an English version",
+    "please reply in English",
+    "I prefer English",
+    "my Dutch is not good",
 ]
 ASKS_DUTCH = [
     "kun je Nederlands?",
@@ -89,6 +95,9 @@ ASKS_DUTCH = [
     "I don't speak English",
     "graag verder in het Nederlands",
     "Nederlans graag",
+    "antwoord in het Nederlands",
+    "ik wil Nederlands",
+    "mijn Engels is niet zo goed",
 ]
 # Sentences that name a language but ask for no switch: the bot answers the question.
 NOT_A_REQUEST = [
@@ -97,6 +106,8 @@ NOT_A_REQUEST = [
     "my colleagues only speak Dutch when I am there so I am left out",
     "is het Engels",
     "Engelse collega's worden voorgetrokken",
+    "de Engelse versie van het reglement is onduidelijk",
+    "I have English colleagues",
 ]
 
 
