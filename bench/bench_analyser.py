@@ -4,7 +4,7 @@ Run: ``.venv/bin/python -m bench.bench_analyser [--rounds 200] [--before DIR]
 [--write bench/RESULTS.md]``. Every message is new (the analyser remembers the last few
 it saw), and the baseline is the labelled Dutch questions of tests/data, timed in the same
 process. ``--before DIR`` times the ``knowledge`` package found in DIR as well, in its own
-process (``git archive <commit> knowledge | tar -x -C DIR``), so both columns come from the
+process (``git archive <commit> knowledge bot | tar -x -C DIR``), so both columns come from the
 same run on the same machine.
 """
 
@@ -21,8 +21,12 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.results import machine_line, write_section
+
+if TYPE_CHECKING:
+    from knowledge.base import KnowledgeBase
 
 MESSAGE_CHARS = 2000  # the longest text the router accepts
 DATA = Path(__file__).parents[1] / "tests" / "data" / "utterances.tsv"
@@ -35,6 +39,7 @@ CASES = (
     "one 2,000-letter token",
     "one-letter words",
 )
+RUNS = ("matcher", "with crisis check", "with language checks")
 Result = dict[str, dict[str, float]]
 
 
@@ -105,6 +110,7 @@ def measure(rounds: int) -> Result:
     runs = (
         ("matcher", "?", lambda text: kb.matcher.match(text, "nl")),
         ("with crisis check", "!", lambda text: kb.match(text, "nl")),
+        ("with language checks", ".", lambda text: _turn(kb, text)),
     )
     for name, mark, action in runs:
         # A trailing mark the analyser drops: the same words, but texts it has not seen.
@@ -113,6 +119,13 @@ def measure(rounds: int) -> Result:
             texts = [next(supplies[case]) for _ in range(rounds)]
             result[f"{case} | {name}"] = _timed(action, texts)
     return result
+
+
+def _turn(kb: KnowledgeBase, text: str) -> object:
+    """What the router does with every text: a language request, the language, the match."""
+    from bot.router import language_command
+
+    return (language_command(text), kb.detect_language(text), kb.match(text, "nl"))
 
 
 def measure_elsewhere(package_dir: Path, rounds: int) -> Result:
@@ -154,7 +167,7 @@ def table(after: Result, before: Result | None) -> list[str]:
 
 def summary(after: Result, before: Result | None) -> list[str]:
     lines = []
-    for name in ("matcher", "with crisis check"):
+    for name in RUNS:
         worst = max(CASES, key=lambda case: after[f"{case} | {name}"]["median"])
         line = f"- Worst median, {name}: {after[f'{worst} | {name}']['median']:.1f} ms ({worst})"
         if before is not None:

@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -101,6 +102,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import ConsoleChannel
+    from adapters.console.locale import locale_from_environment
     from bot.app import build_services, prepare_database
 
     # The terminal is for people: keep the log quiet unless something is wrong.
@@ -114,7 +116,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
                 services.conversations,
                 sys.stdin,
                 sys.stdout,
-                locale=args.lang,
+                locale=args.lang or locale_from_environment(os.environ),
                 ask_secret=getpass.getpass if sys.stdin.isatty() else None,
             )
             await channel.run()

@@ -20,6 +20,7 @@ from dialogs.crisis import CrisisDialog, interrupted
 from dialogs.effects import Effect, Result
 from dialogs.menu import menu_buttons
 from dialogs.messages import Messages
+from knowledge.language_request import requested_language
 from knowledge.model import ROUTE_TOPICS, Match
 
 MAX_ACTION_CHARS = 200
@@ -44,26 +45,6 @@ _INVISIBLE = re.compile(
 # LINE and PARAGRAPH SEPARATOR end a line in JavaScript and JSON-in-HTML but look like nothing
 # in most viewers; as a plain newline they keep the line break the person meant.
 _LINE_SEPARATORS = re.compile(r"[\u2028\u2029]")
-_LANGUAGE_WORDS = {
-    "en": {
-        "english",
-        "engels",
-        "in english",
-        "english please",
-        "in english please",
-        "engels graag",
-    },
-    "nl": {
-        "nederlands",
-        "dutch",
-        "in het nederlands",
-        "nederlands graag",
-        "nederlands alsjeblieft",
-        "dutch please",
-        "in dutch",
-        "in dutch please",
-    },
-}
 TOPIC_DIALOGS = {
     "options": "options",
     "bystander": "bystander",
@@ -177,9 +158,11 @@ class Router:
     def _follow_language(
         self, ctx: Context, text: str, session: Session
     ) -> tuple[Session, Context]:
-        """Until someone picks a language, answer in the language they write in."""
-        if session.lang_chosen:
-            return session, ctx
+        """Answer in the other language only when a whole message is clearly written in it.
+
+        The same before and after a choice: one word ("sorry", "ok", a name, "meeting") never
+        switches, a whole message in the other language always does (issue 11).
+        """
         detected = self._knowledge.detect_language(text)
         if detected is None or detected == session.lang:
             return session, ctx
@@ -322,9 +305,5 @@ def clean_text(raw: str) -> str:
 
 
 def language_command(text: str) -> str | None:
-    """``English please`` / ``Nederlands``: an explicit wish to switch language."""
-    words = re.sub(r"[^\w\s]", "", text.casefold()).strip()
-    for lang, commands in _LANGUAGE_WORDS.items():
-        if words in commands:
-            return lang
-    return None
+    """``English please``, ``kun je Nederlands?``: an explicit wish to switch language."""
+    return requested_language(text)

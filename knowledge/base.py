@@ -81,14 +81,15 @@ class KnowledgeBase:
         return tuple(sorted({topic_id for topic_id, _ in self.topics_by_key}))
 
     def detect_language(self, text: str) -> str | None:
-        return self.language.detect(text)
+        """The language a whole message is clearly written in (never one word), or None."""
+        return self.language.clearly(text)
 
     def is_crisis(self, text: str) -> bool:
         return self.crisis.is_crisis(text)
 
     def match(self, text: str, lang: str | None = None) -> Match:
         """The topic for ``text``; crisis language wins over everything else."""
-        chosen = lang or self.detect_language(text) or LANGUAGES[0]
+        chosen = lang or self.language.detect(text) or LANGUAGES[0]
         if self.is_crisis(text):
             return Match(text, chosen, CRISIS, CRISIS_SCORE, True)
         return self.matcher.match(text, chosen)

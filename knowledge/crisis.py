@@ -20,20 +20,21 @@ CRISIS_FILE = DATA_DIR / "crisis.toml"
 # "~ " in a pattern stands for up to three words of any kind ("ik wil echt gewoon dood").
 _GAP = "~ "
 _GAP_PATTERN = r"(?:\w+ ){0,3}"
-_PATTERN_LISTS = ("suicide", "danger", "not_acute", "acute")
+_PATTERN_LISTS = ("suicide", "present", "danger", "not_acute", "acute")
 
 
 @dataclass(frozen=True, slots=True)
 class CrisisPatterns:
-    """Suicidal language always counts; danger counts unless it is online and not acute."""
+    """Suicide and danger to oneself now always count; other danger unless online, not acute."""
 
     suicide: tuple[re.Pattern[str], ...]
+    present: tuple[re.Pattern[str], ...]
     danger: tuple[re.Pattern[str], ...]
     not_acute: tuple[re.Pattern[str], ...]
     acute: tuple[re.Pattern[str], ...]
 
     def fire(self, text: str) -> bool:
-        if _any(self.suicide, text):
+        if _any(self.suicide, text) or _any(self.present, text):
             return True
         if not _any(self.danger, text):
             return False

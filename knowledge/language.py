@@ -10,11 +10,29 @@ from types import MappingProxyType
 
 from knowledge.normalise import tokenize
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 STOPWORD_VOTE = 2.0
 WORD_VOTE = 1.0
 # Trigram evidence per word is capped so one odd word cannot outvote the rest.
 TRIGRAM_CAP = 1.0
 MIN_MARGIN = 1.0
+# A conversation changes language only on a whole message clearly in the other one (issue 11:
+# one "sorry" switched a Dutch conversation): enough words, a strong margin, and most words
+# on that side. Courtesy loanwords ("sorry", "ok", "thanks") are no words of either language.
+MIN_CLEAR_WORDS = 3
+CLEAR_MARGIN = 3.0
+CLEAR_SHARE = 0.5  # at least this share of the counted words lean to the language
+DECIDED_VOTE = 0.25  # a word whose vote is smaller leans neither way
+LOANWORDS = _words(
+    """
+    sorry ok okay oke oké thanks thank thx please pls plz hi hello hey bye yes yeah yep no nope
+    sure cool nice great fine super top wow lol oops sowieso
+    """
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +80,25 @@ class LanguageDetector:
         if margin <= -MIN_MARGIN:
             return self.second.lang
         return None
+
+    def clearly(self, text: str) -> str | None:
+        """The language a whole message is clearly written in, or None."""
+        votes = [
+            self._vote(word)
+            for word in tokenize(text)
+            if not word.isdigit() and word not in LOANWORDS
+        ]
+        if len(votes) < MIN_CLEAR_WORDS:
+            return None
+        margin = sum(votes)
+        sign = 1.0 if margin > 0 else -1.0
+        leaning = sum(1 for vote in votes if vote * sign >= DECIDED_VOTE)
+        opposing = sum(1 for vote in votes if vote * sign <= -DECIDED_VOTE)
+        if abs(margin) < CLEAR_MARGIN or leaning < CLEAR_SHARE * len(votes):
+            return None
+        if leaning <= opposing:
+            return None
+        return self.first.lang if sign > 0 else self.second.lang
 
     def _vote(self, word: str) -> float:
         """Positive for the first language, negative for the second."""

@@ -136,6 +136,24 @@ def test_chat_is_scriptable_from_stdin(
     assert "  1) " in out
 
 
+@pytest.mark.parametrize(
+    ("lang_variable", "welcome"),
+    [("en_GB.UTF-8", "Hi, I'm Meldwijzer"), ("de_DE.UTF-8", "Hoi, ik ben"), ("C", "Hoi, ik ben")],
+)
+def test_chat_without_lang_follows_the_terminal_locale_when_dutch_or_english(
+    lang_variable: str,
+    welcome: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", lang_variable)
+    code, out, _ = run(monkeypatch, capsys, "chat", stdin="")
+    assert code == 0
+    assert welcome in out
+
+
 @pytest.mark.parametrize("recovery", [True, False])
 def test_a_chat_turn_states_the_configured_retention_and_recovery_key(
     recovery: bool,

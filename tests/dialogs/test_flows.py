@@ -158,13 +158,17 @@ def test_language_switch_by_button(chat: Chat, lang: str) -> None:
     assert f"lang:{lang}" in actions(replies)
 
 
-def test_writing_in_the_other_language_answers_in_it_until_one_is_chosen(router: Router) -> None:
+def test_a_whole_message_in_the_other_language_answers_in_it_chosen_or_not(
+    router: Router,
+) -> None:
     chat = Chat(router, "nl", Channel.WEBCHAT)
     replies = chat.say("What does a confidential adviser do?")
     assert replies[-1].lang == "en"
     chat.press("lang:nl")
-    replies = chat.say("What does a confidential adviser do?")
+    replies = chat.say("sorry")
     assert replies[-1].lang == "nl"
+    replies = chat.say("What does a confidential adviser do?")
+    assert replies[-1].lang == "en"
 
 
 def test_questions_in_words_reach_the_right_dialog(router: Router) -> None:
