@@ -95,6 +95,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "buttons": [{"label": b.label, "action": b.action} for b in reply.buttons],
         "form": None if reply.form is None else _form_json(reply.form),
         "sensitive": reply.sensitive,
+        "supersedes": getattr(reply, "supersedes", True),
     }
 
 
@@ -116,4 +117,5 @@ def _field_json(form_field: FormField) -> dict[str, Any]:
         "max_length": form_field.max_length,
         "hint": form_field.hint,
         "choices": [{"value": c.value, "label": c.label} for c in form_field.choices],
+        "value": getattr(form_field, "value", ""),
     }

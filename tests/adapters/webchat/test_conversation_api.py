@@ -54,6 +54,7 @@ async def test_replies_are_rendered_with_every_field(client: Client) -> None:
         "buttons": [{"label": "Opties", "action": "topic:options"}],
         "form": None,
         "sensitive": False,
+        "supersedes": True,
     }
     form = with_form["form"]
     assert (form["id"], form["title"], form["submit_label"]) == (
@@ -69,6 +70,7 @@ async def test_replies_are_rendered_with_every_field(client: Client) -> None:
         "max_length": 500,
         "hint": "",
         "choices": [],
+        "value": "",
     }
     assert form["fields"][1]["choices"] == [
         {"value": "external", "label": "Extern"},
