@@ -454,19 +454,21 @@
     const fieldset = node("fieldset");
     fieldset.append(node("legend", null, spec.title));
     const draft = drafts.get(spec.id) || {};
+    let filled = false;
     for (const field of spec.fields) {
       fieldset.append(renderField(field, formLang));
       // The server's value wins (a stale form sent back); else what was typed here before.
       const value = field.value || (field.kind === "password" ? "" : draft[field.name] || "");
-      if (value) fillField(fieldset, field, value);
+      if (value) filled = fillField(fieldset, field, value) || filled;
     }
+    form.append(fieldset);
     const keep = () => drafts.set(spec.id, draftOf(form, spec));
+    if (filled) keep();
     form.addEventListener("input", keep);
     form.addEventListener("change", keep);
     const submit = node("button", null, spec.submit_label);
     submit.type = "submit";
     fieldset.append(submit);
-    form.append(fieldset);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submitForm(form, fieldset, spec, formLang);
@@ -548,11 +550,15 @@
       // A multi-choice value comes as the choices joined with "," (as a submission sends it).
       const chosen = new Set(field.kind === "multi" ? value.split(",") : [value]);
       for (const box of wrapper.querySelectorAll("input")) box.checked = chosen.has(box.value);
-      return;
+      return true;
     }
     const control = wrapper.querySelector("input, textarea, select");
-    if (control.tagName === "SELECT" && ![...control.options].some((o) => o.value === value)) return;
+    // A choice no longer offered is left out rather than sent unseen.
+    if (control.tagName === "SELECT" && ![...control.options].some((o) => o.value === value)) {
+      return false;
+    }
     control.value = value;
+    return true;
   }
 
   function draftOf(form, spec) {
