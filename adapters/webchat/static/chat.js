@@ -26,6 +26,7 @@
       hide: "Verberg",
       hidden: "(Verborgen.)",
       formSent: "Formulier verstuurd: ",
+      formNotSent: "Niet verstuurd: ",
       chooseOne: "Kies ten minste één mogelijkheid.",
       empty: "Typ eerst een bericht.",
       resumed: "Je gesprek loopt nog. Eerdere berichten staan niet meer op het scherm.",
@@ -54,6 +55,7 @@
       hide: "Hide",
       hidden: "(Hidden.)",
       formSent: "Form sent: ",
+      formNotSent: "Not sent: ",
       chooseOne: "Choose at least one option.",
       empty: "Type a message first.",
       resumed: "Your conversation continues. Earlier messages are no longer on the screen.",
@@ -67,6 +69,7 @@
     },
   };
 
+  const scroller = document.getElementById("scroller");
   const logEl = document.getElementById("log");
   const statusEl = document.getElementById("status");
   const composer = document.getElementById("composer");
@@ -74,12 +77,23 @@
   const countEl = document.getElementById("message-count");
   const switchButton = document.getElementById("switch-language");
   const clearButton = document.getElementById("clear-conversation");
+  const hintEl = document.getElementById("message-hint");
+  // A touch screen has no Shift key to go with Enter (and often no hover): there Enter starts
+  // a new line, Send sends, and the Shift+Enter hint is neither shown nor read out.
+  const touch = window.matchMedia("(pointer: coarse), (hover: none)");
+  // What someone typed into a form, by form id, so a form that comes back (after a crisis
+  // answer, a stale submit, a language switch) has it again. Passwords (receipt codes) are
+  // never kept; a form that was accepted is forgotten.
+  const drafts = new Map();
+  // Room kept between an answer and the edge of the conversation when it is scrolled to.
+  const REVEAL_MARGIN_PX = 8;
 
   let lang = preferredLanguage();
   let token = sessionStorage.getItem(TOKEN_KEY);
   let maxChars = 2000;
   let busy = false;
   let nextId = 0;
+  let newest = null; // the first and last element of the newest turn
 
   function preferredLanguage() {
     const first = (navigator.languages && navigator.languages[0]) || navigator.language || "nl";
@@ -112,6 +126,12 @@
     logEl.setAttribute("aria-label", t("conversation"));
     switchButton.lang = t("switchLang");
     updateCount();
+  }
+
+  function applyPointer() {
+    hintEl.hidden = touch.matches;
+    const described = touch.matches ? "message-count" : "message-hint message-count";
+    input.setAttribute("aria-describedby", described);
   }
 
   // ---- talking to the server -----------------------------------------------
@@ -171,6 +191,7 @@
     try {
       const first = await work();
       statusEl.textContent = "";
+      revealNewest();
       return first;
     } catch (error) {
       statusEl.textContent = "";
@@ -230,14 +251,61 @@
 
   // ---- rendering bot replies -----------------------------------------------
 
+  // Shows one turn's replies; returns the first, which the caller reveals and may focus.
   function renderReplies(replies) {
+    // A missing "supersedes" is true: an older server's replies all replace what came before.
+    if (replies.some((reply) => reply.supersedes !== false)) retireControls();
     let first = null;
+    let withButtons = null;
     for (const reply of replies) {
       const el = renderReply(reply);
       if (!first) first = el;
+      if (reply.buttons.length) withButtons = el;
+    }
+    if (withButtons) {
+      for (const old of logEl.querySelectorAll(".message.newest")) old.classList.remove("newest");
+      withButtons.classList.add("newest");
     }
     if (replies.length) applyLanguage(replies[replies.length - 1].lang);
+    newest = first ? { first, last: logEl.lastElementChild } : newest;
     return first;
+  }
+
+  // A newer answer makes the buttons and forms of earlier ones inactive: they would act on a
+  // conversation that has moved on. What was typed stays visible and in ``drafts``.
+  function retireControls() {
+    for (const button of logEl.querySelectorAll(".actions button")) button.disabled = true;
+    for (const fieldset of logEl.querySelectorAll(".bot-form > fieldset")) fieldset.disabled = true;
+    for (const old of logEl.querySelectorAll(".message.newest")) old.classList.remove("newest");
+  }
+
+  // WCAG 2.2, 2.4.11: the newest answer's first line and its buttons in sight. A turn that
+  // fits is shown whole, down to its last button; a longer one from its first line, with its
+  // buttons held at the bottom (chat.css, .newest). Older text stays above it.
+  function revealNewest() {
+    if (!newest || !newest.first.isConnected) return;
+    const view = scroller.getBoundingClientRect();
+    const top = newest.first.getBoundingClientRect().top - view.top + scroller.scrollTop;
+    const bottom = newest.last.getBoundingClientRect().bottom - view.top + scroller.scrollTop;
+    const room = scroller.clientHeight - 2 * REVEAL_MARGIN_PX;
+    const target = bottom - top <= room
+      ? bottom + REVEAL_MARGIN_PX - scroller.clientHeight
+      : top - REVEAL_MARGIN_PX;
+    scroller.scrollTop = Math.max(0, target);
+  }
+
+  function focusAnswer(el) {
+    el.focus({ preventScroll: true });
+  }
+
+  // The newest answer's buttons are held at the bottom; a link in its text that gets the
+  // keyboard focus underneath them is scrolled up above them (WCAG 2.2, 2.4.11).
+  function keepFocusInSight(event) {
+    const held = event.target.closest(".message.newest");
+    const bar = held && held.querySelector(".actions");
+    if (!bar || bar.contains(event.target) || event.target === held) return;
+    const covered = event.target.getBoundingClientRect().bottom - bar.getBoundingClientRect().top;
+    if (covered > 0) scroller.scrollTop += covered + REVEAL_MARGIN_PX;
   }
 
   function renderReply(reply) {
@@ -248,10 +316,12 @@
     renderText(reply.parts || [{ text: reply.text, theirs: false }], body);
     box.append(node("span", "visually-hidden", t("bot", reply.lang)), body);
     if (reply.buttons.length) box.append(renderButtons(reply.buttons));
-    if (reply.form) box.append(renderForm(reply.form, reply.lang));
+    if (reply.form) {
+      box.append(renderForm(reply.form, reply.lang));
+      box.dataset.form = reply.form.id;
+    }
     if (reply.sensitive) box.append(renderHideTool(box, body, reply.lang));
     logEl.append(box);
-    box.scrollIntoView({ block: "nearest" });
     return box;
   }
 
@@ -357,7 +427,7 @@
     for (const button of buttons) button.disabled = true;
     showMine(spec.label);
     const first = await withConversation(() => sendMessage({ action: spec.action }));
-    if (first) first.focus();
+    if (first) focusAnswer(first);
     else {
       for (const button of buttons) button.disabled = false;
       input.focus();
@@ -383,11 +453,22 @@
     const form = node("form", "bot-form");
     const fieldset = node("fieldset");
     fieldset.append(node("legend", null, spec.title));
-    for (const field of spec.fields) fieldset.append(renderField(field, formLang));
+    const draft = drafts.get(spec.id) || {};
+    let filled = false;
+    for (const field of spec.fields) {
+      fieldset.append(renderField(field, formLang));
+      // The server's value wins (a stale form sent back); else what was typed here before.
+      const value = field.value || (field.kind === "password" ? "" : draft[field.name] || "");
+      if (value) filled = fillField(fieldset, field, value) || filled;
+    }
+    form.append(fieldset);
+    const keep = () => drafts.set(spec.id, draftOf(form, spec));
+    if (filled) keep();
+    form.addEventListener("input", keep);
+    form.addEventListener("change", keep);
     const submit = node("button", null, spec.submit_label);
     submit.type = "submit";
     fieldset.append(submit);
-    form.append(fieldset);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submitForm(form, fieldset, spec, formLang);
@@ -463,6 +544,33 @@
     return control;
   }
 
+  function fillField(fieldset, field, value) {
+    const wrapper = fieldset.querySelector(`[data-field="${CSS.escape(field.name)}"]`);
+    if (field.kind === "multi" || wrapper.querySelector("input[type=radio]")) {
+      // A multi-choice value comes as the choices joined with "," (as a submission sends it).
+      const chosen = new Set(field.kind === "multi" ? value.split(",") : [value]);
+      for (const box of wrapper.querySelectorAll("input")) box.checked = chosen.has(box.value);
+      return true;
+    }
+    const control = wrapper.querySelector("input, textarea, select");
+    // A choice no longer offered is left out rather than sent unseen.
+    if (control.tagName === "SELECT" && ![...control.options].some((o) => o.value === value)) {
+      return false;
+    }
+    control.value = value;
+    return true;
+  }
+
+  function draftOf(form, spec) {
+    const entries = new FormData(form);
+    const draft = {};
+    for (const field of spec.fields) {
+      if (field.kind === "password") continue;
+      draft[field.name] = entries.getAll(field.name).map(String).join(",");
+    }
+    return draft;
+  }
+
   function collectFormData(form, spec, formLang) {
     const entries = new FormData(form);
     const data = {};
@@ -497,16 +605,34 @@
     const data = collectFormData(form, spec, formLang);
     if (!data) return;
     fieldset.disabled = true;
-    const first = await withConversation(() => sendMessage({ form: spec.id, data }));
+    let offeredAgain = false;
+    const first = await withConversation(async () => {
+      const shown = await sendMessage({ form: spec.id, data });
+      offeredAgain = formsIn(shown).has(spec.id);
+      return shown;
+    });
     if (!first) {
       fieldset.disabled = false;
       return;
     }
-    // Take what was typed (a report, a passphrase) off the page once it has been sent.
-    form.replaceWith(node("p", "hint", t("formSent", formLang) + spec.title));
+    // Not taken (the conversation had moved on): the answer has the form again, filled in.
+    // Taken: what was typed (a report, a passphrase) leaves the page and the page's memory.
+    if (!offeredAgain) drafts.delete(spec.id);
+    const said = t(offeredAgain ? "formNotSent" : "formSent", formLang) + spec.title;
+    form.replaceWith(node("p", "hint", said));
     // The answer is already on the page: the person's own line goes above it.
-    showMine(t("formSent", formLang) + spec.title, first);
-    first.focus();
+    showMine(said, first);
+    revealNewest();
+    focusAnswer(first);
+  }
+
+  // The ids of the forms among the replies of one turn, starting at its first reply.
+  function formsIn(first) {
+    const ids = new Set();
+    for (let el = first; el; el = el.nextElementSibling) {
+      if (el.dataset.form) ids.add(el.dataset.form);
+    }
+    return ids;
   }
 
   // ---- the person's own messages ---------------------------------------------
@@ -556,16 +682,18 @@
     if (!token) {
       applyLanguage(other);
       const first = await withConversation(null);
-      if (first) first.focus();
+      if (first) focusAnswer(first);
       return;
     }
     const first = await withConversation(() => sendMessage({ action: `lang:${other}` }));
-    if (first) first.focus();
+    if (first) focusAnswer(first);
   }
 
   async function clearConversation() {
     if (busy) return;
     forgetToken();
+    drafts.clear();
+    newest = null;
     logEl.replaceChildren();
     input.value = "";
     updateCount();
@@ -585,7 +713,7 @@
     sendTyped();
   });
   input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
+    if (event.key === "Enter" && !touch.matches && !event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey && !event.isComposing) {
       event.preventDefault();
       composer.requestSubmit();
     }
@@ -594,6 +722,9 @@
   switchButton.addEventListener("click", switchLanguage);
   clearButton.addEventListener("click", clearConversation);
 
+  scroller.addEventListener("focusin", keepFocusInSight);
+  touch.addEventListener("change", applyPointer);
+  applyPointer();
   applyLanguage(lang);
   if (token) resumeConversation();
   else withConversation(null);

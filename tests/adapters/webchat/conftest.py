@@ -147,7 +147,15 @@ def expected_console_errors() -> list[str]:
 
 
 @pytest.fixture
-async def page(base_url: str, expected_console_errors: list[str]) -> AsyncIterator[Any]:
+def screen() -> dict[str, Any]:
+    """Playwright context options for the screen (tests parametrize it: screens.py)."""
+    return {}
+
+
+@pytest.fixture
+async def page(
+    base_url: str, expected_console_errors: list[str], screen: dict[str, Any]
+) -> AsyncIterator[Any]:
     require_chromium()
     from playwright.async_api import async_playwright
 
@@ -155,7 +163,7 @@ async def page(base_url: str, expected_console_errors: list[str]) -> AsyncIterat
         browser = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True
         )
-        context = await browser.new_context(locale="nl-NL")
+        context = await browser.new_context(locale="nl-NL", **screen)
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
         problems: list[str] = []
