@@ -87,6 +87,7 @@ class FormField:
     max_length: int = 500
     hint: str = ""
     choices: tuple[Choice, ...] = ()
+    value: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     sensitive: bool = False
+    supersedes: bool = True
 
 
 def language_of(locale: str | None) -> str | None:
