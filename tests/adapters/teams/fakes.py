@@ -53,8 +53,8 @@ class FakeConnector:
             self.failures[kind].append((status, code, headers))
 
     def sent(self) -> list[Call]:
-        """Activities the bot sent (replies and proactive messages), in order."""
-        return [call for call in self.calls if "/activities" in call.path]
+        """Activities the bot sent (replies and proactive messages), in order; not updates."""
+        return [call for call in self.calls if "/activities" in call.path and call.method == "POST"]
 
     def app(self) -> web.Application:
         app = web.Application()
