@@ -173,7 +173,7 @@ class MattermostCallbacks:
             locale=await self._locale(grant.user),
             action=grant.value,
         )
-        posted = await self._turn.run(incoming)
+        posted = await self._turn.run(incoming, answered_post=post_id if update else "")
         if isinstance(trigger_id, str) and trigger_id:
             await self._open_first_form(incoming, posted, trigger_id)
         return web.json_response({"update": update} if update else {})

@@ -15,6 +15,11 @@ counts UTF-8 *bytes*, so "Beëindigen" costs 11 of the 24; we cut by bytes.
 * MULTI → one ``bool`` (checkbox, since 5.16) per choice. ``select`` with ``multiselect``
   exists only from server 11.0 and an older server would silently offer one choice.
 
+A prefilled value (``FormField.value``) becomes the element's ``default``, within the
+server's ``DialogElement.IsValid``: at most 150 bytes for ``text`` and 3,000 for ``textarea``,
+an option's value for ``select``, ``"true"`` for a ticked checkbox. A passphrase is never
+prefilled.
+
 A submission comes back as ``submission: {name: value}`` with booleans for checkboxes
 (``SubmitDialogRequest``). Multi-choice answers are joined with "," as the web chat does
 (``adapters/webchat/wire.py``), so the core reads every channel alike.
@@ -34,6 +39,8 @@ HELP_TEXT_MAX_BYTES = 150
 PLACEHOLDER_MAX_BYTES = 150  # text and bool elements
 TEXT_MAX_CHARS = 150
 TEXTAREA_MAX_CHARS = 3000
+TEXT_DEFAULT_MAX_BYTES = 150  # model.DialogElementTextMaxLength, measured with len()
+TEXTAREA_DEFAULT_MAX_BYTES = 3000  # model.DialogElementTextareaMaxLength
 MULTI_SEPARATOR = ","
 MULTI_HINT = {"nl": "Kies wat past; meer keuzes mogelijk.", "en": "Tick all that apply."}
 ELLIPSIS = "…"
@@ -76,8 +83,12 @@ def from_submission(spec: Mapping[str, Any], submission: object) -> dict[str, st
 
 
 def form_spec(form: Form) -> dict[str, Any]:
-    """``form`` as compact JSON, carried signed inside the button that opens its dialog."""
-    return {
+    """``form`` as compact JSON, carried signed inside the button that opens its dialog.
+
+    Prefilled values go under ``"v"``; the signer seals them (``CallbackSigner.sign``), so
+    the post's properties in Mattermost's database never hold what a person wrote.
+    """
+    spec: dict[str, Any] = {
         "i": form.id,
         "t": form.title,
         "s": form.submit_label,
@@ -94,12 +105,23 @@ def form_spec(form: Form) -> dict[str, Any]:
             for field in form.fields
         ],
     }
+    values = {
+        field.name: field.value
+        for field in form.fields
+        if field.value and field.kind is not FieldKind.PASSWORD
+    }
+    if values:
+        spec["v"] = values
+    return spec
 
 
 def form_from_spec(spec: Mapping[str, Any]) -> Form:
     """The form a spec describes; a spec we did not write is refused as malformed."""
+    values = spec.get("v") or {}
     try:
-        fields = tuple(_field(row) for row in spec["f"])
+        if not isinstance(values, Mapping):
+            raise TypeError("bad values")
+        fields = tuple(_field(row, values) for row in spec["f"])
         form = Form(str(spec["i"]), str(spec["t"]), fields, str(spec["s"]))
     except (KeyError, TypeError, ValueError):
         raise CallbackRefused("malformed") from None
@@ -127,18 +149,31 @@ def _elements(field: FormField, lang: str) -> list[dict[str, Any]]:
     if field.kind is FieldKind.CHOICE:
         options = [{"text": choice.label, "value": choice.value} for choice in field.choices]
         element.update(type="select", options=options)
+        if field.value in {choice.value for choice in field.choices}:
+            element["default"] = field.value
     elif field.kind is FieldKind.PASSWORD:
         element.update(type="text", subtype="password", max_length=field.max_length)
     elif field.kind is FieldKind.TEXT and field.max_length <= TEXT_MAX_CHARS:
         element.update(type="text", max_length=field.max_length)
+        _prefill(element, field, TEXT_DEFAULT_MAX_BYTES)
     else:
-        element.update(type="textarea", max_length=min(field.max_length, TEXTAREA_MAX_CHARS))
+        limit = min(field.max_length, TEXTAREA_MAX_CHARS)
+        element.update(type="textarea", max_length=limit)
+        _prefill(element, field, TEXTAREA_DEFAULT_MAX_BYTES)
     return [element]
+
+
+def _prefill(element: dict[str, Any], field: FormField, max_bytes: int) -> None:
+    """The value as the element's default, within its length and the server's byte limit."""
+    value = field.value[: element["max_length"]]
+    if value:
+        element["default"] = value.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
 
 
 def _checkboxes(field: FormField, lang: str) -> list[dict[str, Any]]:
     """One checkbox per choice; the question is the name above each, the choice beside it."""
     hint = field.hint or MULTI_HINT.get(lang, MULTI_HINT["en"])
+    ticked = set(field.value.split(MULTI_SEPARATOR)) if field.value else set()
     return [
         {
             "display_name": cut_bytes(field.label, DISPLAY_NAME_MAX_BYTES),
@@ -148,6 +183,7 @@ def _checkboxes(field: FormField, lang: str) -> list[dict[str, Any]]:
             "placeholder": cut_bytes(choice.label, PLACEHOLDER_MAX_BYTES),
             "help_text": _help_text(field.label, hint) if index == 0 else "",
         }
+        | ({"default": "true"} if choice.value in ticked else {})
         for index, choice in enumerate(field.choices)
     ]
 
@@ -168,10 +204,11 @@ def _ticked(value: object) -> bool:
     return value is True or value == "true"
 
 
-def _field(row: Any) -> FormField:
+def _field(row: Any, values: Mapping[str, Any]) -> FormField:
     name, label, kind, required, max_length, hint, choices = row
     if not isinstance(max_length, int) or not isinstance(required, bool):
         raise TypeError("bad field")
+    value = values.get(str(name), "")
     return FormField(
         name=str(name),
         label=str(label),
@@ -179,5 +216,6 @@ def _field(row: Any) -> FormField:
         required=required,
         max_length=max_length,
         hint=str(hint),
-        choices=tuple(Choice(str(value), str(text)) for value, text in choices),
+        choices=tuple(Choice(str(choice), str(text)) for choice, text in choices),
+        value=value if isinstance(value, str) and kind != FieldKind.PASSWORD else "",
     )

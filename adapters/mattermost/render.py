@@ -112,6 +112,20 @@ def disabled(props: Mapping[str, Any], chosen_label: str) -> dict[str, Any]:
     return {**props, "attachments": items}
 
 
+def without_buttons(props: object) -> dict[str, Any]:
+    """The props of a superseded post: every attachment without its ``actions``; an
+    attachment left with nothing but its ``fallback`` (the button labels) goes too."""
+    kept = dict(props) if isinstance(props, Mapping) else {}
+    attachments = kept.get("attachments")
+    items = [
+        {key: value for key, value in item.items() if key != "actions"}
+        for item in (attachments if isinstance(attachments, list) else [])
+        if isinstance(item, Mapping)
+    ]
+    kept["attachments"] = [item for item in items if set(item) - {"fallback", "id"}]
+    return kept
+
+
 def mattermost_markdown(text: str, *, trusted: bool = True) -> str:
     """Our markdown as written; a person's words (or all of ``text`` if not trusted) literal."""
     if not trusted:

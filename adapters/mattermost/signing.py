@@ -12,7 +12,10 @@ the person it was shown to::
 The key is derived from the server secret with HKDF-SHA256 (RFC 5869), so it is good for
 nothing else. The grant is signed, not encrypted: the Mattermost database keeps it with the
 post, as Teams keeps a card's action data. It holds nothing Mattermost does not already know
-(its own user and channel ids, our action names, a form's labels).
+(its own user and channel ids, our action names, a form's labels) — except a form's
+prefilled values (what a person wrote in a form that was not sent), which are sealed inside
+it with AES-256-GCM under a second key derived the same way: the database of the chat server
+keeps only ciphertext, and only the bot can open it to fill the dialog again.
 
 Every check runs on bounded input before any JSON is parsed: the size, the shape, then the
 tag (compared in constant time); only a token we signed is ever decoded.
@@ -26,18 +29,24 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.errors import CallbackRefused
 
 KINDS = ("action", "form", "hide")
 KEY_INFO = b"meldwijzer mattermost callbacks"
+VALUES_KEY_INFO = b"meldwijzer mattermost form values"
+VALUES = "v"  # the key of a form spec's prefilled values (forms.form_spec)
+_GCM_NONCE_BYTES = 12
 # A form button carries its dialog's fields (the signal intake has a dozen, with their
 # choices): a few kilobytes. Anything much larger is not ours and is refused unread.
 MAX_TOKEN_CHARS = 48_000
@@ -71,6 +80,9 @@ class CallbackSigner:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._key = HKDF(hashes.SHA256(), 32, salt=None, info=KEY_INFO).derive(secret)
+        self._values = AESGCM(
+            HKDF(hashes.SHA256(), 32, salt=None, info=VALUES_KEY_INFO).derive(secret)
+        )
         self._ttl = ttl_seconds
         self._clock = clock
 
@@ -101,7 +113,7 @@ class CallbackSigner:
             "e": grant.expires,
         }
         if grant.form is not None:
-            fields["f"] = grant.form
+            fields["f"] = self._sealed(grant.form)
         payload = _encode(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode())
         token = f"{payload}.{_encode(self._tag(payload))}"
         if len(token) > MAX_TOKEN_CHARS:
@@ -120,7 +132,7 @@ class CallbackSigner:
         payload, tag = _split(token)
         if not hmac.compare_digest(self._tag(payload), tag):
             raise CallbackRefused("forged")
-        grant = _grant(payload)
+        grant = self._opened(_grant(payload))
         kinds = (kind,) if isinstance(kind, str) else kind
         if grant.kind not in kinds:
             raise CallbackRefused("wrong_kind")
@@ -131,6 +143,31 @@ class CallbackSigner:
         if self._clock() >= grant.expires:
             raise CallbackRefused("expired")
         return grant
+
+    def _sealed(self, form: Mapping[str, Any]) -> dict[str, Any]:
+        values = form.get(VALUES)
+        if values is None:
+            return dict(form)
+        plain = json.dumps(values, separators=(",", ":"), ensure_ascii=False).encode()
+        nonce = secrets.token_bytes(_GCM_NONCE_BYTES)
+        return {**form, VALUES: _encode(nonce + self._values.encrypt(nonce, plain, None))}
+
+    def _opened(self, grant: Grant) -> Grant:
+        """The grant with its form's values unsealed; a seal that does not open is refused."""
+        sealed = grant.form.get(VALUES) if grant.form is not None else None
+        if grant.form is None or sealed is None:
+            return grant
+        raw = _decode(sealed) if isinstance(sealed, str) else None
+        try:
+            if raw is None or len(raw) <= _GCM_NONCE_BYTES:
+                raise ValueError("no seal")
+            nonce, body = raw[:_GCM_NONCE_BYTES], raw[_GCM_NONCE_BYTES:]
+            values = json.loads(self._values.decrypt(nonce, body, None))
+        except (InvalidTag, ValueError):
+            raise CallbackRefused("malformed") from None
+        if not isinstance(values, dict):
+            raise CallbackRefused("malformed")
+        return replace(grant, form={**grant.form, VALUES: values})
 
     def _tag(self, payload: str) -> bytes:
         return hmac.new(self._key, payload.encode("ascii"), hashlib.sha256).digest()

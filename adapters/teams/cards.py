@@ -3,7 +3,9 @@
 Element and property names come from the Adaptive Cards schema explorer
 (adaptivecards.io/explorer): ``Input.Text`` (``isMultiline``; ``style: "password"`` since 1.5),
 ``Input.ChoiceSet`` (``isMultiSelect``), ``label``/``isRequired``/``errorMessage`` on inputs
-(since 1.3), ``Action.Submit`` whose ``data`` comes back merged with the input values.
+(since 1.3), ``Action.Submit`` whose ``data`` comes back merged with the input values. An
+input's initial ``value`` (since 1.0) is a string; a multi-select's is "a comma-delimited
+string of values" (explorer, ``Input.ChoiceSet``), the shape its submission has too.
 Teams supports schema 1.5 on desktop and mobile ("Cards reference", learn.microsoft.com/
 microsoftteams/platform/task-modules-and-cards/cards/cards-reference).
 """
@@ -59,6 +61,15 @@ def form_card(text: str, form: Form, buttons: Sequence[Button] = ()) -> Json:
     return _card(body, [_submit(form.submit_label, {"form": form.id}), *others])
 
 
+def without_inputs(card: Json) -> Json:
+    """The card as it reads once superseded: its text, no inputs, no buttons.
+
+    The inputs go with their values, so what a form was prefilled with leaves the screen.
+    """
+    body = [element for element in card.get("body", ()) if element.get("type") == "TextBlock"]
+    return _card(body, [])
+
+
 def attachment(card: Json) -> Json:
     return {"contentType": CARD_CONTENT_TYPE, "content": card}
 
@@ -102,6 +113,9 @@ def _input(field: FormField) -> Json:
 
 def _text_input(field: FormField) -> Json:
     element: Json = {"type": "Input.Text", "maxLength": field.max_length}
+    # A passphrase is never written into a card: Teams keeps every card it was sent.
+    if field.value and field.kind is not FieldKind.PASSWORD:
+        element["value"] = field.value[: field.max_length]
     if field.hint:
         element["placeholder"] = field.hint
     if field.kind is FieldKind.TEXTAREA:
@@ -118,6 +132,18 @@ def _choice_set(field: FormField) -> Json:
         "isMultiSelect": field.kind is FieldKind.MULTI,
         "style": "expanded" if len(field.choices) <= MAX_EXPANDED_CHOICES else "compact",
     }
+    chosen = _chosen(field)
+    if chosen:
+        element["value"] = chosen
     if field.hint:
         element["placeholder"] = field.hint
     return element
+
+
+def _chosen(field: FormField) -> str:
+    """The prefilled choices that are still offered, comma-joined (one for a single choice)."""
+    offered = {choice.value for choice in field.choices}
+    picked = [value for value in field.value.split(",") if value in offered]
+    if field.kind is FieldKind.CHOICE:
+        picked = picked[:1]
+    return ",".join(dict.fromkeys(picked))

@@ -17,14 +17,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from botbuilder.schema import Activity, Attachment
 
 from adapters.commonmark import escape_commonmark
-from adapters.teams.cards import attachment, buttons_card, form_card
+from adapters.teams.cards import (
+    CARD_CONTENT_TYPE,
+    attachment,
+    buttons_card,
+    form_card,
+    without_inputs,
+)
 from bot.core import Button, Reply, user_spans
 
 # Per message, in UTF-8 bytes: leaves room for the card markup and the activity envelope.
@@ -37,7 +43,7 @@ def to_activities(replies: Sequence[Reply]) -> list[Json]:
     """The message activities for a turn's replies, in order."""
     activities: list[Json] = []
     for reply in replies:
-        activities.extend(_reply_activities(reply))
+        activities.extend(reply_activities(reply))
     return activities
 
 
@@ -49,7 +55,7 @@ HIDDEN_TEXT = {
 }
 
 
-def _reply_activities(reply: Reply) -> Iterable[Json]:
+def reply_activities(reply: Reply) -> list[Json]:
     if reply.sensitive and reply.form is None:
         # A receipt: the person can have the bot overwrite its own message afterwards.
         label = HIDE_LABEL.get(reply.lang, HIDE_LABEL["en"])
@@ -70,6 +76,19 @@ def _reply_activities(reply: Reply) -> Iterable[Json]:
 def teams_markdown(text: str) -> str:
     """Our markdown as written, a person's words escaped to show literally."""
     return "".join(escape_commonmark(part) if theirs else part for theirs, part in user_spans(text))
+
+
+def superseded_message(message: Json) -> Json | None:
+    """What replaces a card message once a newer reply supersedes it (None: not a card)."""
+    cards = [
+        item["content"]
+        for item in message.get("attachments", ())
+        if item.get("contentType") == CARD_CONTENT_TYPE
+    ]
+    if not cards:
+        return None
+    content = [attachment(without_inputs(card)) for card in cards]
+    return {"type": "message", "attachments": content, "locale": message.get("locale")}
 
 
 def hidden_message(lang: str) -> Json:

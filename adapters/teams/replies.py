@@ -54,16 +54,17 @@ class ReplySender:
         self._retry = retry
         self._session: aiohttp.ClientSession | None = None
 
-    async def reply(self, incoming: Mapping[str, Any], message: Json) -> None:
+    async def reply(self, incoming: Mapping[str, Any], message: Json) -> str:
+        """Post ``message``; the new message's id ("" when the connector names none)."""
         url = reply_url(incoming)
         body = json.dumps(reply_body(incoming, message), ensure_ascii=False).encode()
-        await call_with_retry(lambda: self._post(url, body), self._retry)
+        return await call_with_retry(lambda: self._post(url, body), self._retry)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
 
-    async def _post(self, url: str, body: bytes) -> None:
+    async def _post(self, url: str, body: bytes) -> str:
         headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": USER_AGENT}
         if self._tokens is not None:
             headers["Authorization"] = f"Bearer {await self._tokens.token(self._scope)}"
@@ -73,6 +74,7 @@ class ReplySender:
                     raise ConnectorRejected(
                         response.status, await _error_code(response), _retry_after(response)
                     )
+                return await _message_id(response)
         except aiohttp.ClientError as exc:
             raise ConnectorRejected(None, type(exc).__name__) from None
 
@@ -80,6 +82,17 @@ class ReplySender:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=SEND_TIMEOUT)
         return self._session
+
+
+async def _message_id(response: aiohttp.ClientResponse) -> str:
+    """The ``id`` of the ``ResourceResponse`` a reply is answered with (the REST reference's
+    "Reply to Activity"); Teams puts the same id in ``replyToId`` when a card is pressed."""
+    try:
+        body = await response.json(content_type=None)
+    except (ValueError, aiohttp.ClientError):
+        return ""
+    found = body.get("id") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else ""
 
 
 async def _error_code(response: aiohttp.ClientResponse) -> str:

@@ -13,6 +13,7 @@ from botbuilder.integration.aiohttp import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.live_cards import LiveCards
 from adapters.teams.connectors import (
     CachingAuthentication,
     CachingConnectorFactory,
@@ -28,7 +29,7 @@ from adapters.teams.references import AdviserConversationStore
 from adapters.teams.replies import ReplySender
 from adapters.teams.retry import RetryPolicy
 from adapters.teams.tokens import BotTokenSource
-from adapters.teams.turn import TeamsTurn, TurnHandler
+from adapters.teams.turn import LiveCard, TeamsTurn, TurnHandler
 from bot.errors import ConfigError
 from bot.settings import Settings
 
@@ -67,10 +68,17 @@ def setup_teams(
     endpoints: TeamsEndpoints = PUBLIC_CLOUD,
     retry: RetryPolicy | None = None,
     key_refresh: KeyRefreshPolicy | None = None,
+    live_cards: LiveCards[LiveCard] | None = None,
 ) -> TeamsChannel:
     """Mount ``POST /api/messages`` on ``app`` and return the channel (with its notifier)."""
     channel = build_teams_channel(
-        handler, settings, sessions, endpoints=endpoints, retry=retry, key_refresh=key_refresh
+        handler,
+        settings,
+        sessions,
+        endpoints=endpoints,
+        retry=retry,
+        key_refresh=key_refresh,
+        live_cards=live_cards,
     )
     app.router.add_post(MESSAGES_PATH, channel.endpoint.handle)
     if not settings.teams_app_id:
@@ -98,6 +106,7 @@ def build_teams_channel(
     endpoints: TeamsEndpoints = PUBLIC_CLOUD,
     retry: RetryPolicy | None = None,
     key_refresh: KeyRefreshPolicy | None = None,
+    live_cards: LiveCards[LiveCard] | None = None,
 ) -> TeamsChannel:
     _check(settings)
     hide_conversation_paths_in_http_logs()
@@ -124,7 +133,7 @@ def build_teams_channel(
     endpoint = MessagesEndpoint(
         adapter,
         authentication,
-        TeamsTurn(handler, replies, retry),
+        TeamsTurn(handler, replies, retry, live_cards),
         auth_required=bool(tokens),
         service_url=endpoints.default_service_url,
     )

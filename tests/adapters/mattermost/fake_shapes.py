@@ -24,6 +24,8 @@ PLACEHOLDER_MAX = 150
 # and placeholder against DialogElementTextMaxLength (150); 150 is the documented default.
 TEXT_MAX_LENGTH: int | None = None
 TEXTAREA_MAX_LENGTH = 3000
+# DialogElement.IsValid measures a default with Go's len(): UTF-8 bytes.
+DEFAULT_MAX_BYTES = {"text": 150, "textarea": 3000, "select": 3000}
 ELEMENT_TYPES = {"text", "textarea", "select", "bool", "radio"}
 TEXT_SUBTYPES = {"text", "email", "number", "password", "tel", "url"}
 PATCH_KEYS = {"is_pinned", "message", "props", "file_ids", "has_reactions"}
@@ -166,7 +168,23 @@ def _element(element: Any) -> list[str]:
         errors.extend(_options(element, where))
     elif kind == "bool" and element.get("default", "false") not in ("true", "false", True, False):
         errors.append(f"{where}: a bool default must be true or false")
+    errors.extend(_default(element, where))
     return errors
+
+
+def _default(element: dict[str, Any], where: str) -> list[str]:
+    default, kind = element.get("default"), element.get("type")
+    if default is None or kind == "bool":
+        return []
+    if not isinstance(default, str):
+        return [f"{where}: default must be a string"]
+    limit = DEFAULT_MAX_BYTES.get(str(kind))
+    if limit is not None and len(default.encode("utf-8")) > limit:
+        return [f"{where}: default longer than {limit} bytes"]
+    offered = [option.get("value") for option in element.get("options") or []]
+    if kind in ("select", "radio") and default and default not in offered:
+        return [f"{where}: default {default!r} is not one of the options"]
+    return []
 
 
 def _text(element: dict[str, Any], where: str, limit: int | None) -> list[str]:

@@ -268,3 +268,20 @@ def test_a_long_password_element_is_a_valid_dialog_but_a_long_placeholder_is_not
     assert open_dialog_body(body) == []
     body["dialog"]["elements"] = [{**password, "placeholder": "x" * 151}]
     assert open_dialog_body(body) != []
+
+
+def test_the_fake_refuses_a_default_the_server_would_refuse() -> None:
+    # DialogElement.IsValid: a text default at most 150 bytes (len() of UTF-8), a select
+    # default one of its options.
+    text = {"display_name": "Kort", "name": "short", "type": "text", "max_length": 150}
+    select = {"display_name": "Waar", "name": "where", "type": "select"}
+    select["options"] = [{"text": "Team", "value": "team"}]
+    body: dict[str, Any] = {"trigger_id": "t", "url": "http://127.0.0.1/d"}
+    for element, good, bad in (
+        (text, "é" * 75, "é" * 76),
+        (select, "team", "elsewhere"),
+    ):
+        body["dialog"] = {"title": "Melding", "elements": [{**element, "default": good}]}
+        assert open_dialog_body(body) == []
+        body["dialog"]["elements"] = [{**element, "default": bad}]
+        assert open_dialog_body(body) != []

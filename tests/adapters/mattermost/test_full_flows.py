@@ -51,6 +51,9 @@ async def test_options_and_bystander_in_dutch_and_english(flow: Flow) -> None:
     assert t("nl", "options.overview_prompt") in texts(options)
     _, route = await nl.press("options:route:confidential-adviser")
     assert "**De vertrouwenspersoon**" in texts(route)
+    # The welcome's buttons went when a newer answer came: the menu is offered again.
+    assert not actions_of(flow.fake.posts[welcome[-1]["id"]])
+    await nl.press("menu:show")
 
     _, seen = await nl.press("topic:bystander")
     assert t("nl", "bystander.seen_prompt") in texts(seen)

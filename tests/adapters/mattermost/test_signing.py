@@ -172,3 +172,31 @@ def test_a_damaged_real_token_is_only_ever_refused(position: int, junk: str) -> 
     damaged = token[:at] + junk + token[at:]
     with pytest.raises(CallbackRefused):
         s.verify(damaged, kind="action", conversation="chan1", user="user1")
+
+
+def payload_of(token: str) -> str:
+    head = token.split(".")[0]
+    return base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("utf-8")
+
+
+def test_a_forms_prefilled_values_are_sealed_in_the_token_and_open_again() -> None:
+    s = signer()
+    spec = {"i": "f", "t": "T", "s": "S", "f": [], "v": {"what": "Het gebeurde bij de koffie"}}
+    token = a_token(s, kind="form", form=spec)
+    assert "koffie" not in payload_of(token)
+    grant = s.verify(token, kind="form", conversation="chan1", user="user1")
+    assert grant.form is not None and grant.form["v"] == {"what": "Het gebeurde bij de koffie"}
+
+
+def test_a_seal_is_fresh_each_time_so_equal_texts_do_not_look_equal() -> None:
+    s = signer()
+    spec = {"i": "f", "t": "T", "s": "S", "f": [], "v": {"what": "ja"}}
+    first, second = (json.loads(payload_of(a_token(s, "form", form=spec))) for _ in range(2))
+    assert first["f"]["v"] != second["f"]["v"]
+
+
+def test_a_seal_that_does_not_open_is_refused_as_malformed() -> None:
+    s = signer()
+    # Signed by us, but the values are not a sealed object: the seal opens to a string.
+    token = a_token(s, kind="form", form={"i": "f", "t": "T", "s": "S", "f": [], "v": "plain"})
+    assert refusal(s, token, kind="form") == "malformed"

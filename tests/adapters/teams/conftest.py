@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.teams import RetryPolicy, TeamsChannel, TeamsEndpoints, setup_teams
+from adapters.teams import RetryPolicy, TeamsChannel, TeamsEndpoints, TurnHandler, setup_teams
 from adapters.teams.references import AdviserConversationRow
 from bot.core import Button, Choice, FieldKind, Form, FormField, Incoming, Kind, Reply
 from bot.db import create_engine, session_factory
@@ -175,12 +175,15 @@ def handler() -> EchoHandler:
 
 async def start_app(
     settings: Settings,
-    handler: EchoHandler,
+    handler: TurnHandler,
     sessions: async_sessionmaker[AsyncSession],
     endpoints: TeamsEndpoints,
+    **options: Any,
 ) -> tuple[TestClient[web.Request, web.Application], TeamsChannel]:
     app = web.Application()
-    channel = setup_teams(app, handler, settings, sessions, endpoints=endpoints, retry=FAST_RETRY)
+    channel = setup_teams(
+        app, handler, settings, sessions, endpoints=endpoints, retry=FAST_RETRY, **options
+    )
     client: TestClient[web.Request, web.Application] = TestClient(
         TestServer(app, host="127.0.0.1", port=0)
     )

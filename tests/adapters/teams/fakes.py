@@ -53,8 +53,8 @@ class FakeConnector:
             self.failures[kind].append((status, code, headers))
 
     def sent(self) -> list[Call]:
-        """Activities the bot sent (replies and proactive messages), in order."""
-        return [call for call in self.calls if "/activities" in call.path]
+        """Activities the bot sent (replies and proactive messages), in order; not updates."""
+        return [call for call in self.calls if "/activities" in call.path and call.method == "POST"]
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -62,7 +62,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{reply_to}", self._activity)
-        app.router.add_put("/v3/conversations/{cid}/activities/{activity_id}", self._activity)
+        app.router.add_put("/v3/conversations/{cid}/activities/{activity_id}", self._update)
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
@@ -110,6 +110,16 @@ class FakeConnector:
             return failure
         call = self.calls[-1]
         call.reply_id = f"reply-{len(self.calls)}"
+        return web.json_response({"id": call.reply_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        """Update Activity: answered with a ``ResourceResponse`` naming the same message
+        (fixtures/update_activity.json); fails as kind "update"."""
+        failure = await self._record(request, "update")
+        if failure is not None:
+            return failure
+        call = self.calls[-1]
+        call.reply_id = request.match_info["activity_id"]
         return web.json_response({"id": call.reply_id})
 
     async def _member(self, request: web.Request) -> web.Response:

@@ -122,12 +122,16 @@ class TeamsUser:
         return await self.client.post("/api/messages", json=activity, headers=headers)
 
     async def send(self, activity: Json) -> list[Json]:
-        """Post one activity; the messages the bot sent for it (POSTs and PUTs), in order."""
+        """Post one activity; the new messages the bot sent for it, in order.
+
+        Updates of its own earlier messages (PUTs: a hidden receipt, a superseded card) are
+        in ``self.connector.calls``.
+        """
         before = len(self.connector.calls)
         response = await self.post(activity)
         assert response.status == 200, await response.text()
         calls = self.connector.calls[before:]
-        return [call.body for call in calls if "/activities" in call.path]
+        return [call.body for call in calls if "/activities" in call.path and call.method == "POST"]
 
     async def install(self) -> list[Json]:
         added = {"membersAdded": [{"id": f"28:{APP_ID}"}]}
@@ -359,7 +363,7 @@ async def test_anonymous_signal_with_the_intake_card_and_hiding_the_receipt(
     assert receipt_call.reply_id is not None
     hidden = await reporter.press("teams:hide-sensitive", reply_to=receipt_call.reply_id)
     [put] = connector.calls[-1:]
-    assert len(hidden) == 1 and put.method == "PUT"
+    assert hidden == [] and put.method == "PUT"
     assert (
         put.path
         == f"/v3/conversations/{reporter.conversation_id}/activities/{receipt_call.reply_id}"
