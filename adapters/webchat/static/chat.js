@@ -294,6 +294,20 @@
     scroller.scrollTop = Math.max(0, target);
   }
 
+  // When the conversation gets less room (a phone's keyboard opens under the message box),
+  // the newest answer is brought back in sight if its end was in sight before.
+  function followResize() {
+    let height = scroller.clientHeight;
+    new ResizeObserver(() => {
+      const before = height;
+      height = scroller.clientHeight;
+      if (!newest || !newest.last.isConnected || height >= before) return;
+      const view = scroller.getBoundingClientRect();
+      const end = newest.last.getBoundingClientRect().bottom - view.top;
+      if (end <= before + REVEAL_MARGIN_PX) revealNewest();
+    }).observe(scroller);
+  }
+
   function focusAnswer(el) {
     el.focus({ preventScroll: true });
   }
@@ -723,6 +737,7 @@
   clearButton.addEventListener("click", clearConversation);
 
   scroller.addEventListener("focusin", keepFocusInSight);
+  followResize();
   touch.addEventListener("change", applyPointer);
   applyPointer();
   applyLanguage(lang);

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from adapters.webchat import setup_webchat
 from tests.adapters.webchat.conftest import RecordingCore
-from tests.adapters.webchat.screens import SCREEN_IDS, SCREENS
+from tests.adapters.webchat.screens import SCREEN_IDS, SCREENS, in_sight
 
 pytestmark = [
     pytest.mark.browser,
@@ -286,3 +286,24 @@ async def test_what_was_typed_comes_back_in_a_new_form_with_the_same_id(page: An
         "code": "",
         "hope": "",
     }
+
+
+async def test_the_newest_answer_stays_in_sight_when_a_keyboard_takes_room(
+    page: Any, screen: dict[str, Any]
+) -> None:
+    story = "Een lange uitleg over wat je kunt doen, en waar je terecht kunt. " * 6
+    api = ScriptedApi(
+        [reply(story) for _ in range(5)] + [reply("Welkom", buttons=("Verder",))],
+        [reply("Kort antwoord.", buttons=("Een", "Twee"))],
+    )
+    await open_with(page, api)
+    await turn(page, button(page, "Verder").click())
+    await page.focus("#message")
+    # A phone keyboard opening makes the page this much shorter (resizes-content).
+    await page.set_viewport_size({"width": screen["viewport"]["width"], "height": 420})
+    # A ResizeObserver answers in the next frame: wait two frames, not a time.
+    await page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    newest = page.locator(".message.bot").last
+    assert await in_sight(newest.locator(".message-text > *").first, first_line_only=True)
+    for label in ("Een", "Twee"):
+        assert await in_sight(button(page, label)), label
