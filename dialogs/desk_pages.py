@@ -21,14 +21,17 @@ NOTHING = "-"  # an empty cell in the terminal's inbox table
 COLUMN_GAP = "  "
 
 
-def signal_page(ctx: Context, view: SignalView) -> str:
-    """The signal's title line, what the reporter chose and wrote, and the thread."""
+def signal_page(ctx: Context, view: SignalView, *, whole_id: bool = False) -> str:
+    """The signal's title line, what the reporter chose and wrote, and the thread.
+
+    ``whole_id``: the terminal shows all of it, the only way to open a closed signal there.
+    """
     body = "\n".join(
         f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in _fields(ctx, view.content)
     )
     title = ctx.t(
         "adviser.signal_title",
-        id=view.id[:8],
+        id=view.id if whole_id else view.id[:8],
         date=written_date(view.created_on, ctx.lang),
         status=status_label(ctx, view.status),
     )
