@@ -155,3 +155,5 @@ def test_an_opened_signal_shows_labels_in_the_advisers_language(router: Router, 
     assert f"**{MESSAGES.text(lang, 'adviser.field_reply_language')}:** {reply_in}" in reply.text
     assert f"({day}, {status})" in reply.text
     assert "sexual" not in reply.text and "witness" not in reply.text
+    # Closed: nothing more to answer, acknowledge or close; only the way back.
+    assert [button.action for button in reply.buttons] == ["adviser:inbox"]

@@ -70,7 +70,7 @@ async def test_the_inbox_shows_age_and_only_the_acknowledgement_deadline_at_firs
         mine=t("adviser.mine"),
         ack=t("adviser.ack_due", date="7 February 2026"),
         feedback="",  # the feedback deadline counts from the acknowledgement
-        new="",
+        new=t("adviser.new_messages", count="1"),  # nobody opened it yet
     )
     assert expected in inbox
     assert t("adviser.feedback_due", date="30 April 2026") not in inbox
