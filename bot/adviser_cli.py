@@ -1,32 +1,28 @@
-"""``meldwijzer adviser …`` and ``meldwijzer audit …``: the advisers' terminal desk.
+"""``meldwijzer adviser …`` and ``meldwijzer audit …``: the register, keys and audit log.
 
-Every command that reads or writes a signal asks for the passphrase (hidden on a terminal,
-one line on stdin otherwise), unlocks for that one command and locks again.
+The desk itself (inbox, open, reply, …) is in ``bot.desk_cli``. A command that needs the
+passphrase asks for it (hidden on a terminal, one line on stdin otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TextIO
 
 from bot.app import Services, build_services, prepare_database
 from bot.availability_cli import add_actions as add_availability_actions
+from bot.desk_cli import add_actions as add_desk_actions
+from bot.desk_cli import ask_secret, desk_language, tell_failures
 from bot.errors import InputError
 from bot.recovery import new_recovery_pair, recovery_private_key
 from bot.settings import Settings
 from bot.signals.audit import AuditHead
-from bot.signals.content import SignalView
 from bot.signals.email_address import checked_email
 from bot.signals.registry import NewAdviser
 from bot.signals.rotation import rotate_adviser_key
-from bot.signals.unlock import Unlocked
-from bot.signals.unlock_guard import FailedUnlocks
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,29 +59,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         ("disable", "stop routing signals to an adviser; hand theirs to a backup", _disable),
         ("passphrase", "change the passphrase (the key pair stays)", _passphrase),
         ("rotate-key", "a new key pair; every signal re-wrapped to it", _rotate_key),
-        ("inbox", "open signals for this adviser", _inbox),
     ):
         sub = actions.add_parser(name, help=helptext)
         sub.add_argument("adviser", help="id or name")
         sub.set_defaults(run=_run(handler))
-    for name, helptext, handler in (
-        ("open", "read a signal and its thread", _open),
-        ("reply", "answer the reporter (text from stdin or --text)", _reply),
-        ("ask", "ask the reporter for more information", _ask),
-        (
-            "acknowledge",
-            "confirm receipt; the service norm for feedback counts from today",
-            _acknowledge,
-        ),
-        ("close", "close a signal", _close),
-        ("recuse", "step aside; the signal moves to another adviser", _recuse),
-    ):
-        sub = actions.add_parser(name, help=helptext)
-        sub.add_argument("adviser", help="id or name")
-        sub.add_argument("signal", help="signal id (the first 8 characters are enough)")
-        if name in ("reply", "ask"):
-            sub.add_argument("--text", help="the message; without it, read from stdin")
-        sub.set_defaults(run=_run(handler))
+    add_desk_actions(actions, _run)
 
     recover = actions.add_parser(
         "recover", help="new passphrase with the organisation's offline recovery key"
@@ -125,18 +103,11 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
     return run
 
 
-def _secret(prompt: str, stdin: TextIO | None = None) -> str:
-    stdin = stdin or sys.stdin  # looked up at call time, so a replaced stdin is honoured
-    if stdin.isatty():
-        return getpass.getpass(prompt)
-    return stdin.readline().rstrip("\n")
-
-
 async def _add(args: argparse.Namespace, services: Services) -> int:
     registry = services.signals.registry
     if args.email:
         checked_email(args.email)  # before the passphrase is typed, not after
-    passphrase = _secret(f"Passphrase for {args.name} (at least 12 characters, hard to guess): ")
+    passphrase = ask_secret(f"Passphrase for {args.name} (at least 12 characters, hard to guess): ")
     registry.check_passphrase_strength(passphrase, args.name)
     adviser = await registry.add(
         NewAdviser(
@@ -180,8 +151,8 @@ def _yes(value: str | None) -> str:
 async def _recover(args: argparse.Namespace, services: Services) -> int:
     registry = services.signals.registry
     adviser = await registry.find(args.adviser)
-    key = recovery_private_key(_secret("Recovery private key: "))
-    await registry.recover(adviser.id, key, _secret(f"New passphrase for {adviser.name}: "))
+    key = recovery_private_key(ask_secret("Recovery private key: "))
+    await registry.recover(adviser.id, key, ask_secret(f"New passphrase for {adviser.name}: "))
     print(f"passphrase of {adviser.name} reset with the recovery key")
     return 0
 
@@ -213,11 +184,11 @@ async def _disable(args: argparse.Namespace, services: Services) -> int:
 async def _passphrase(args: argparse.Namespace, services: Services) -> int:
     adviser = await services.signals.registry.find(args.adviser)
     key, failed = await services.signals.sessions.check_passphrase(
-        adviser.id, _secret("Current passphrase: ")
+        adviser.id, ask_secret("Current passphrase: ")
     )
-    _tell_failures(failed)
+    tell_failures(failed, desk_language(adviser))
     await services.signals.registry.change_passphrase(
-        adviser.id, key, _secret(f"New passphrase for {adviser.name}: ")
+        adviser.id, key, ask_secret(f"New passphrase for {adviser.name}: ")
     )
     print(f"passphrase of {adviser.name} changed")
     return 0
@@ -226,9 +197,9 @@ async def _passphrase(args: argparse.Namespace, services: Services) -> int:
 async def _rotate_key(args: argparse.Namespace, services: Services) -> int:
     registry = services.signals.registry
     adviser = await registry.find(args.adviser)
-    passphrase = _secret("Passphrase: ")
+    passphrase = ask_secret("Passphrase: ")
     key, failed = await services.signals.sessions.check_passphrase(adviser.id, passphrase)
-    _tell_failures(failed)
+    tell_failures(failed, desk_language(adviser))
     # The same passphrase wraps the new key: it was accepted when it was set.
     fresh = await registry.new_keyring(adviser.id, passphrase, checked=False)
     desk = services.signals.desk
@@ -237,134 +208,6 @@ async def _rotate_key(args: argparse.Namespace, services: Services) -> int:
     )
     print(f"new key pair for {adviser.name}; {count} signal(s) re-wrapped; sessions ended")
     return 0
-
-
-def _tell_failures(failed: FailedUnlocks) -> None:
-    if failed.count:
-        dates = ", ".join(d.isoformat() for d in failed.dates)
-        print(f"{failed.count} failed attempt(s) since your last unlock, on {dates}")
-
-
-async def _unlocked(args: argparse.Namespace, services: Services) -> tuple[Unlocked, str, str]:
-    adviser = await services.signals.registry.find(args.adviser)
-    # This command's session lives only as long as the command: bind it to a value that
-    # exists only in this process.
-    binding = f"cli\x1f{secrets.token_hex(16)}"
-    sessions = services.signals.sessions
-    opened = await sessions.unlock(adviser.id, _secret("Passphrase: "), binding)
-    _tell_failures(opened.failed)
-    return await sessions.resume(opened.reference, binding), opened.reference, binding
-
-
-async def _with_unlocked(
-    args: argparse.Namespace, services: Services, act: Callable[[Unlocked], Awaitable[None]]
-) -> int:
-    who, reference, _ = await _unlocked(args, services)
-    try:
-        await act(who)
-    finally:
-        await services.signals.sessions.lock(reference)
-    return 0
-
-
-async def _signal_id(services: Services, who: Unlocked, prefix: str) -> str:
-    matches = [i.id for i in await services.signals.desk.inbox(who) if i.id.startswith(prefix)]
-    if len(prefix) == 32 and not matches:
-        return prefix  # a closed signal can still be opened by its full id
-    if len(matches) != 1:
-        raise InputError(f"no single open signal starts with {prefix!r}")
-    return matches[0]
-
-
-async def _inbox(args: argparse.Namespace, services: Services) -> int:
-    async def act(who: Unlocked) -> None:
-        items = await services.signals.desk.inbox(who)
-        if not items:
-            print("No open signals for you.")
-        for i in items:
-            due = f"  service norm: acknowledge by {i.acknowledge_by}" if i.acknowledge_by else ""
-            feedback = f"  service norm: feedback by {i.feedback_by}" if i.feedback_by else ""
-            print(
-                f"{i.id[:8]}  {i.age_days} days  {'responsible' if i.responsible else 'backup'}"
-                f"{due}{feedback}  new: {i.new_messages}"
-            )
-
-    return await _with_unlocked(args, services, act)
-
-
-async def _open(args: argparse.Namespace, services: Services) -> int:
-    async def act(who: Unlocked) -> None:
-        view = await services.signals.desk.open(who, await _signal_id(services, who, args.signal))
-        print(render_signal(view))
-
-    return await _with_unlocked(args, services, act)
-
-
-def render_signal(view: SignalView) -> str:
-    c = view.content
-    lines = [f"Signal {view.id} ({view.created_on}, {view.status}, {c.mode})", ""]
-    for label, value in (
-        ("What happened", c.what),
-        ("Kind", ", ".join(c.kinds)),
-        ("Role", c.role),
-        ("When", c.when),
-        ("Unit", c.unit),
-        ("Hopes for", c.hope),
-        ("Contact", c.contact),
-    ):
-        if value:
-            lines.append(f"{label}: {value}")
-    for entry in view.thread:
-        who = f"adviser {entry.message.by}" if entry.author == "adviser" else "reporter"
-        lines += [
-            "",
-            f"[{entry.sequence}] {entry.on} {who} ({entry.message.kind}):",
-            entry.message.text,
-        ]
-    return "\n".join(lines)
-
-
-async def _reply(args: argparse.Namespace, services: Services) -> int:
-    return await _message(args, services, question=False)
-
-
-async def _ask(args: argparse.Namespace, services: Services) -> int:
-    return await _message(args, services, question=True)
-
-
-async def _message(args: argparse.Namespace, services: Services, *, question: bool) -> int:
-    async def act(who: Unlocked) -> None:
-        signal_id = await _signal_id(services, who, args.signal)
-        text = args.text if args.text is not None else sys.stdin.read()
-        await services.signals.desk.reply(who, signal_id, text.strip(), question=question)
-        print("sent")
-
-    return await _with_unlocked(args, services, act)
-
-
-async def _acknowledge(args: argparse.Namespace, services: Services) -> int:
-    async def act(who: Unlocked) -> None:
-        signal_id = await _signal_id(services, who, args.signal)
-        due = await services.signals.desk.acknowledge(who, signal_id)
-        print(f"acknowledged; service norm: feedback by {due}")
-
-    return await _with_unlocked(args, services, act)
-
-
-async def _close(args: argparse.Namespace, services: Services) -> int:
-    async def act(who: Unlocked) -> None:
-        await services.signals.desk.close(who, await _signal_id(services, who, args.signal))
-        print("closed")
-
-    return await _with_unlocked(args, services, act)
-
-
-async def _recuse(args: argparse.Namespace, services: Services) -> int:
-    async def act(who: Unlocked) -> None:
-        name = await services.signals.desk.recuse(who, await _signal_id(services, who, args.signal))
-        print(f"recused; {name} takes over")
-
-    return await _with_unlocked(args, services, act)
 
 
 async def _verify(args: argparse.Namespace, services: Services) -> int:

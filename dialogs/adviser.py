@@ -11,6 +11,7 @@ from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
 from bot.written_dates import written_date
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
+from dialogs.desk_pages import inbox_line, signal_page
 from dialogs.effects import (
     AcknowledgeSignal,
     CloseSignal,
@@ -24,7 +25,6 @@ from dialogs.effects import (
     ShowInbox,
     Unlock,
 )
-from dialogs.follow_up import thread_text
 from dialogs.menu import back_to_menu
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
@@ -77,6 +77,8 @@ class AdviserDialog(BaseDialog):
         if verb in ("reply", "ask"):
             return Step((self._message_form(ctx, verb, signal_id),), here)
         if verb == "close":
+            return self._confirm_close(ctx, signal_id)
+        if verb == "confirm-close":
             return Step((), here, CloseSignal(signal_id))
         if verb == "recuse":
             return Step((), here, RecuseSignal(signal_id))
@@ -150,7 +152,7 @@ class AdviserDialog(BaseDialog):
                 paragraphs(head, ctx.t("adviser.inbox_empty")), self._desk_buttons(ctx)
             )
             return Step((reply,), DialogState(self.name, "inbox"))
-        lines = [self._item(ctx, item) for item in items]
+        lines = [inbox_line(ctx, item) for item in items]
         text = paragraphs(
             head, ctx.t("adviser.inbox_title", count=str(len(items))), "\n".join(lines)
         )
@@ -163,69 +165,24 @@ class AdviserDialog(BaseDialog):
             DialogState(self.name, "inbox"),
         )
 
-    def _item(self, ctx: Context, item: InboxItem) -> str:
-        ack = (
-            ctx.t("adviser.ack_due", date=written_date(item.acknowledge_by, ctx.lang))
-            if item.acknowledge_by
-            else ""
-        )
-        new = (
-            ctx.t("adviser.new_messages", count=str(item.new_messages)) if item.new_messages else ""
-        )
-        return ctx.t(
-            "adviser.inbox_item",
-            id=item.id[:8],
-            age=str(item.age_days),
-            mine=ctx.t("adviser.mine") if item.responsible else "",
-            ack=ack,
-            feedback=(
-                ctx.t("adviser.feedback_due", date=written_date(item.feedback_by, ctx.lang))
-                if item.feedback_by
-                else ""
-            ),
-            new=new,
-        )
-
     def _signal(self, ctx: Context, view: SignalView) -> Step:
-        content = view.content
-        fields = [
-            (
-                "field_mode",
-                ctx.t(f"adviser.mode_{content.mode}")
-                if content.mode in ("anonymous", "named")
-                else "",
-            ),
-            # What the reporter wrote is marked as theirs, so no channel renders it as markup.
-            ("field_what", user_text(content.what)),
-            ("field_kinds", ", ".join(_label(ctx, "kind", kind) for kind in content.kinds)),
-            ("field_role", _label(ctx, "role", content.role)),
-            ("field_when", _label(ctx, "when", content.when)),
-            ("field_unit", user_text(content.unit)),
-            ("field_hope", user_text(content.hope)),
-            ("field_contact", user_text(content.contact)),
-        ]
-        body = "\n".join(
-            f"**{ctx.t('adviser.' + key)}:** {value}" for key, value in fields if value
-        )
-        title = ctx.t(
-            "adviser.signal_title",
-            id=view.id[:8],
-            date=written_date(view.created_on, ctx.lang),
-            status=view.status,
-        )
-        thread = [thread_text(ctx, view, reader="adviser")] if view.thread else []
         sid = view.id
+        # A closed signal takes no more messages: only the way back to the inbox.
+        verbs = ("reply", "ask", "acknowledge", "close", "recuse") if view.status == "open" else ()
         buttons = (
-            ctx.button("adviser.reply", f"adviser:reply:{sid}"),
-            ctx.button("adviser.ask", f"adviser:ask:{sid}"),
-            ctx.button("adviser.acknowledge", f"adviser:acknowledge:{sid}"),
-            ctx.button("adviser.close", f"adviser:close:{sid}"),
-            ctx.button("adviser.recuse", f"adviser:recuse:{sid}"),
+            *(ctx.button(f"adviser.{verb}", f"adviser:{verb}:{sid}") for verb in verbs),
             ctx.button("adviser.inbox", "adviser:inbox"),
         )
-        return Step(
-            (ctx.reply(paragraphs(title, body, *thread), buttons),), DialogState(self.name, "open")
+        return Step((ctx.reply(signal_page(ctx, view), buttons),), DialogState(self.name, "open"))
+
+    def _confirm_close(self, ctx: Context, signal_id: str) -> Step:
+        """Closing cannot be undone, so the desk asks first; "no" shows the signal again."""
+        buttons = (
+            ctx.button("adviser.close_yes", f"adviser:confirm-close:{signal_id}"),
+            ctx.button("adviser.close_no", f"adviser:open:{signal_id}"),
         )
+        text = ctx.t("adviser.close_confirm", id=signal_id[:8])
+        return Step((ctx.reply(text, buttons),), DialogState(self.name, "close"))
 
     def _message_form(self, ctx: Context, verb: str, signal_id: str) -> Reply:
         field = FormField("text", ctx.t("adviser.message"), FieldKind.TEXTAREA, True, 4000)
@@ -277,9 +234,3 @@ def _date(text: str) -> date | None:
         return date.fromisoformat(text) if ISO_DATE.fullmatch(text) else None
     except ValueError:
         return None
-
-
-def _label(ctx: Context, group: str, value: str) -> str:
-    """The reporter's choice in the adviser's language (unknown values shown as they came)."""
-    key = f"signal.{group}_{value}"
-    return ctx.t(key) if value and key in ctx.messages.catalogue[ctx.lang] else user_text(value)

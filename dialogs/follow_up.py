@@ -164,8 +164,9 @@ def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str
         parts = []
     parts += [_entry(ctx, entry, reader) for entry in view.thread]
     answered = any(entry.author == "adviser" for entry in view.thread)
-    # A waiting signal's line already says to look again later; once is enough.
-    if reader == "reporter" and not answered and not view.waiting:
+    # A waiting signal's line already says to look again later; once is enough. A closed
+    # signal gets no answer any more: its status line is all there is to say.
+    if reader == "reporter" and view.status == "open" and not answered and not view.waiting:
         parts.append(ctx.t("follow_up.no_answer_yet"))
     return paragraphs(*parts)
 

@@ -1,11 +1,11 @@
 """What a digest lists: per adviser and per day, by short signal id and dates only.
 
 For the responsible adviser: new signals (not yet acknowledged), new reporter messages
-(after the adviser's last message), acknowledgements due within two days or overdue, and
-overdue feedback (due three months after the acknowledgement). For a backup (an adviser who
-holds a wrap, is not responsible and did not recuse): signals whose responsible adviser is
-not available today, and signals whose deadlines have passed. For the admin: open signals
-waiting for an adviser, dead notices and the head of the audit chain.
+(after the adviser's last message and what they opened), acknowledgements due within two
+days or overdue, and overdue feedback (due three months after the acknowledgement). For a
+backup (an adviser who holds a wrap, is not responsible and did not recuse): signals whose
+responsible adviser is not available today, and signals whose deadlines have passed. For
+the admin: open signals waiting for an adviser, dead notices and the head of the audit chain.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ async def available_advisers(db: AsyncSession, day: date) -> frozenset[str]:
 async def adviser_sections(db: AsyncSession, adviser_id: str, today: date) -> list[Section]:
     available = await available_advisers(db, today)
     mine = await _open_signals(db, SignalRow.adviser_id == adviser_id)
-    unread = await _unanswered(db, [row.id for row in mine])
+    unread = await _unread(db, adviser_id, [row.id for row in mine])
     soon: list[Entry] = []
     overdue_ack: list[Entry] = []
     overdue_feedback: list[Entry] = []
@@ -138,8 +138,9 @@ async def _open_signals(db: AsyncSession, where: ColumnElement[bool]) -> list[Si
     return list((await db.execute(query.order_by(SignalRow.created_on, SignalRow.id))).scalars())
 
 
-async def _unanswered(db: AsyncSession, signal_ids: list[str]) -> set[str]:
-    """Signals with a reporter message (after the signal itself) after the last adviser one."""
+async def _unread(db: AsyncSession, adviser_id: str, signal_ids: list[str]) -> set[str]:
+    """Signals with a reporter message (after the signal itself) the adviser has not opened,
+    nor seen answered: what the desk counts as new."""
     if not signal_ids:
         return set()
     last_adviser = (
@@ -151,10 +152,16 @@ async def _unanswered(db: AsyncSession, signal_ids: list[str]) -> set[str]:
     query = (
         select(MessageRow.signal_id)
         .outerjoin(last_adviser, last_adviser.c.signal_id == MessageRow.signal_id)
+        .outerjoin(
+            SignalWrapRow,
+            (SignalWrapRow.signal_id == MessageRow.signal_id)
+            & (SignalWrapRow.adviser_id == adviser_id),
+        )
         .where(
             MessageRow.signal_id.in_(signal_ids),
             MessageRow.author == Author.REPORTER.value,
             MessageRow.sequence > func.coalesce(last_adviser.c.seq, 0),
+            MessageRow.sequence > func.coalesce(SignalWrapRow.read_up_to, 0),
         )
         .distinct()
     )

@@ -14,7 +14,7 @@ from bot.errors import InputError, NotYours
 from bot.outbox.enqueue import Outbox
 from bot.routing.availability import away_on
 from bot.routing.select import successor
-from bot.seal import Author, open_signal_key_as_adviser
+from bot.seal import CONTENT_SEQUENCE, Author, open_signal_key_as_adviser
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.dates import acknowledge_by, feedback_by
@@ -75,18 +75,25 @@ class AdviserDesk:
         return self._today()
 
     async def inbox(self, who: Unlocked) -> list[InboxItem]:
-        """Open signals sealed for this adviser, oldest first; responsible ones marked."""
+        """Open signals sealed for this adviser, oldest first; responsible ones marked.
+
+        New: what the reporter wrote (the signal itself included) that this adviser has not
+        opened yet; a reply or another adviser's reading does not make it read.
+        """
         today = self._today()
-        last_adviser = (
-            select(MessageRow.signal_id, func.max(MessageRow.sequence).label("seq"))
-            .where(MessageRow.author == Author.ADVISER.value)
-            .group_by(MessageRow.signal_id)
-            .subquery()
+        unread = (
+            select(func.count())
+            .where(
+                MessageRow.signal_id == SignalRow.id,
+                MessageRow.author == Author.REPORTER.value,
+                MessageRow.sequence > SignalWrapRow.read_up_to,
+            )
+            .correlate(SignalRow, SignalWrapRow)
+            .scalar_subquery()
         )
         query = (
-            select(SignalRow, last_adviser.c.seq)
+            select(SignalRow, unread)
             .join(SignalWrapRow, SignalWrapRow.signal_id == SignalRow.id)
-            .outerjoin(last_adviser, last_adviser.c.signal_id == SignalRow.id)
             .where(SignalWrapRow.adviser_id == who.adviser_id, SignalRow.status == "open")
             .order_by(SignalRow.created_on, SignalRow.id)
         )
@@ -100,16 +107,21 @@ class AdviserDesk:
                 responsible=row.adviser_id == who.adviser_id,
                 acknowledge_by=None if row.acknowledged_on else acknowledge_by(row.created_on),
                 feedback_by=feedback_by(row.acknowledged_on) if row.acknowledged_on else None,
-                new_messages=row.next_sequence - 1 - (seq if seq is not None else 0),
+                new_messages=new,
             )
-            for row, seq in rows
+            for row, new in rows
         ]
 
     async def open(self, who: Unlocked, signal_id: str) -> SignalView:
+        """The whole signal and thread; from now on nothing in it is new for this adviser."""
+
         async def work(db: AsyncSession) -> SignalView:
             await self._audit.append(db, self._today(), who.adviser_id, "open", signal_id)
             row, key = await self._signal(db, who, signal_id)
-            return await read_signal(db, row, key)
+            view = await read_signal(db, row, key)
+            last = max((entry.sequence for entry in view.thread), default=CONTENT_SEQUENCE)
+            await _read_up_to(db, signal_id, who.adviser_id, last)
+            return view
 
         return await in_transaction(self._sessions, work)
 
@@ -126,9 +138,11 @@ class AdviserDesk:
             if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
             kind = "question" if question else "reply"
-            add_message(
+            sequence = add_message(
                 db, row, key, Author.ADVISER, ThreadMessage(text, kind, adviser.name), today
             )
+            # Whoever answers has dealt with what came before: none of it is new for them.
+            await _read_up_to(db, row.id, who.adviser_id, sequence)
             row.acknowledged_on = row.acknowledged_on or today
             await self._audit.append(
                 db, today, who.adviser_id, "ask" if question else "reply", row.id
@@ -258,3 +272,9 @@ class AdviserDesk:
             row.id, row.public_key, who.adviser_id, who.key, wrap.sealed
         )
         return row, key
+
+
+async def _read_up_to(db: AsyncSession, signal_id: str, adviser_id: str, sequence: int) -> None:
+    wrap = await db.get(SignalWrapRow, (signal_id, adviser_id))
+    if wrap is not None:
+        wrap.read_up_to = max(wrap.read_up_to, sequence)

@@ -94,6 +94,9 @@ class SignalWrapRow(Base):
         ForeignKey("advisers.id", ondelete="CASCADE"), primary_key=True
     )
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    # The last thread sequence this adviser opened (-1: not even the signal itself), so the
+    # desk counts as new only what they have not read.
+    read_up_to: Mapped[int] = mapped_column(Integer, default=-1)
 
 
 class SignalRecusalRow(Base):

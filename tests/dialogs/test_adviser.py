@@ -8,10 +8,18 @@ import pytest
 
 from bot.core import Channel, Incoming, Kind
 from bot.router import Outcome, Router, Session
+from bot.signals.content import SignalContent, SignalView
 from bot.signals.unlock_guard import FailedUnlocks
 from dialogs.adviser import ISO_DATE
 from dialogs.base import DialogState
-from dialogs.effects import AcknowledgeSignal, CloseSignal, Result, SetAway, Unlock
+from dialogs.effects import (
+    AcknowledgeSignal,
+    CloseSignal,
+    OpenSignal,
+    Result,
+    SetAway,
+    Unlock,
+)
 from dialogs.messages import Messages
 
 NAME = "Canary-Name-dlg"
@@ -60,8 +68,28 @@ def test_failed_attempts_are_shown_at_the_next_unlock(router: Router, lang: str)
     assert expected not in text
 
 
+def test_closing_asks_to_confirm_first(router: Router, lang: str) -> None:
+    _, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:close:{SIGNAL}")
+    assert outcome.effect is None, "nothing is closed by the first press"
+    (reply,) = outcome.replies
+    assert reply.text == MESSAGES.text(lang, "adviser.close_confirm", id=SIGNAL[:8])
+    actions = [button.action for button in reply.buttons]
+    assert actions == [f"adviser:confirm-close:{SIGNAL}", f"adviser:open:{SIGNAL}"]
+    labels = [button.label for button in reply.buttons]
+    assert labels == [MESSAGES.text(lang, k) for k in ("adviser.close_yes", "adviser.close_no")]
+
+
+def test_confirming_closes_and_cancelling_opens_the_signal_again(router: Router, lang: str) -> None:
+    action = f"adviser:confirm-close:{SIGNAL}"
+    _, confirmed = submitted(router, lang, kind=Kind.ACTION, action=action)
+    assert confirmed.effect == CloseSignal(SIGNAL)
+    _, cancelled = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:open:{SIGNAL}")
+    assert cancelled.effect == OpenSignal(SIGNAL)
+
+
 def test_closing_a_closed_signal_says_so(router: Router, lang: str) -> None:
-    event, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:close:{SIGNAL}")
+    action = f"adviser:confirm-close:{SIGNAL}"
+    event, outcome = submitted(router, lang, kind=Kind.ACTION, action=action)
     assert isinstance(outcome.effect, CloseSignal)
     done = router.after(event, outcome, Result(error="already_closed"), NAME)
     assert done.replies[0].text == MESSAGES.text(lang, "adviser.already_closed")
@@ -98,3 +126,34 @@ def test_an_acknowledgement_names_the_feedback_day_in_words(router: Router, lang
     assert isinstance(outcome.effect, AcknowledgeSignal)
     (reply,) = router.after(event, outcome, Result(due=date(2026, 7, 14)), NAME).replies
     assert reply.text == MESSAGES.text(lang, "adviser.acknowledged", date=WRITTEN[lang][1])
+
+
+CLOSED = SignalView(
+    SIGNAL,
+    "closed",
+    date(2026, 12, 1),
+    SignalContent("Canary-Text-lbl", kinds=("sexual",), role="witness", lang="en"),
+)
+SHOWN = {
+    "nl": (
+        "Seksuele intimidatie",
+        "Ik zag het gebeuren",
+        "afgesloten",
+        "Engels",
+        "1 december 2026",
+    ),
+    "en": ("Sexual harassment", "I saw it happen", "closed", "English", "1 December 2026"),
+}
+
+
+def test_an_opened_signal_shows_labels_in_the_advisers_language(router: Router, lang: str) -> None:
+    event, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:open:{SIGNAL}")
+    (reply,) = router.after(event, outcome, Result(view=CLOSED), NAME).replies
+    kind, role, status, reply_in, day = SHOWN[lang]
+    assert f"**{MESSAGES.text(lang, 'adviser.field_kinds')}:** {kind}" in reply.text
+    assert f"**{MESSAGES.text(lang, 'adviser.field_role')}:** {role}" in reply.text
+    assert f"**{MESSAGES.text(lang, 'adviser.field_reply_language')}:** {reply_in}" in reply.text
+    assert f"({day}, {status})" in reply.text
+    assert "sexual" not in reply.text and "witness" not in reply.text
+    # Closed: nothing more to answer, acknowledge or close; only the way back.
+    assert [button.action for button in reply.buttons] == ["adviser:inbox"]

@@ -14,7 +14,7 @@ from bot.outbox.desk_state import admin_sections, adviser_sections
 from bot.outbox.models import ADMIN, DEAD, DeliveryRow
 from bot.outbox.port import LOG
 from bot.outbox.texts import Entry, Section
-from bot.signals.models import MessageRow, SignalRecusalRow, SignalRow
+from bot.signals.models import MessageRow, SignalRecusalRow, SignalRow, SignalWrapRow
 from tests.outbox.desk_factories import (
     away,
     enrolled_adviser,
@@ -54,6 +54,7 @@ async def desks(services: Services) -> Desks:
         "feedback": (date(2026, 1, 10), date(2026, 2, 20), a),
         "ok": (date(2026, 5, 1), date(2026, 5, 2), a),
         "answered": (date(2026, 5, 1), date(2026, 5, 2), a),
+        "read": (date(2026, 5, 1), date(2026, 5, 2), a),
         "away": (date(2026, 5, 18), date(2026, 5, 19), c),
         "stranded": (date(2026, 5, 18), date(2026, 5, 19), c),
         "nobody": (date(2026, 5, 18), None, None),
@@ -86,6 +87,21 @@ async def desks(services: Services) -> Desks:
                 created_on=TODAY,
                 sealed=b"x",
             )
+        )
+        # A reporter's message the adviser has opened, not yet answered: not new either.
+        db.add(
+            MessageRow(
+                signal_id=ids["read"],
+                sequence=1,
+                author="reporter",
+                created_on=TODAY,
+                sealed=b"x",
+            )
+        )
+        await db.execute(
+            update(SignalWrapRow)
+            .where(SignalWrapRow.signal_id == ids["read"], SignalWrapRow.adviser_id == a)
+            .values(read_up_to=1)
         )
         db.add_all(SignalRecusalRow(signal_id=ids["stranded"], adviser_id=x) for x in (a, b))
         await db.execute(

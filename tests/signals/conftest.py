@@ -192,7 +192,9 @@ class Desk:
         return await self.person.submit(f"adviser:{verb}:{signal_id}", text=message)
 
     async def close(self, signal_id: str) -> Sequence[Reply]:
-        return await self.person.press(f"adviser:close:{signal_id}")
+        """Press "close", then confirm it (the desk asks first)."""
+        await self.person.press(f"adviser:close:{signal_id}")
+        return await self.person.press(f"adviser:confirm-close:{signal_id}")
 
     async def recuse(self, signal_id: str) -> Sequence[Reply]:
         return await self.person.press(f"adviser:recuse:{signal_id}")

@@ -70,7 +70,7 @@ async def test_the_inbox_shows_age_and_only_the_acknowledgement_deadline_at_firs
         mine=t("adviser.mine"),
         ack=t("adviser.ack_due", date="7 February 2026"),
         feedback="",  # the feedback deadline counts from the acknowledgement
-        new="",
+        new=t("adviser.new_messages", count="1"),  # nobody opened it yet
     )
     assert expected in inbox
     assert t("adviser.feedback_due", date="30 April 2026") not in inbox
@@ -373,3 +373,80 @@ def signals_at(services: Services, moment: datetime) -> SignalServices:
     settings = services.settings
     secret = server_secret(None, settings.data_dir)
     return build_signal_services(settings, services.sessions, secret, lambda: moment)
+
+
+async def test_open_shows_labels_the_status_and_the_reply_language(services: Services) -> None:
+    await submit_signal(services, kinds="sexual,bullying", when="week", adviser_language="nl")
+    desk = await adviser_in_teams(services, "aad-labels")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    opened = all_text(await desk.open(signal_id))
+    labels = (t("signal.kind_sexual"), t("signal.kind_bullying"), t("signal.when_week"))
+    assert f"{labels[0]}, {labels[1]}" in opened and labels[2] in opened
+    assert f"**{t('adviser.field_reply_language')}:** {t('signal.lang_nl')}" in opened
+    assert t("adviser.status_open") in opened
+    assert "sexual" not in opened and "bullying" not in opened
+
+
+async def test_without_a_wish_the_reply_language_is_the_one_the_reporter_wrote_in(
+    services: Services,
+) -> None:
+    await submit_signal(services)  # the test conversation is in English
+    desk = await adviser_in_teams(services, "aad-lang")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    opened = all_text(await desk.open(signal_id))
+    assert f"**{t('adviser.field_reply_language')}:** {t('signal.lang_en')}" in opened
+
+
+async def test_the_first_press_on_close_closes_nothing(services: Services) -> None:
+    await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-confirm")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
+    asked = await desk.person.press(f"adviser:close:{signal_id}")
+    assert all_text(asked) == t("adviser.close_confirm", id=signal_id[:8])
+    assert await snapshot(services, *SIGNAL_TABLES, "audit_log") == before
+    back = await desk.person.press(f"adviser:open:{signal_id}")
+    assert t("adviser.status_open") in all_text(back)
+    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+
+
+async def new_count(desk_inbox: str, signal_id: str) -> str:
+    """The "new" part of one signal's inbox line ("" when nothing is new)."""
+    (line,) = [line for line in desk_inbox.splitlines() if signal_id[:8] in line]
+    for number in range(10):
+        if t("adviser.new_messages", count=str(number)) in line:
+            return str(number)
+    return ""
+
+
+async def test_new_counts_what_this_adviser_has_not_opened_yet(services: Services) -> None:
+    sent = await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-new")
+    (signal_id,) = await signal_ids(services)
+    inbox = all_text(await desk.unlock())
+    assert await new_count(inbox, signal_id) == "1", "a signal nobody opened yet is new"
+    await desk.open(signal_id)
+    assert await new_count(all_text(await desk.inbox()), signal_id) == ""
+    await add_to_thread(sent.person, sent.receipt, "Canary-Text-n1")
+    await add_to_thread(sent.person, sent.receipt, "Canary-Text-n2")
+    assert await new_count(all_text(await desk.inbox()), signal_id) == "2"
+    # Read, not yet answered: no longer new.
+    await desk.open(signal_id)
+    assert await new_count(all_text(await desk.inbox()), signal_id) == ""
+    await desk.write(signal_id, "Canary-Text-n3")
+    await add_to_thread(sent.person, sent.receipt, "Canary-Text-n4")
+    assert await new_count(all_text(await desk.inbox()), signal_id) == "1"
+
+
+async def test_what_one_adviser_opened_is_still_new_for_the_other(services: Services) -> None:
+    first = await adviser_in_teams(services, "aad-new-1", name="Canary-Name-new1")
+    second = await adviser_in_teams(services, "aad-new-2", name="Canary-Name-new2")
+    await submit_signal(services)
+    (signal_id,) = await signal_ids(services)
+    await first.unlock()
+    await first.open(signal_id)
+    assert await new_count(all_text(await first.inbox()), signal_id) == ""
+    assert await new_count(all_text(await second.unlock()), signal_id) == "1"

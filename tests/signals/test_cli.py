@@ -24,6 +24,7 @@ from bot.seal import AdviserKeyring, open_signal_key_as_adviser, public_key_byte
 from bot.secret import server_secret
 from bot.settings import Settings
 from bot.signals.registry import NewAdviser
+from dialogs.messages import Messages
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
     DEMO_PASSPHRASE,
@@ -37,6 +38,11 @@ from tests.signals.conftest import PASSPHRASE as PASSPHRASE_CHAT
 
 PASSPHRASE = "canary-passphrase-cli-71"
 NAME = "Canary-Name-cli1"
+MESSAGES = Messages.load()
+
+
+def t(key: str, lang: str = "nl", **values: str) -> str:
+    return MESSAGES.text(lang, key, **values)
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,9 @@ def in_the_bot(data_dir: Path, act: Callable[[Services], object]) -> object:
     return asyncio.run(go())
 
 
-def leave_signal(data_dir: Path, what: str) -> str:
+def leave_signal(data_dir: Path, what: str, **fields: str) -> str:
     async def act(services: Services) -> str:
-        return (await submit_signal(services, what=what)).receipt
+        return (await submit_signal(services, what=what, **fields)).receipt
 
     return str(in_the_bot(data_dir, act))
 
@@ -115,10 +121,17 @@ def add_adviser(cli: Cli, name: str = NAME, unit: str = "Canary-Unit") -> str:
     return found.group(1)
 
 
+def rows(inbox: str) -> list[list[str]]:
+    """The inbox table's rows below its header, split on the two spaces between columns."""
+    header, *lines = inbox.splitlines()
+    assert header.split()[0] in (t("adviser.column_signal", "en"), t("adviser.column_signal"))
+    return [re.split(r" {2,}", line) for line in lines]
+
+
 def first_signal_prefix(cli: Cli, name: str = NAME) -> str:
     ran = cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n")
     assert ran.code == 0, ran.err
-    return ran.out.split()[0]
+    return rows(ran.out)[0][0]
 
 
 def test_add_then_list(cli: Cli) -> None:
@@ -143,21 +156,22 @@ def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
     receipt = leave_signal(data_dir, "Canary-Text-f1: shouted at in the hallway")
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
     assert inbox.code == 0, inbox.err
-    assert "0 days" in inbox.out and "service norm: acknowledge by" in inbox.out
-    assert "feedback by" not in inbox.out, "due only from the acknowledgement"
-    prefix = first_signal_prefix(cli)
+    ((prefix, age, role, ack, feedback, new),) = rows(inbox.out)
+    assert (age, role, new) == ("0", "responsible", "1")
+    assert ack != "-" and feedback == "-", "feedback is due only from the acknowledgement"
     opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert opened.code == 0, opened.err
     assert "Canary-Text-f1: shouted at in the hallway" in opened.out
     replied = cli("adviser", "reply", NAME, prefix, "--text", "Canary-Text-f2", stdin=PASSPHRASE)
-    assert (replied.code, replied.out.strip()) == (0, "sent")
+    assert (replied.code, replied.out.strip()) == (0, t("adviser.sent", "en"))
     assert "Canary-Text-f2" in reporter_reads(data_dir, receipt)
     answered = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
-    assert "feedback by" in answered.out and "acknowledge by" not in answered.out
-    closed = cli("adviser", "close", NAME, prefix, stdin=PASSPHRASE + "\n")
-    assert (closed.code, closed.out.strip()) == (0, "closed")
+    ((_, _, _, ack, feedback, new),) = rows(answered.out)
+    assert ack == "-" and feedback != "-" and new == "0"
+    closed = cli("adviser", "close", NAME, prefix, "--yes", stdin=PASSPHRASE + "\n")
+    assert (closed.code, closed.out.strip()) == (0, t("adviser.closed", "en"))
     empty = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
-    assert "No open signals for you." in empty.out
+    assert empty.out.strip() == t("adviser.inbox_empty", "en")
     assert "closed" in reporter_reads(data_dir, receipt)
 
 
@@ -219,7 +233,7 @@ def test_without_a_recovery_key_configured_recovery_is_impossible(cli: Cli) -> N
 def first_signal_prefix_with(cli: Cli, passphrase: str) -> str:
     inbox = cli("adviser", "inbox", NAME, stdin=passphrase + "\n")
     assert inbox.code == 0, inbox.err
-    return inbox.out.split()[0]
+    return rows(inbox.out)[0][0]
 
 
 def test_disable_stops_routing(cli: Cli, data_dir: Path) -> None:
@@ -230,7 +244,7 @@ def test_disable_stops_routing(cli: Cli, data_dir: Path) -> None:
     assert "[disabled]" in cli("adviser", "list").out
     leave_signal(data_dir, "Canary-Text-f6")
     inbox = cli("adviser", "inbox", "Canary-Name-cli2", stdin=PASSPHRASE + "\n")
-    assert "0 days" in inbox.out, "the other adviser still receives it"
+    assert len(rows(inbox.out)) == 1, "the other adviser still receives it"
     with contextlib.closing(sqlite3.connect(data_dir / "meldwijzer.db")) as db, db:
         holders = {row[0] for row in db.execute("SELECT adviser_id FROM signal_wraps")}
         ids = {row[0] for row in db.execute("SELECT id FROM advisers WHERE name = ?", (NAME,))}
@@ -243,7 +257,7 @@ def test_changing_the_passphrase_keeps_signals_readable(cli: Cli, data_dir: Path
     new = "canary-new-passphrase-92"
     changed = cli("adviser", "passphrase", NAME, stdin=f"{PASSPHRASE}\n{new}\n")
     assert changed.code == 0, changed.err
-    prefix = cli("adviser", "inbox", NAME, stdin=new + "\n").out.split()[0]
+    prefix = rows(cli("adviser", "inbox", NAME, stdin=new + "\n").out)[0][0]
     opened = cli("adviser", "open", NAME, prefix, stdin=new + "\n")
     assert "Canary-Text-f7" in opened.out
     assert cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n").code == 2
@@ -267,7 +281,11 @@ def audited_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         add_adviser(cli)
         leave_signal(folder, "Canary-Text-f8")
         prefix = first_signal_prefix(cli)
-        for action, extra in (("open", ()), ("reply", ("--text", "Canary-Text-f9")), ("close", ())):
+        for action, extra in (
+            ("open", ()),
+            ("reply", ("--text", "Canary-Text-f9")),
+            ("close", ("--yes",)),
+        ):
             ran = cli("adviser", action, NAME, prefix, *extra, stdin=PASSPHRASE + "\n")
             assert ran.code == 0, ran.err
     return folder
@@ -391,8 +409,8 @@ def test_rotating_the_key_rewraps_every_signal(cli: Cli, data_dir: Path) -> None
         with pytest.raises(CryptoError):
             open_signal_key_as_adviser(signal_id, public, adviser_id, old_key, sealed)
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
-    assert inbox.code == 0 and len(inbox.out.splitlines()) == 3
-    for prefix in (line.split()[0] for line in inbox.out.splitlines()):
+    assert inbox.code == 0 and len(rows(inbox.out)) == 3
+    for prefix in (row[0] for row in rows(inbox.out)):
         opened = cli("adviser", "open", NAME, prefix, stdin=PASSPHRASE + "\n")
         assert opened.code == 0 and "Canary-Text-rot" in opened.out
     assert "Your signal is open" in reporter_reads(data_dir, receipts[0]), "the receipt still works"

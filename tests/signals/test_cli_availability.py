@@ -19,6 +19,7 @@ from tests.signals.test_cli import (
     environment,
     first_signal_prefix,
     leave_signal,
+    rows,
 )
 
 
@@ -155,9 +156,11 @@ def test_acknowledge_from_the_terminal(cli: Cli, data_dir: Path) -> None:
     prefix = first_signal_prefix(cli)
     ran = cli("adviser", "acknowledge", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert ran.code == 0, ran.err
-    assert ran.out.startswith("acknowledged; service norm: feedback by ")
+    due = ran.out.removeprefix("You have acknowledged receipt. ")
+    assert due.startswith("Your organisation's service norm: give the reporter feedback by ")
     again = cli("adviser", "acknowledge", NAME, prefix, stdin=PASSPHRASE + "\n")
     assert again.code == 2 and "already acknowledged" in again.err
     inbox = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
-    assert "service norm: feedback by" in inbox.out and "acknowledge by" not in inbox.out
+    ((_, _, _, ack, feedback, _),) = rows(inbox.out)
+    assert ack == "-" and feedback in due
     assert query(data_dir, "SELECT count(*) FROM audit_log WHERE action = 'acknowledge'") == [(1,)]

@@ -213,3 +213,20 @@ async def test_a_closed_signal_can_be_read_but_not_added_to(services: Services) 
     refused = await add_to_thread(sent.person, sent.receipt, "Canary-Text-c9")
     assert t("follow_up.closed") in all_text(refused)
     assert await count(services, "signal_messages") == 1
+
+
+async def test_a_closed_signal_says_it_is_closed_once_and_not_to_look_again(
+    services: Services,
+) -> None:
+    sent = await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-closer-once")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    await desk.close(signal_id)
+    shown = await read_thread(sent.person, sent.receipt)
+    text = all_text(shown)
+    # Closed without an answer: nothing will come, so no "look again in a few days".
+    assert text.count(t("follow_up.status_closed")) == 1
+    assert t("follow_up.no_answer_yet") not in text
+    assert t("follow_up.status_open") not in text
+    assert "follow-up:add" not in {b.action for reply in shown for b in reply.buttons}
