@@ -23,6 +23,9 @@ HELP_SCORE = 1.0
 CONFIDENT_SCORE = 3.5
 ASK_SCORE = 1.2
 CLOSE_RATIO = 0.85
+# A question of one content word ("wat doet een vertrouwenspersoon") names its topic: the
+# topic that owns the word outscores others that mention it, but by less than a story would.
+ONE_WORD_RATIO = 0.9
 # An everyday work matter (knowledge/data/scope.toml: the canteen, pay, IT) gets the menu
 # unless a topic scores this much per everyday phrase: "in de kantine maakt hij racistische
 # grappen" is about racism, "wanneer gaat de kantine open" is not.
@@ -155,7 +158,8 @@ class Matcher:
         words = [*tokenize(text), *main.analyser.words(text)]
         if self._off_topic(words, totals.get(FALLBACK, 0.0), best, score):
             return Match(text, lang, FALLBACK, round(score, 3), False, _scored(ranked[:3]))
-        close = bool(rest) and rest[0][1] >= CLOSE_RATIO * score
+        ratio = CLOSE_RATIO if len(set(main.analyser.query_terms(text))) > 1 else ONE_WORD_RATIO
+        close = bool(rest) and rest[0][1] >= ratio * score
         # A question that names one of the best topic's own sections ("code kwijt") is
         # answered with that section: it says which part of the topic it wants.
         section = self._section(best, words)
