@@ -66,10 +66,10 @@ REVIEW_TOPICS = (
 DEV_MIN_OUT_OF_SCOPE = 30
 
 SETS = [
-    BlindSet("held-out", "utterances_heldout.tsv", 0.86, 0.9, 200, 8, (0.4, 0.6), FIRST_TOPICS),
-    BlindSet("unseen", "utterances_unseen.tsv", 0.84, 0.88, 240, 10, (0.45, 0.55), FIRST_TOPICS),
-    BlindSet("review", "utterances_review.tsv", 0.73, 0.8, 120, 6, (0.45, 0.55), REVIEW_TOPICS),
-    BlindSet("dev", "utterances_dev.tsv", 0.74, 0.83, 150, 6, (0.45, 0.55), TOPIC_IDS),
+    BlindSet("held-out", "utterances_heldout.tsv", 0.88, 0.92, 200, 8, (0.4, 0.6), FIRST_TOPICS),
+    BlindSet("unseen", "utterances_unseen.tsv", 0.83, 0.89, 240, 10, (0.45, 0.55), FIRST_TOPICS),
+    BlindSet("review", "utterances_review.tsv", 0.78, 0.86, 120, 6, (0.45, 0.55), REVIEW_TOPICS),
+    BlindSet("dev", "utterances_dev.tsv", 0.76, 0.86, 150, 6, (0.45, 0.55), TOPIC_IDS),
 ]
 
 
