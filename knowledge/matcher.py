@@ -155,8 +155,10 @@ class Matcher:
             return Match(text, lang, FALLBACK, 0.0, False)
         best, score = ranked[0]
         rest = ranked[1:]
-        words = [*tokenize(text), *main.analyser.words(text)]
-        if self._off_topic(words, totals.get(FALLBACK, 0.0), best, score):
+        tokens = tokenize(text)
+        words = [*tokens, *main.analyser.words(text)]  # as typed and with typos repaired
+        short = len(tokens) <= CHATTER_WORDS
+        if self._off_topic(words, short, totals.get(FALLBACK, 0.0), best, score):
             return Match(text, lang, FALLBACK, round(score, 3), False, _scored(ranked[:3]))
         ratio = CLOSE_RATIO if len(set(main.analyser.query_terms(text))) > 1 else ONE_WORD_RATIO
         close = bool(rest) and rest[0][1] >= ratio * score
@@ -170,19 +172,21 @@ class Matcher:
             return Match(text, lang, FALLBACK, round(score, 3), False, _scored(ranked[:1]))
         return Match(text, lang, best, round(score, 3), False, _scored(rest[: MAX_CHOICES - 1]))
 
-    def _off_topic(self, words: list[str], chatter: float, best: str, score: float) -> bool:
+    def _off_topic(
+        self, words: list[str], short: bool, chatter: float, best: str, score: float
+    ) -> bool:
         """Chatter, too little to go on, or an everyday matter with no strong topic."""
         # The fallback topic's examples ("huh", "dat bedoel ik niet") stand for chatter:
         # when they fit a short message best the answer is the menu, never a guess. In a
         # story, one of their words ("anders") is only a word.
-        if score < ASK_SCORE or (chatter > score and len(words) <= 2 * CHATTER_WORDS):
+        if score < ASK_SCORE or (chatter > score and short):
             return True
         scopes = [entry.analyser.lexicon.scope for entry in self.languages.values()]
-        if any(scope.names_behaviour(words) for scope in scopes):
-            return False
         everyday = max(scope.everyday_words(words) for scope in scopes)
+        if not everyday or any(scope.names_behaviour(words) for scope in scopes):
+            return False
         # An organisation's own topic (an overlay "kantine") may answer an everyday matter.
-        return everyday > 0 and score < EVERYDAY_SCORE * everyday and best in TOPIC_IDS
+        return score < EVERYDAY_SCORE * everyday and best in TOPIC_IDS
 
     def _section(self, topic: str, words: list[str]) -> str:
         for entry in self.languages.values():

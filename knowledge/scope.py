@@ -5,6 +5,7 @@ Read from ``knowledge/data/scope.toml``, one table per language; see that file f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +51,18 @@ class Scope:
 
 def count_phrases(words: list[str], phrases: frozenset[Phrase]) -> int:
     """How many of ``phrases`` occur in ``words`` as whole words (each counted once)."""
-    lengths = {len(phrase) for phrase in phrases}
     found = {
         tuple(words[start : start + length])
-        for length in lengths
+        for length in _lengths(phrases)
         for start in range(len(words) - length + 1)
     }
     return len(found & phrases)
+
+
+# Once per phrase list, not once per message: a frozenset keeps its hash, so this is cheap.
+@functools.cache
+def _lengths(phrases: frozenset[Phrase]) -> frozenset[int]:
+    return frozenset(len(phrase) for phrase in phrases)
 
 
 def read_scope(table: object, path: Path) -> Scope:

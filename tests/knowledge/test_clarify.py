@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+from bot.errors import KnowledgeError
 from knowledge.base import KnowledgeBase
+from knowledge.lexicon import load_lexicons
 from knowledge.matcher import match_to_json
 
 # Each of these could be several topics: reporting here, the overview, or a manager's question.
@@ -115,3 +120,18 @@ def test_json_is_not_confident_exactly_when_the_bot_asks_or_falls_back(
     if match.asks:
         offered = [alt["topic"] for alt in data["alternatives"]]  # type: ignore[union-attr]
         assert (data["topic"], *offered) == match.choices
+
+
+def test_a_chatter_word_in_a_story_is_only_a_word(shipped_kb: KnowledgeBase) -> None:
+    # "differently" is a word of the fallback topic ("say it differently"); here it is a story.
+    text = "what are my options? my boss treats me differently since he found out im muslim"
+    assert shipped_kb.match(text, "en").topic != "fallback"
+    assert shipped_kb.match("huh", "en").topic == "fallback"
+
+
+def test_a_malformed_scope_file_names_itself(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parents[2] / "knowledge" / "data", data)
+    (data / "scope.toml").write_text('[nl]\nout_of_scope = "kantine"\n')
+    with pytest.raises(KnowledgeError, match=r"scope\.toml.*out_of_scope"):
+        load_lexicons(data)
