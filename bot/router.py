@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
 
-from bot.core import LANGUAGES, Button, Incoming, Kind, Reply
+from bot.core import LANGUAGES, Incoming, Kind, Reply
+from dialogs.answer import section_answer
 from dialogs.base import IDLE, Context, Dialog, DialogState, Step, TopicSource
+from dialogs.clarify import clarify
 from dialogs.crisis import CrisisDialog, interrupted
 from dialogs.effects import Effect, Result
 from dialogs.menu import menu_buttons
@@ -169,20 +171,13 @@ class Router:
         return replace(session, lang=detected), replace(ctx, lang=detected)
 
     def _answer_match(self, ctx: Context, match: Match, session: Session) -> Outcome:
+        if match.asks:
+            return self._done(clarify(ctx, match.choices), session)
         if not match.confident:
-            return self._done(self._fallback(ctx, match), session)
+            return self._done(self._start_topic(ctx, "fallback", "menu"), session)
+        if match.section and ctx.knowledge.has(match.topic, ctx.lang):
+            return self._done(section_answer(ctx, match.topic, match.section), session)
         return self._done(self._start_topic(ctx, match.topic), session)
-
-    def _fallback(self, ctx: Context, match: Match) -> Step:
-        guesses = tuple(
-            Button(ctx.topic(alt.topic).title, f"topic:{alt.topic}")
-            for alt in match.alternatives[:3]
-            if alt.topic not in ("fallback", "help") and ctx.knowledge.has(alt.topic, ctx.lang)
-        )
-        if not guesses:
-            return self._start_topic(ctx, "fallback", "menu")
-        text = f"{ctx.t('menu.fallback')}\n\n{ctx.t('menu.also_possible')}"
-        return Step((ctx.reply(text, (*guesses, *menu_buttons(ctx))),), IDLE)
 
     # -- buttons and forms --------------------------------------------------------------
 

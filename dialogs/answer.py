@@ -25,6 +25,16 @@ def full_text(topic: Topic) -> str:
     return paragraphs(topic.intro, *(section_text(topic, key) for key in topic.sections))
 
 
+def section_answer(ctx: Context, topic_id: str, key: str) -> Step:
+    """One section of a topic that answers the question by itself ("I lost my code")."""
+    topic = ctx.topic(topic_id)
+    if key not in topic.sections:
+        return AnswerDialog().start(ctx, topic_id)
+    own = Button(label=topic.title, action=f"topic:{topic_id}")
+    buttons = (own, *related_buttons(ctx, topic), back_to_menu(ctx))
+    return Step((ctx.reply(section_text(topic, key), buttons),), IDLE)
+
+
 class AnswerDialog(BaseDialog):
     """Shows one topic in full with buttons to related topics and the menu."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
@@ -12,6 +12,7 @@ import snowballstemmer
 
 from bot.errors import KnowledgeError
 from knowledge.normalise import tokenize
+from knowledge.scope import Scope, read_scope
 from knowledge.toml_file import read_toml
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -22,7 +23,7 @@ STEMMERS: Mapping[str, str] = MappingProxyType({"nl": "dutch_porter", "en": "eng
 # verb; done on texts and questions alike, so the odd collision stays harmless.
 _DUTCH_PARTICIPLE_MIN = 6
 
-Phrase = tuple[str, ...]
+Phrase = tuple[str, ...]  # the same shape as knowledge.scope.Phrase
 
 
 class WordStemmer(Protocol):
@@ -40,8 +41,10 @@ class Lexicon:
     stemmer: WordStemmer
     first_person: frozenset[str] = frozenset()
     other_person: frozenset[str] = frozenset()
+    outsider: frozenset[str] = frozenset()
     spoke_up: frozenset[Phrase] = frozenset()
     worse_off: frozenset[Phrase] = frozenset()
+    scope: Scope = field(default_factory=lambda: Scope())
 
     def replace_concepts(self, words: list[str]) -> list[str]:
         """Replace every known variant (longest first) by its concept's words."""
@@ -89,6 +92,7 @@ def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
     stopwords = read_toml(data_dir / "stopwords.toml")
     synonyms = read_toml(data_dir / "synonyms.toml")
     cues = read_toml(data_dir / "cues.toml")
+    scope = read_toml(data_dir / "scope.toml")
     lexicons: dict[str, Lexicon] = {}
     for lang, stemmer_name in STEMMERS.items():
         words = stopwords.get(lang, "")
@@ -103,8 +107,10 @@ def load_lexicons(data_dir: Path = DATA_DIR) -> dict[str, Lexicon]:
             stemmer=snowballstemmer.stemmer(stemmer_name),
             first_person=_word_set(persons, "first_person", data_dir / "cues.toml"),
             other_person=_word_set(persons, "other_person", data_dir / "cues.toml"),
+            outsider=_word_set(persons, "outsider", data_dir / "cues.toml"),
             spoke_up=_phrase_set(persons, "spoke_up", data_dir / "cues.toml"),
             worse_off=_phrase_set(persons, "worse_off", data_dir / "cues.toml"),
+            scope=read_scope(scope.get(lang, {}), data_dir / "scope.toml"),
         )
     return lexicons
 

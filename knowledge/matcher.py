@@ -9,13 +9,29 @@ from types import MappingProxyType
 from knowledge.analyser import Analyser
 from knowledge.index import TopicIndex, build_index
 from knowledge.lexicon import Lexicon, Phrase
-from knowledge.model import Match, Scored, Topic
+from knowledge.model import FALLBACK_TOPIC, MAX_CHOICES, TOPIC_IDS, Match, Scored, Topic
 from knowledge.normalise import normalise, tokenize
 
-FALLBACK = "fallback"
-# Below this score the bot shows its menu instead of guessing. Calibrated on the
-# labelled utterances in tests/data: one clear topic word scores about 2–3.
-CONFIDENT_SCORE = 1.6
+FALLBACK = FALLBACK_TOPIC
+HELP = "help"
+HELP_SCORE = 1.0
+# When to answer, ask or fall back. Calibrated on the labelled sets in tests/data (the dev
+# set's even rows only): one clear topic word scores about 2-3, a long story 5-20.
+# At or above CONFIDENT_SCORE, with the runner-up below CLOSE_RATIO of the best, the bot
+# answers; from ASK_SCORE it asks "Bedoel je ...?"; below that it shows the menu. Asking
+# costs the person one click, a wrong page costs them the thread: the ask zone is wide.
+CONFIDENT_SCORE = 3.5
+ASK_SCORE = 1.2
+CLOSE_RATIO = 0.85
+# A question of one content word ("wat doet een vertrouwenspersoon") names its topic: the
+# topic that owns the word outscores others that mention it, but by less than a story would.
+ONE_WORD_RATIO = 0.9
+# An everyday work matter (knowledge/data/scope.toml: the canteen, pay, IT) gets the menu
+# unless a topic scores this much per everyday phrase: "in de kantine maakt hij racistische
+# grappen" is about racism, "wanneer gaat de kantine open" is not.
+EVERYDAY_SCORE = 9.0
+# Chatter is short: "huh", "dat bedoel ik niet", "that is not what I asked".
+CHATTER_WORDS = 6
 # Words of the other language still count, at this weight: people mix languages.
 OTHER_LANGUAGE_WEIGHT = 0.5
 MAX_ALTERNATIVES = 3
@@ -33,6 +49,11 @@ OPTIONS_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "opties", "en": "op
 # synonyms.toml), that role outweighs the story's other words (bullying, HR, a slur),
 # which would otherwise pick the route an employee would take.
 FOR_MANAGERS = "for-managers"
+# "Third party" is about people from outside (citizens, clients, suppliers, people online:
+# the outsider words in cues.toml); a story about colleagues with the same words ("maakt
+# opmerkingen", "intimideert") counts for that topic at this weight.
+THIRD_PARTY = "third-party"
+INSIDER_WEIGHT = 0.6
 LEADERSHIP_CONCEPT: Mapping[str, str] = MappingProxyType({"nl": "leiderschap", "en": "leadership"})
 WRITER_IS_MANAGER_BOOST = 1.8
 # Worse treatment told together with having spoken up ("sinds mijn melding krijg ik geen
@@ -57,6 +78,7 @@ class Matcher:
     languages: Mapping[str, LanguageIndex]
     first_person: frozenset[str] = frozenset()
     other_person: frozenset[str] = frozenset()
+    outsider: frozenset[str] = frozenset()
     spoke_up: frozenset[Phrase] = frozenset()
     worse_off: frozenset[Phrase] = frozenset()
 
@@ -78,6 +100,7 @@ class Matcher:
             MappingProxyType(languages),
             first_person=frozenset().union(*(x.first_person for x in lexicons.values())),
             other_person=frozenset().union(*(x.other_person for x in lexicons.values())),
+            outsider=frozenset().union(*(x.outsider for x in lexicons.values())),
             spoke_up=frozenset().union(*(x.spoke_up for x in lexicons.values())),
             worse_off=frozenset().union(*(x.worse_off for x in lexicons.values())),
         )
@@ -104,6 +127,8 @@ class Matcher:
         if FOR_MANAGERS in totals and leadership and set(leadership) <= set(terms):
             totals[FOR_MANAGERS] *= WRITER_IS_MANAGER_BOOST
         words = set(tokens)
+        if THIRD_PARTY in totals and not words & self.outsider:
+            totals[THIRD_PARTY] *= INSIDER_WEIGHT
         if not words & self.other_person:
             if BYSTANDER in totals:
                 totals[BYSTANDER] *= OTHER_PERSON_WEIGHT
@@ -114,21 +139,61 @@ class Matcher:
         return totals
 
     def match(self, text: str, lang: str) -> Match:
-        """The best topic, or ``fallback`` when none is good enough or chatter wins."""
-        ranked = sorted(self.scores(text, lang).items(), key=lambda item: (-item[1], item[0]))
-        ranked = [(topic, score) for topic, score in ranked if score > 0]
-        # The fallback topic's examples ("huh", "dat bedoel ik niet") stand for chatter:
-        # when they fit best the answer is the menu, never a guess.
-        topics = [(topic, score) for topic, score in ranked if topic != FALLBACK]
-        best_is_topic = bool(ranked) and ranked[0][0] != FALLBACK
-        if best_is_topic and topics[0][1] >= CONFIDENT_SCORE:
-            best, score = topics[0]
-            rest = topics[1 : 1 + MAX_ALTERNATIVES]
-            return Match(text, lang, best, round(score, 3), True, _scored(rest))
-        score = topics[0][1] if topics else 0.0
-        return Match(
-            text, lang, FALLBACK, round(score, 3), False, _scored(topics[:MAX_ALTERNATIVES])
+        """Answer, ask which topic is meant, or fall back to the menu (see :class:`Match`)."""
+        main = self.languages.get(lang)
+        if main is None:
+            return Match(text, lang, FALLBACK, 0.0, False)
+        scope = main.analyser.lexicon.scope
+        if scope.asks_help(text):
+            return Match(text, lang, HELP, HELP_SCORE, True)
+        totals = self.scores(text, lang)
+        ranked = sorted(
+            ((topic, score) for topic, score in totals.items() if score > 0 and topic != FALLBACK),
+            key=lambda item: (-item[1], item[0]),
         )
+        if not ranked:
+            return Match(text, lang, FALLBACK, 0.0, False)
+        best, score = ranked[0]
+        rest = ranked[1:]
+        tokens = tokenize(text)
+        words = [*tokens, *main.analyser.words(text)]  # as typed and with typos repaired
+        short = len(tokens) <= CHATTER_WORDS
+        if self._off_topic(words, short, totals.get(FALLBACK, 0.0), best, score):
+            return Match(text, lang, FALLBACK, round(score, 3), False, _scored(ranked[:3]))
+        ratio = CLOSE_RATIO if len(set(main.analyser.query_terms(text))) > 1 else ONE_WORD_RATIO
+        close = bool(rest) and rest[0][1] >= ratio * score
+        # A question that names one of the best topic's own sections ("code kwijt") is
+        # answered with that section: it says which part of the topic it wants.
+        section = self._section(best, words)
+        if section or (score >= CONFIDENT_SCORE and not close):
+            alternatives = _scored(rest[:MAX_ALTERNATIVES])
+            return Match(text, lang, best, round(score, 3), True, alternatives, section)
+        if not rest:
+            return Match(text, lang, FALLBACK, round(score, 3), False, _scored(ranked[:1]))
+        return Match(text, lang, best, round(score, 3), False, _scored(rest[: MAX_CHOICES - 1]))
+
+    def _off_topic(
+        self, words: list[str], short: bool, chatter: float, best: str, score: float
+    ) -> bool:
+        """Chatter, too little to go on, or an everyday matter with no strong topic."""
+        # The fallback topic's examples ("huh", "dat bedoel ik niet") stand for chatter:
+        # when they fit a short message best the answer is the menu, never a guess. In a
+        # story, one of their words ("anders") is only a word.
+        if score < ASK_SCORE or (chatter > score and short):
+            return True
+        scopes = [entry.analyser.lexicon.scope for entry in self.languages.values()]
+        everyday = max(scope.everyday_words(words) for scope in scopes)
+        if not everyday or any(scope.names_behaviour(words) for scope in scopes):
+            return False
+        # An organisation's own topic (an overlay "kantine") may answer an everyday matter.
+        return score < EVERYDAY_SCORE * everyday and best in TOPIC_IDS
+
+    def _section(self, topic: str, words: list[str]) -> str:
+        for entry in self.languages.values():
+            section = entry.analyser.lexicon.scope.section(topic, words)
+            if section:
+                return section
+        return ""
 
 
 def match_to_json(match: Match) -> dict[str, object]:

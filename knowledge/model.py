@@ -32,6 +32,11 @@ TOPIC_IDS: tuple[str, ...] = (
     "legal-help",
 )
 
+FALLBACK_TOPIC = "fallback"
+# "Bedoel je ...?" offers the best topic and at most two more: more buttons than that
+# is a menu, not a question.
+MAX_CHOICES = 3
+
 ROUTE_TOPICS: tuple[str, ...] = (
     "confidential-adviser",
     "manager-hr",
@@ -112,8 +117,11 @@ class Scored:
 class Match:
     """The matcher's choice for one utterance, with the reasons to trust it or not.
 
-    ``topic`` is ``fallback`` when no topic reaches the confidence threshold;
-    ``alternatives`` are the next best topics, best first.
+    ``confident``: the bot answers ``topic``. Not confident and ``topic`` is ``fallback``:
+    the bot shows its menu and guesses nothing. Not confident with a real topic: the bot
+    asks "did you mean ...?" with :attr:`choices`, and ``alternatives`` then hold only
+    topics it can offer. ``section`` is the key of the one section of ``topic`` that
+    answers the question by itself ("I lost my code"), or empty.
     """
 
     text: str
@@ -122,3 +130,16 @@ class Match:
     score: float
     confident: bool
     alternatives: tuple[Scored, ...] = ()
+    section: str = ""
+
+    @property
+    def asks(self) -> bool:
+        """True when the bot asks which topic is meant instead of answering."""
+        return not self.confident and self.topic != FALLBACK_TOPIC
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The topics a clarifying question offers, best first; empty when it does not ask."""
+        if not self.asks:
+            return ()
+        return (self.topic, *(alt.topic for alt in self.alternatives[: MAX_CHOICES - 1]))

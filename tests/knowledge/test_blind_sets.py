@@ -1,7 +1,10 @@
 """The matcher on utterances written without looking at the topics' examples.
 
-Two sets, written at different times: ``heldout`` and ``unseen``. Each was tuned on its
-even lines and checked on its odd lines; both halves are shown in the terminal summary.
+Sets written at different times: ``heldout``, ``unseen``, ``review`` and ``dev``. Each was
+tuned on its even lines and checked on its odd lines; both halves are shown in the terminal
+summary. Two measures: **top-1**, the matcher's best topic is the label (out-of-scope lines
+are labelled ``fallback``), and **shown**, the label is what the person sees: the answer, or
+one of the choices when the bot asks; for a ``fallback`` line, that the bot did not answer.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import KnowledgeBase
-from knowledge.model import TOPIC_IDS
+from knowledge.model import TOPIC_IDS, Match
 from tests.knowledge.conftest import ACCURACY_LINES
 
 DATA = Path(__file__).parents[1] / "data"
@@ -25,7 +28,8 @@ FIRST_TOPICS = tuple(topic for topic in TOPIC_IDS if topic not in ADDED_IN_REVIE
 class BlindSet:
     name: str
     file: str
-    floor: float  # a little below what the matcher reaches, so a real regression fails
+    floor: float  # top-1, a little below what the matcher reaches, so a regression fails
+    shown_floor: float  # the same for "shown"
     min_lines: int
     min_per_topic: int
     dutch_share: tuple[float, float]
@@ -57,11 +61,23 @@ REVIEW_TOPICS = (
     "whistleblower",
 )
 
+# Written blind at the start of the work on asking instead of guessing: long, emotional and
+# indirect lines, typos, and at least 30 out-of-scope ones. Tuned on its even rows only.
+DEV_MIN_OUT_OF_SCOPE = 30
+
 SETS = [
-    BlindSet("held-out", "utterances_heldout.tsv", 0.86, 200, 8, (0.4, 0.6), FIRST_TOPICS),
-    BlindSet("unseen", "utterances_unseen.tsv", 0.84, 240, 10, (0.45, 0.55), FIRST_TOPICS),
-    BlindSet("review", "utterances_review.tsv", 0.73, 120, 6, (0.45, 0.55), REVIEW_TOPICS),
+    BlindSet("held-out", "utterances_heldout.tsv", 0.88, 0.92, 200, 8, (0.4, 0.6), FIRST_TOPICS),
+    BlindSet("unseen", "utterances_unseen.tsv", 0.84, 0.89, 240, 10, (0.45, 0.55), FIRST_TOPICS),
+    BlindSet("review", "utterances_review.tsv", 0.79, 0.87, 120, 6, (0.45, 0.55), REVIEW_TOPICS),
+    BlindSet("dev", "utterances_dev.tsv", 0.77, 0.87, 150, 6, (0.45, 0.55), TOPIC_IDS),
 ]
+
+
+def is_shown(match: Match, label: str) -> bool:
+    """The label is what the person sees: the answer, a choice offered, or no answer at all."""
+    if label == "fallback":
+        return not match.confident
+    return match.topic == label if match.confident else label in match.choices
 
 
 @pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
@@ -77,24 +93,36 @@ def test_the_set_is_big_balanced_and_covers_its_topics(blind: BlindSet) -> None:
     assert blind.dutch_share[0] <= dutch <= blind.dutch_share[1]
 
 
+def test_the_dev_set_has_enough_out_of_scope_lines() -> None:
+    dev = next(blind for blind in SETS if blind.name == "dev")
+    assert sum(1 for _, label, _ in dev.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
+
+
 @pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
 def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeBase) -> None:
     rows = blind.rows()
-    hits = [shipped_kb.match(text, lang).topic == topic for lang, topic, text in rows]
+    matches = [shipped_kb.match(text, lang) for lang, _, text in rows]
+    hits = [match.topic == topic for match, (_, topic, _) in zip(matches, rows, strict=True)]
+    shown = [is_shown(match, topic) for match, (_, topic, _) in zip(matches, rows, strict=True)]
     misses = [
-        f"{lang} {text!r}: {shipped_kb.match(text, lang).topic} (wanted {topic})"
-        for (lang, topic, text), hit in zip(rows, hits, strict=True)
-        if not hit
+        f"{lang} {text!r}: {match.topic} {match.choices or ''} (wanted {topic})"
+        for match, (lang, topic, text), seen in zip(matches, rows, shown, strict=True)
+        if not seen
     ]
-    accuracy = sum(hits) / len(rows)
-    tune, check = hits[0::2], hits[1::2]
+    top1, seen = sum(hits) / len(rows), sum(shown) / len(rows)
     line = (
-        f"{blind.name} accuracy: {accuracy:.3f} ({sum(hits)}/{len(rows)}; "
-        f"tune half {sum(tune) / len(tune):.3f}, check half {sum(check) / len(check):.3f})"
+        f"{blind.name}: top-1 {top1:.3f} ({sum(hits)}/{len(rows)}; tune half "
+        f"{_share(hits[0::2])}, check half {_share(hits[1::2])}), shown {seen:.3f} "
+        f"(tune half {_share(shown[0::2])}, check half {_share(shown[1::2])})"
     )
     print(line)
     ACCURACY_LINES.append(line)
-    assert accuracy >= blind.floor, "\n".join(misses)
+    assert top1 >= blind.floor, "\n".join(misses)
+    assert seen >= blind.shown_floor, "\n".join(misses)
+
+
+def _share(flags: list[bool]) -> str:
+    return f"{sum(flags) / len(flags):.3f}"
 
 
 # Each new topic on its own, so a good total cannot hide one of them going missing.
