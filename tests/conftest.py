@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.app import Services, build_services, prepare_database
 from bot.settings import Settings
 from knowledge.base import KnowledgeBase
+
+# Property tests check what happens, never how fast: Hypothesis's default 200 ms deadline per
+# example fails them on a loaded machine (the suite runs in parallel with other work).
+hypothesis_settings.register_profile("meldwijzer", deadline=None)
+hypothesis_settings.load_profile("meldwijzer")
 
 # Cheap Argon2id for tests only; a test asserts the production defaults meet OWASP.
 TEST_KDF = {"kdf_memory_kib": 64, "kdf_iterations": 1}
