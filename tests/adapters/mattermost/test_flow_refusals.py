@@ -35,14 +35,24 @@ async def fake() -> AsyncIterator[FakeMattermost]:
         assert found.shape_errors == [], found.shape_errors
 
 
+# The app's own outbox worker plans the day's digest by the clock, on its first round after
+# start: when that round ends after the snapshot (a busy machine), its rows are no answer to
+# a press. Everything else a press could write is compared.
+_BY_THE_CLOCK = {
+    "digest_runs": "SELECT * FROM digest_runs WHERE 0",
+    "deliveries": "SELECT * FROM deliveries WHERE kind != 'digest'",
+}
+
+
 async def snapshot(flow: Flow) -> Snapshot:
-    """Every row of every table."""
+    """Every row of every table, but the day's digest."""
     async with flow.services.sessions() as db:
         query = text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         tables = [str(name) for (name,) in (await db.execute(query)).all()]
         found: Snapshot = {}
         for table in tables:
-            rows = (await db.execute(text(f'SELECT * FROM "{table}"'))).all()
+            select = _BY_THE_CLOCK.get(table, f'SELECT * FROM "{table}"')
+            rows = (await db.execute(text(select))).all()
             found[table] = sorted((tuple(row) for row in rows), key=repr)
         return found
 
