@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
@@ -30,6 +30,11 @@ ADVISER_SESSION = "adviser_session"
 MAX_FORM_FIELDS = 30
 # A form's own dialog checks each field's length; this only bounds the work on junk.
 MAX_FORM_VALUE_CHARS = 8000
+# Words in a form are read for crisis language too ("ik wil niet meer leven" in a signal): up
+# to the signal's longest field per value and this much in all, so a stranger's junk form
+# costs no more than two long messages.
+CRISIS_READ_PER_VALUE = 4000
+CRISIS_READ_PER_FORM = 8000
 # Characters a person cannot see but software acts on: C0/C1 controls (tab and newline stay),
 # zero-width and direction marks, embeddings, overrides and isolates (CVE-2021-42574, "Trojan
 # Source"), the soft hyphen, word joiner and invisible operators, the byte order mark, the
@@ -222,7 +227,21 @@ class Router:
             step = dialog.offer_again(ctx, form, data)
         if step is None:
             return self._refuse(ctx, session, "input.unknown_form")
+        if self._crisis_in(data.values()):
+            # Whatever the form does (stored, refused, shown again), 112 and 113 come first.
+            step = replace(step, replies=(self._crisis.notice(ctx), *step.replies))
         return self._done(step, session)
+
+    def _crisis_in(self, values: Iterable[str]) -> bool:
+        budget = CRISIS_READ_PER_FORM
+        for value in values:
+            if budget <= 0:
+                return False
+            part = value[: min(CRISIS_READ_PER_VALUE, budget)]
+            budget -= len(part)
+            if part and self._knowledge.is_crisis(part):
+                return True
+        return False
 
     def _form_open(self, state: DialogState) -> bool:
         dialog = self._dialogs.get(state.dialog)
@@ -230,7 +249,9 @@ class Router:
 
     def _use_the_form(self, ctx: Context, session: Session) -> Outcome:
         again = ctx.button("input.show_form", "form:again")
-        aside = Reply(ctx.t("input.use_form"), ctx.lang, (again,), supersedes=False)
+        # Leaving the form is always possible: the menu button supersedes it.
+        buttons = (again, ctx.button("input.leave_form", "menu:show"))
+        aside = Reply(ctx.t("input.use_form"), ctx.lang, buttons, supersedes=False)
         return Outcome((aside,), session, changed=False)
 
     def _interrupt(self, ctx: Context, state: DialogState) -> Step:

@@ -21,10 +21,7 @@ class CrisisDialog(BaseDialog):
         With ``form_open`` the form on screen stays usable (``supersedes=False``): whatever the
         person wrote in it is still theirs to send after the danger has passed.
         """
-        topic = ctx.topic("crisis")
-        text = paragraphs(
-            topic.intro, *(section_text(topic, key) for key in ("danger", "suicide", "support"))
-        )
+        text = self._text(ctx)
         buttons = [back_to_menu(ctx)]
         if previous.dialog and previous.dialog != self.name:
             buttons.insert(0, ctx.button("crisis.resume", "crisis:resume"))
@@ -36,8 +33,18 @@ class CrisisDialog(BaseDialog):
         reply = Reply(text, ctx.lang, tuple(buttons), supersedes=not form_open)
         return Step((reply,), state)
 
+    def notice(self, ctx: Context) -> Reply:
+        """The numbers first, ahead of whatever a form's answer is; changes no state or buttons."""
+        return Reply(self._text(ctx), ctx.lang, supersedes=False)
+
     def resume(self, ctx: Context, state: DialogState) -> Step:
         return self.start(ctx, "")
+
+    def _text(self, ctx: Context) -> str:
+        topic = ctx.topic("crisis")
+        return paragraphs(
+            topic.intro, *(section_text(topic, key) for key in ("danger", "suicide", "support"))
+        )
 
 
 def interrupted(state: DialogState) -> DialogState:

@@ -155,11 +155,12 @@ def intake_form(ctx: Context, mode: str, directory: Directory) -> Form:
             )
         )
     fields.append(FormField("hope", ctx.t("signal.hope"), FieldKind.TEXTAREA, max_length=MAX_SHORT))
-    languages = tuple(
-        Choice(lang, ctx.t(f"signal.lang_{lang}"))
-        for lang in directory.languages
-        if lang in LANGUAGES
+    # The conversation's own language first, then the rest in the project's order.
+    offered = sorted(
+        (lang for lang in set(directory.languages) if lang in LANGUAGES),
+        key=lambda lang: (lang != ctx.lang, LANGUAGES.index(lang)),
     )
+    languages = tuple(Choice(lang, ctx.t(f"signal.lang_{lang}")) for lang in offered)
     if len(languages) > 1:
         fields.append(
             FormField(

@@ -17,6 +17,10 @@ SKIP_HINT = {"nl": "Enter = overslaan", "en": "Enter to skip"}
 MULTI_HINT = {"nl": "nummers met komma's, bijv. 1,3", "en": "numbers with commas, e.g. 1,3"}
 KEEP_HINT = {"nl": "Enter = zo laten", "en": "Enter to keep it"}
 FILLED = {"nl": "Ingevuld", "en": "Filled in"}
+PICK_HINT = {
+    "nl": "Kies een of meer nummers uit de lijst.",
+    "en": "Choose one or more numbers from the list.",
+}
 APOLOGY = (
     "Sorry, er ging bij mij iets mis. Probeer het nog eens. / "
     "Sorry, something went wrong on my side. Please try again."
@@ -87,7 +91,7 @@ class ConsoleChannel:
             return Incoming(Channel.CONSOLE, self._conversation, Kind.ACTION, action=action)
         return Incoming(Channel.CONSOLE, self._conversation, Kind.TEXT, text=line.rstrip("\n"))
 
-    async def _send(self, incoming: Incoming) -> None:
+    async def _send(self, incoming: Incoming, *, fill: bool = True) -> None:
         try:
             replies = await self._handler.handle(incoming)
         except Exception as exc:  # the channel's one catch-all: apologise, log the type only
@@ -99,14 +103,14 @@ class ConsoleChannel:
             if reply.buttons:
                 self._last = reply
         forms = [(reply.form, reply.lang) for reply in replies if reply.form is not None]
-        if forms:
+        if forms and fill:
             await self._fill(*forms[-1])
 
     async def _fill(self, form: Form, lang: str) -> None:
         self._print(f"[{form.title}]")
         data: dict[str, str] = {}
         for field in form.fields:
-            value = self._ask_field(field, lang)
+            value = await self._ask_field(field, lang)
             if value is None:
                 return
             data[field.name] = value
@@ -114,24 +118,36 @@ class ConsoleChannel:
             Incoming(Channel.CONSOLE, self._conversation, Kind.FORM, form=form.id, data=data)
         )
 
-    def _ask_field(self, field: FormField, lang: str) -> str | None:
+    async def _ask_field(self, field: FormField, lang: str) -> str | None:
         if field.hint:
             self._print(field.hint)
         prompt = _prompt(field, lang)
         if field.kind is FieldKind.PASSWORD and self._ask_secret is not None:
             return self._ask_secret(prompt)
-        if field.kind in (FieldKind.CHOICE, FieldKind.MULTI):
-            choices = (f"  {n}) {c.label}" for n, c in enumerate(field.choices, start=1))
-            self._out.write("\n".join(choices) + "\n")
-        if field.prefill:
-            # What the person wrote before (a form shown again): Enter keeps it as it was.
-            self._out.write(f"{FILLED.get(lang, FILLED['en'])}: {_shown(field)}\n")
-        answer = self._readline(prompt)
-        if answer is None:
-            return None
-        if not answer.strip() and field.prefill:
-            return field.prefill
-        return _choice_values(field, answer.strip()) if field.choices else answer.strip()
+        while True:
+            if field.kind in (FieldKind.CHOICE, FieldKind.MULTI):
+                choices = (f"  {n}) {c.label}" for n, c in enumerate(field.choices, start=1))
+                self._out.write("\n".join(choices) + "\n")
+            if field.prefill:
+                # What the person wrote before (a form shown again): Enter keeps it as it was.
+                self._out.write(f"{FILLED.get(lang, FILLED['en'])}: {_shown(field)}\n")
+            answer = self._readline(prompt)
+            if answer is None:
+                return None
+            answer = answer.strip()
+            if not answer:
+                return field.prefill
+            if not field.choices:
+                return answer
+            picked = _choice_values(field, answer)
+            if picked is not None:
+                return picked
+            # Not a choice: words typed at a prompt go to the core as a message, so "he is at my
+            # door" is answered with 112 at once (the core never keeps text beside a form);
+            # then the same question again.
+            words = Incoming(Channel.CONSOLE, self._conversation, Kind.TEXT, text=answer)
+            await self._send(words, fill=False)
+            self._print(PICK_HINT.get(lang, PICK_HINT["en"]))
 
     def _readline(self, prompt: str) -> str | None:
         if self._in.isatty():
@@ -180,12 +196,23 @@ def _wrapped(text: str, width: int) -> str:
     )
 
 
-def _choice_values(field: FormField, answer: str) -> str:
-    """Numbers (``1`` or ``1,3``) pick choices; other text goes to the core, which checks it."""
+def _choice_values(field: FormField, answer: str) -> str | None:
+    """Numbers (``1`` or ``1,3``), values or labels pick choices; None when one picks nothing.
+
+    One choice only for a CHOICE field; the core checks the values again.
+    """
+    by_name = {c.value.casefold(): c.value for c in field.choices}
+    by_name.update({c.label.casefold(): c.value for c in field.choices})
+    if answer.casefold() in by_name:
+        return by_name[answer.casefold()]
     picked = []
-    for part in re.split(r"[,\s]+", answer):
+    for part in filter(None, re.split(r"[,\s]+", answer)):
         if part.isdigit() and 1 <= int(part) <= len(field.choices):
             picked.append(field.choices[int(part) - 1].value)
-        elif part:
-            picked.append(part)
+        elif part.casefold() in by_name:
+            picked.append(by_name[part.casefold()])
+        else:
+            return None
+    if field.kind is FieldKind.CHOICE and len(picked) != 1:
+        return None
     return ",".join(picked)

@@ -307,3 +307,55 @@ def test_show_the_form_again_without_an_open_form_is_refused(person: FormChat, l
     replies = person.press("form:again")
     assert replies[0].text == T.text(lang, "input.unknown_action")
     assert person.last is not None and not person.last.changed and person.effects == []
+
+
+# ---- crisis words written inside a form ---------------------------------------------------
+
+
+def test_crisis_words_in_a_signal_put_112_and_113_before_the_receipt(
+    person: FormChat, lang: str
+) -> None:
+    form = open_signal(person)
+    replies = person.submit(form.id, {**SIGNAL, "what": f"Ik word gepest. {CRISIS[lang]}"})
+    assert len(person.stored()) == 1, "the signal is still left, as the person asked"
+    assert "112" in replies[0].text and "113" in replies[0].text
+    assert not replies[0].supersedes and not replies[0].buttons
+    assert any(reply.sensitive for reply in replies[1:]), "the receipt follows"
+
+
+def test_crisis_words_in_a_refused_form_still_come_first(person: FormChat, lang: str) -> None:
+    form = open_signal(person)
+    replies = person.submit(form.id, {**SIGNAL, "role": "", "when": CRISIS[lang]})
+    assert person.stored() == []
+    assert "112" in replies[0].text
+    assert form_in(replies).id == form.id, "the form comes back to be corrected"
+
+
+def test_a_form_without_crisis_words_gets_no_crisis_answer(person: FormChat) -> None:
+    form = open_signal(person)
+    replies = person.submit(form.id, SIGNAL)
+    assert "112" not in text_of(replies)
+
+
+def test_a_huge_form_is_read_for_crisis_words_only_up_to_its_budget(
+    router: Router, lang: str
+) -> None:
+    person = FormChat(router, lang)
+    form = open_signal(person)
+    padding = {f"x{i}": "a" * MAX_FORM_VALUE_CHARS for i in range(3)}
+    replies = person.submit(form.id, {**SIGNAL, **padding, "zz": CRISIS[lang]})
+    assert "112" not in replies[0].text, "words past the budget are not read"
+
+
+def test_the_aside_beside_a_form_offers_a_way_out(person: FormChat) -> None:
+    open_signal(person)
+    [aside] = person.say("mag ik later mijn naam nog geven?")
+    assert actions((aside,)) == ["form:again", "menu:show"]
+    menu = person.press("menu:show")
+    assert menu[-1].supersedes and person.session.state.dialog == ""
+
+
+def test_the_signal_form_lists_the_conversation_language_first(person: FormChat, lang: str) -> None:
+    form = open_signal(person)
+    [choice] = [f for f in form.fields if f.name == "adviser_language"]
+    assert [c.value for c in choice.choices][0] == lang

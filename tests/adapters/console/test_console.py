@@ -119,3 +119,31 @@ async def test_an_answer_replaces_the_prefilled_value() -> None:
     core = FormCore()
     await ConsoleChannel(core, io.StringIO("Hij schold\n1\n\n"), io.StringIO(), locale="nl").run()
     assert dict(core.sent[-1].data) == {"what": "Hij schold", "kinds": "a", "receipt": ""}
+
+
+async def test_words_at_a_choice_prompt_go_to_the_core_and_the_question_comes_again() -> None:
+    out, core = io.StringIO(), FormCore()
+    script = "Hij zei het weer\nhij staat nu voor mijn deur\n1\n\n"
+    await ConsoleChannel(core, io.StringIO(script), out, locale="nl").run()
+    texts = [incoming.text for incoming in core.sent if incoming.kind is Kind.TEXT]
+    assert texts == ["hij staat nu voor mijn deur"]
+    assert "Kies een of meer nummers uit de lijst." in out.getvalue()
+    assert dict(core.sent[-1].data) == {"what": "Hij zei het weer", "kinds": "a", "receipt": ""}
+
+
+async def test_a_choice_may_be_typed_as_its_label() -> None:
+    core = FormCore()
+    await ConsoleChannel(core, io.StringIO("Hij zei\npesten\n\n"), io.StringIO(), locale="nl").run()
+    assert dict(core.sent[-1].data)["kinds"] == "b"
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+async def test_danger_typed_at_a_signal_prompt_is_answered_with_112_at_once(
+    services: Services, lang: str
+) -> None:
+    danger = {"nl": "hij staat nu voor mijn deur", "en": "he is standing at my door right now"}
+    # signal from the menu, anonymous, then the words at the first choice prompt (kinds)
+    script = f"3\n1\nEr gebeurde iets.\n{danger[lang]}\n"
+    shown = await converse(services, script, lang)
+    after = shown.split(danger[lang], 1)[-1] if danger[lang] in shown else shown
+    assert "112" in after
