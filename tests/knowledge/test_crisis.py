@@ -177,6 +177,9 @@ NOT_DANGER_NOW = [
     "my manager is coming to my desk to discuss my review",
     "ik wil mijn melding afmaken",
     "i left my pills at home, can i go home early",
+    # "if I don't feel safe": a question about the routes, not danger now
+    "wat kan ik doen als ik me niet veilig voel op mijn afdeling",
+    "what can I do if I don't feel safe in my team",
 ]
 
 
