@@ -162,6 +162,10 @@ DANGER_NOW = [
     "he's on his way to my house to get me",
     "he is following me to my car right now",
     "ik word gestalkt en hij staat nu buiten",
+    "hij rent achter me aan door de gang",
+    "ik heb me opgesloten in de wc omdat hij me zoekt",
+    "I locked myself in the toilet, he is looking for me",
+    "I am hiding from him in the archive room",
 ]
 # A come-on is not violence, and stalking told as a problem to report is the police topic
 # (whose answer puts 112 first), not an emergency.
@@ -177,6 +181,8 @@ NOT_DANGER_NOW = [
     "my manager is coming to my desk to discuss my review",
     "ik wil mijn melding afmaken",
     "i left my pills at home, can i go home early",
+    "mijn leidinggevende zit achter me aan over die deadline",
+    "I locked myself out of my account",
     # "if I don't feel safe": a question about the routes, not danger now
     "wat kan ik doen als ik me niet veilig voel op mijn afdeling",
     "what can I do if I don't feel safe in my team",
