@@ -17,6 +17,7 @@ EVERYDAY = [
     ("nl", "hoe vraag ik ouderschapsverlof aan"),
     ("nl", "waar vind ik een treinkaartje voor mijn dienstreis"),
     ("nl", "gaat het morgen regenen"),
+    ("nl", "wanneer krijg ik mijn periodiek"),
     ("en", "my screen stays black when I plug in the docking station"),
     ("en", "how do I claim my travel allowance for a business trip"),
     ("en", "what time does the staff restaurant open"),
