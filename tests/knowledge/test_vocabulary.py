@@ -18,6 +18,8 @@ EVERYDAY = [
     ("nl", "waar vind ik een treinkaartje voor mijn dienstreis"),
     ("nl", "gaat het morgen regenen"),
     ("nl", "wanneer krijg ik mijn periodiek"),
+    ("nl", "teams blijft vastlopen"),
+    ("en", "how do I set up my out of office reply"),
     ("en", "my screen stays black when I plug in the docking station"),
     ("en", "how do I claim my travel allowance for a business trip"),
     ("en", "what time does the staff restaurant open"),
