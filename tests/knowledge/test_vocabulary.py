@@ -31,6 +31,12 @@ NAMED_IN_OTHER_WORDS = [
     ("en", "manager-hr", "can I go to my manager's manager about this"),
     ("nl", "integrity", "wat doet de vertrouwenspersoon integriteit"),
     ("en", "third-party", "a client keeps flirting with me on the phone, he is not a colleague"),
+    # "lift" is an everyday word, but being shouted at is unwanted behaviour
+    (
+        "en",
+        "bystander",
+        "yesterday I saw a colleague from another team get shouted at in the lift, I did nothing",
+    ),
 ]
 
 
