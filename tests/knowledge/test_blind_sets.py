@@ -38,7 +38,7 @@ class BlindSet:
     min_per_topic: int
     dutch_share: tuple[float, float]
     topics: tuple[str, ...]  # the topics the set was written for: each must be covered
-    trained_on: str  # which rows the classifier learns from: "all" or "even"
+    trained_on: str  # which rows the classifier learns from: "all", "even" or "none"
     unseen_floor: float = 0.0  # top-1 on the rows it does not learn from (the odd ones)
     unseen_shown_floor: float = 0.0
 
@@ -87,7 +87,14 @@ SETS = [
     BlindSet(
         "dev", "utterances_dev.tsv", 0.92, 0.95, 150, 6, (0.45, 0.55), TOPIC_IDS, "even", 0.87, 0.93
     ),
+    # Written blind after the matcher's changes, never tuned on and never learnt from (its
+    # header says what its crisis lines changed): the issue's targets are measured here.
+    BlindSet("final", "utterances_final.tsv", 0.83, 0.92, 220, 8, (0.45, 0.55), TOPIC_IDS, "none"),
 ]
+# What issue 11 asks on sets written after the matcher changes; printed, not asserted: the
+# floors above keep what was reached, this says how far it is from the goal.
+TARGET_TOP1 = 0.92
+TARGET_SHOWN = 0.97
 
 
 def is_shown(match: Match, label: str) -> bool:
@@ -110,9 +117,10 @@ def test_the_set_is_big_balanced_and_covers_its_topics(blind: BlindSet) -> None:
     assert blind.dutch_share[0] <= dutch <= blind.dutch_share[1]
 
 
-def test_the_dev_set_has_enough_out_of_scope_lines() -> None:
-    dev = next(blind for blind in SETS if blind.name == "dev")
-    assert sum(1 for _, label, _ in dev.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
+@pytest.mark.parametrize("name", ["dev", "final"])
+def test_the_newest_sets_have_enough_out_of_scope_lines(name: str) -> None:
+    blind = next(blind for blind in SETS if blind.name == name)
+    assert sum(1 for _, label, _ in blind.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
 
 
 @pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
@@ -131,8 +139,18 @@ def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeB
         f"{blind.name}: top-1 {top1:.3f} ({sum(hits)}/{len(rows)}; tune half "
         f"{_share(hits[0::2])}, check half {_share(hits[1::2])}), shown {seen:.3f} "
         f"(tune half {_share(shown[0::2])}, check half {_share(shown[1::2])}); "
-        f"classifier trained on {blind.trained_on} rows"
+        + (
+            "never tuned on or learnt from"
+            if blind.trained_on == "none"
+            else f"classifier trained on {blind.trained_on} rows"
+        )
     )
+    if blind.trained_on == "none":
+        met = top1 >= TARGET_TOP1 and seen >= TARGET_SHOWN
+        line += (
+            f"; the goal is top-1 {TARGET_TOP1:.2f} and shown {TARGET_SHOWN:.2f}: "
+            f"{'met' if met else 'NOT met'}"
+        )
     print(line)
     ACCURACY_LINES.append(line)
     assert top1 >= blind.floor, "\n".join(misses)

@@ -86,6 +86,9 @@ CRISIS = [
 ]
 
 CALM = [
+    "de printer blokkeert de kopieerruimte niet meer",
+    "my manager will get me the form tomorrow",
+    "is the office better off without a coffee machine",
     "wat is een vertrouwenspersoon",
     "the deadline is killing me",
     "ik wil een klacht indienen",
@@ -150,6 +153,15 @@ def test_everyday_words_near_crisis_words_are_not_repaired_into_them(text: str) 
 
 # Danger now told without the usual words: someone on the way, following, the means at hand.
 DANGER_NOW = [
+    # kept in, or about to be hurt, now
+    "hij blokkeert de deur en ik kan er niet uit",
+    "she is blocking the door and won't let me leave the room",
+    "hij laat me er niet uit, ik zit in het magazijn",
+    "he is standing outside my office and says he'll get me",
+    "hij zegt dat hij me straks gaat pakken",
+    # feeling a burden: a warning sign of suicide
+    "iedereen zou beter af zijn zonder mij",
+    "my team would honestly be better off without me",
     "hij volgt me nu naar huis",
     "die man volgt mij al de hele weg naar mijn auto",
     "er ligt een doosje pillen naast me",
