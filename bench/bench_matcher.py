@@ -45,16 +45,17 @@ def report(
     kb: KnowledgeBase, name: str, labelled: list[tuple[str, str, str]], verbose: bool
 ) -> None:
     misses = []
-    shown = 0
+    shown = asks = 0
     for lang, topic, text in labelled:
         found = kb.match(text, lang)
         shown += is_shown(found, topic)
+        asks += bool(getattr(found, "asks", False))
         if found.topic != topic:
             misses.append((lang, topic, found.topic, round(found.score, 2), text))
     accuracy = 1 - len(misses) / len(labelled)
     print(
         f"{name:<16} top-1 {accuracy:.3f} ({len(labelled) - len(misses)}/{len(labelled)})"
-        f"  shown {shown / len(labelled):.3f}"
+        f"  shown {shown / len(labelled):.3f}  asks {asks / len(labelled):.3f}"
     )
     if verbose:
         for lang, want, got, score, text in misses:

@@ -2,9 +2,13 @@
 
 Sets written at different times: ``heldout``, ``unseen``, ``review`` and ``dev``. Each was
 tuned on its even lines and checked on its odd lines; both halves are shown in the terminal
-summary. Two measures: **top-1**, the matcher's best topic is the label (out-of-scope lines
-are labelled ``fallback``), and **shown**, the label is what the person sees: the answer, or
-one of the choices when the bot asks; for a ``fallback`` line, that the bot did not answer.
+summary. The matcher's classifier now learns from ``heldout``, ``unseen`` and ``review`` whole
+and from the even lines of ``dev`` (knowledge/data/labelled.tsv): on those rows the figures
+are on data the model saw and their floors only catch a regression. The odd lines of ``dev``
+are the one honest check, with a floor of their own. Two measures: **top-1**, the matcher's
+best topic is the label (out-of-scope lines are labelled ``fallback``), and **shown**, the
+label is what the person sees: the answer, or one of the choices when the bot asks; for a
+``fallback`` line, that the bot did not answer.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ class BlindSet:
     min_per_topic: int
     dutch_share: tuple[float, float]
     topics: tuple[str, ...]  # the topics the set was written for: each must be covered
+    trained_on: str  # which rows the classifier learns from: "all", "even" or "none"
+    unseen_floor: float = 0.0  # top-1 on the rows it does not learn from (the odd ones)
+    unseen_shown_floor: float = 0.0
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The labelled lines; ``#`` lines (how labels were decided) and blank lines skipped."""
@@ -65,12 +72,29 @@ REVIEW_TOPICS = (
 # indirect lines, typos, and at least 30 out-of-scope ones. Tuned on its even rows only.
 DEV_MIN_OUT_OF_SCOPE = 30
 
+# Floors on rows the classifier learnt from are regression checks, not accuracy; BM25 alone
+# reached 0.88/0.92, 0.84/0.89, 0.79/0.87 and, on dev's odd rows, 0.762/0.857.
 SETS = [
-    BlindSet("held-out", "utterances_heldout.tsv", 0.88, 0.92, 200, 8, (0.4, 0.6), FIRST_TOPICS),
-    BlindSet("unseen", "utterances_unseen.tsv", 0.84, 0.89, 240, 10, (0.45, 0.55), FIRST_TOPICS),
-    BlindSet("review", "utterances_review.tsv", 0.79, 0.87, 120, 6, (0.45, 0.55), REVIEW_TOPICS),
-    BlindSet("dev", "utterances_dev.tsv", 0.77, 0.87, 150, 6, (0.45, 0.55), TOPIC_IDS),
+    BlindSet(
+        "held-out", "utterances_heldout.tsv", 0.97, 0.97, 200, 8, (0.4, 0.6), FIRST_TOPICS, "all"
+    ),
+    BlindSet(
+        "unseen", "utterances_unseen.tsv", 0.97, 0.98, 240, 10, (0.45, 0.55), FIRST_TOPICS, "all"
+    ),
+    BlindSet(
+        "review", "utterances_review.tsv", 0.96, 0.96, 120, 6, (0.45, 0.55), REVIEW_TOPICS, "all"
+    ),
+    BlindSet(
+        "dev", "utterances_dev.tsv", 0.92, 0.95, 150, 6, (0.45, 0.55), TOPIC_IDS, "even", 0.87, 0.93
+    ),
+    # Written blind after the matcher's changes, never tuned on and never learnt from (its
+    # header says what its crisis lines changed): the issue's targets are measured here.
+    BlindSet("final", "utterances_final.tsv", 0.83, 0.92, 220, 8, (0.45, 0.55), TOPIC_IDS, "none"),
 ]
+# What issue 11 asks on sets written after the matcher changes; printed, not asserted: the
+# floors above keep what was reached, this says how far it is from the goal.
+TARGET_TOP1 = 0.92
+TARGET_SHOWN = 0.97
 
 
 def is_shown(match: Match, label: str) -> bool:
@@ -93,9 +117,10 @@ def test_the_set_is_big_balanced_and_covers_its_topics(blind: BlindSet) -> None:
     assert blind.dutch_share[0] <= dutch <= blind.dutch_share[1]
 
 
-def test_the_dev_set_has_enough_out_of_scope_lines() -> None:
-    dev = next(blind for blind in SETS if blind.name == "dev")
-    assert sum(1 for _, label, _ in dev.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
+@pytest.mark.parametrize("name", ["dev", "final"])
+def test_the_newest_sets_have_enough_out_of_scope_lines(name: str) -> None:
+    blind = next(blind for blind in SETS if blind.name == name)
+    assert sum(1 for _, label, _ in blind.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
 
 
 @pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
@@ -113,12 +138,26 @@ def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeB
     line = (
         f"{blind.name}: top-1 {top1:.3f} ({sum(hits)}/{len(rows)}; tune half "
         f"{_share(hits[0::2])}, check half {_share(hits[1::2])}), shown {seen:.3f} "
-        f"(tune half {_share(shown[0::2])}, check half {_share(shown[1::2])})"
+        f"(tune half {_share(shown[0::2])}, check half {_share(shown[1::2])}); "
+        + (
+            "never tuned on or learnt from"
+            if blind.trained_on == "none"
+            else f"classifier trained on {blind.trained_on} rows"
+        )
     )
+    if blind.trained_on == "none":
+        met = top1 >= TARGET_TOP1 and seen >= TARGET_SHOWN
+        line += (
+            f"; the goal is top-1 {TARGET_TOP1:.2f} and shown {TARGET_SHOWN:.2f}: "
+            f"{'met' if met else 'NOT met'}"
+        )
     print(line)
     ACCURACY_LINES.append(line)
     assert top1 >= blind.floor, "\n".join(misses)
     assert seen >= blind.shown_floor, "\n".join(misses)
+    if blind.trained_on == "even":
+        assert sum(hits[1::2]) / len(hits[1::2]) >= blind.unseen_floor, "\n".join(misses)
+        assert sum(shown[1::2]) / len(shown[1::2]) >= blind.unseen_shown_floor, "\n".join(misses)
 
 
 def _share(flags: list[bool]) -> str:

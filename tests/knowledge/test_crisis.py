@@ -86,6 +86,9 @@ CRISIS = [
 ]
 
 CALM = [
+    "de printer blokkeert de kopieerruimte niet meer",
+    "my manager will get me the form tomorrow",
+    "is the office better off without a coffee machine",
     "wat is een vertrouwenspersoon",
     "the deadline is killing me",
     "ik wil een klacht indienen",
@@ -146,3 +149,63 @@ NEAR_MISSES = [
 def test_everyday_words_near_crisis_words_are_not_repaired_into_them(text: str) -> None:
     bare = CrisisDetector.load(known=set())
     assert not bare.is_crisis(text)
+
+
+# Danger now told without the usual words: someone on the way, following, the means at hand.
+DANGER_NOW = [
+    # kept in, or about to be hurt, now
+    "hij blokkeert de deur en ik kan er niet uit",
+    "she is blocking the door and won't let me leave the room",
+    "hij laat me er niet uit, ik zit in het magazijn",
+    "he is standing outside my office and says he'll get me",
+    "hij zegt dat hij me straks gaat pakken",
+    # feeling a burden: a warning sign of suicide
+    "iedereen zou beter af zijn zonder mij",
+    "my team would honestly be better off without me",
+    "hij volgt me nu naar huis",
+    "die man volgt mij al de hele weg naar mijn auto",
+    "er ligt een doosje pillen naast me",
+    "ik heb de pillen al klaarliggen",
+    "pills next to me",
+    "i have the pills ready",
+    "he is coming to my desk to finish this",
+    "he just texted that he is coming for me",
+    "hij is onderweg naar mijn huis en zei dat hij het komt afmaken",
+    "he's on his way to my house to get me",
+    "he is following me to my car right now",
+    "ik word gestalkt en hij staat nu buiten",
+    "hij rent achter me aan door de gang",
+    "ik heb me opgesloten in de wc omdat hij me zoekt",
+    "I locked myself in the toilet, he is looking for me",
+    "I am hiding from him in the archive room",
+]
+# A come-on is not violence, and stalking told as a problem to report is the police topic
+# (whose answer puts 112 first), not an emergency.
+NOT_DANGER_NOW = [
+    "an external contractor keeps hitting on me, who deals with that",
+    "my manager hits on me at every team outing",
+    "ik word gestalkt door een oud-collega",
+    "an ex colleague is stalking me",
+    "I was stalked by a colleague last year, can I still report it",
+    "ik werd vorig jaar gestalkt door een collega, kan ik dat nog melden",
+    "is stalking a crime",
+    "hij volgt me op instagram en reageert op alles",
+    "my manager is coming to my desk to discuss my review",
+    "ik wil mijn melding afmaken",
+    "i left my pills at home, can i go home early",
+    "mijn leidinggevende zit achter me aan over die deadline",
+    "I locked myself out of my account",
+    # "if I don't feel safe": a question about the routes, not danger now
+    "wat kan ik doen als ik me niet veilig voel op mijn afdeling",
+    "what can I do if I don't feel safe in my team",
+]
+
+
+@pytest.mark.parametrize("text", DANGER_NOW)
+def test_danger_now_without_the_usual_words_is_crisis(detector: CrisisDetector, text: str) -> None:
+    assert detector.is_crisis(text)
+
+
+@pytest.mark.parametrize("text", NOT_DANGER_NOW)
+def test_a_come_on_or_stalking_to_report_is_no_crisis(detector: CrisisDetector, text: str) -> None:
+    assert not detector.is_crisis(text)

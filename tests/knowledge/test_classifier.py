@@ -1,0 +1,92 @@
+"""The topic classifier: what it learns from, that it reads a bounded part of a message, and
+that scoring by hand gives scikit-learn's own margins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.errors import KnowledgeError
+from knowledge.base import KnowledgeBase
+from knowledge.classifier import (
+    LABELLED,
+    MAX_CHARS,
+    MAX_TERMS,
+    _document,
+    _features,
+    _read_out,
+    _regression,
+    read_labelled,
+)
+
+DEV = Path(__file__).parents[1] / "data" / "utterances_dev.tsv"
+
+
+def _dev_rows() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in DEV.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            lang, topic, text = line.split("\t")
+            rows.append((lang, topic, text))
+    return rows
+
+
+def test_the_classifier_never_learns_the_dev_sets_odd_rows() -> None:
+    # Those rows are the one honest check of the blend (tests/knowledge/test_blind_sets.py).
+    learnt = {text for _, _, text in read_labelled()}
+    odd = {text for _, _, text in _dev_rows()[1::2]}
+    assert not learnt & odd
+    assert {text for _, _, text in _dev_rows()[0::2]} <= learnt
+
+
+def test_the_shipped_labels_are_topics() -> None:
+    from knowledge.model import TOPIC_IDS
+
+    rows = read_labelled(LABELLED)
+    assert len(rows) > 1000
+    assert {lang for lang, _, _ in rows} == {"nl", "en"}
+    assert {topic for _, topic, _ in rows} <= set(TOPIC_IDS)
+
+
+def test_a_malformed_labelled_file_names_its_line(tmp_path: Path) -> None:
+    broken = tmp_path / "labelled.tsv"
+    broken.write_text("# comment\nnl\tpolice\taangifte\nnl police zonder tabs\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"labelled\.tsv:3"):
+        read_labelled(broken)
+
+
+def test_scoring_by_hand_gives_the_pipelines_margins(shipped_kb: KnowledgeBase) -> None:
+    analyser = shipped_kb.matcher.languages["nl"].analyser
+    rows = [row for row in read_labelled() if row[0] == "nl"]
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(_features(), _regression())
+    model.fit([_document(text, analyser) for _, _, text in rows], [t for _, t, _ in rows])
+    read_out = _read_out(model)
+    for text in ("mijn collega scheldt me uit", "kantine open?", "ik heb mijn code verloren"):
+        document = _document(text, analyser)
+        expected = model.decision_function([document])[0]
+        assert np.allclose(read_out.margins(document), expected)
+
+
+def test_the_classifier_reads_a_bounded_part_of_a_long_message(shipped_kb: KnowledgeBase) -> None:
+    matcher = shipped_kb.matcher
+    assert matcher.classifier is not None
+    analyser = matcher.languages["nl"].analyser
+    story = "mijn leidinggevende maakt elke dag racistische grappen over mij " * 40
+    assert len(story) > MAX_CHARS and len(analyser.terms(story, keep_stopwords=True)) > MAX_TERMS
+    first = matcher.classifier.probabilities(story, "nl", analyser)
+    longer = matcher.classifier.probabilities(
+        story + " kantine printer wachtwoord" * 50, "nl", analyser
+    )
+    assert first == longer
+
+
+def test_the_blend_answers_what_bm25_alone_reads_as_another_topic(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # A learnt row (dev, even) that BM25 alone answers with privacy ("anoniem").
+    found = shipped_kb.match("ik wil anoniem iets melden via deze chat", "nl")
+    assert (found.topic, found.confident) == ("signal", True)
