@@ -13,7 +13,7 @@ from knowledge.lexicon import load_lexicons
 from knowledge.matcher import match_to_json
 
 # Each of these could be several topics: reporting here, the overview, or a manager's question.
-VAGUE = [("nl", "ik wil iets melden"), ("en", "I want to report my colleague")]
+VAGUE = [("nl", "kan ik hier iets kwijt"), ("en", "I want to report my colleague")]
 # Everyday work matters the bot has no page for, some phrased like a complaint.
 OUT_OF_SCOPE = [
     ("nl", "hoe laat gaat de kantine open"),
