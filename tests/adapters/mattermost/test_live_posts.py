@@ -12,7 +12,7 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ import pytest
 
 from adapters.live_cards import LiveCards
 from adapters.mattermost.callbacks import ACTIONS_PATH
-from bot.core import Button, Channel, Choice, FieldKind, Form, FormField, Incoming, Kind, Reply
+from bot.core import Channel, Choice, FieldKind, Form, FormField, Incoming, Kind
+from tests.adapters.scripted_core import ScriptedCore
 
 from .callback_app import Bot, grant_of, press_payload, start_bot
 from .fake_model import FakeUser, actions_of
@@ -55,30 +56,9 @@ PREFILLED = Form(
 )
 
 
-class ScriptedHandler:
-    """Answers by the text, action or form it gets: a menu, a form, an aside, plain text."""
-
-    def __init__(self) -> None:
-        self.seen: list[Incoming] = []
-
-    async def handle(self, incoming: Incoming) -> Sequence[Reply]:
-        self.seen.append(incoming)
-        word = incoming.text or incoming.action or incoming.form
-        if word == "form":
-            return [Reply("Vul in:", form=PREFILLED)]
-        if word == "aside":
-            back = (Button("Terug", "back"),)
-            return [Reply("Gebruik het formulier.", buttons=back, supersedes=False)]
-        if word == "receipt":
-            return [Reply("Je code: ABCD-EFGH", sensitive=True)]
-        if word in ("plain", PREFILLED.id):
-            return [Reply("Alleen tekst.")]
-        return [Reply(f"Menu na {word}", buttons=(Button("Ja", "yes"), Button("Nee", "no")))]
-
-
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Bot]:
-    async for running in start_bot(tmp_path, ScriptedHandler()):
+    async for running in start_bot(tmp_path, ScriptedCore(PREFILLED)):
         yield running
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,7 +22,8 @@ from adapters.live_cards import LiveCards
 from adapters.teams import TeamsEndpoints
 from adapters.teams.cards import form_card
 from adapters.teams.turn import LiveCard
-from bot.core import Button, Choice, FieldKind, Form, FormField, Incoming, Reply
+from bot.core import Choice, FieldKind, Form, FormField
+from tests.adapters.scripted_core import ScriptedCore
 
 from .conftest import FIXTURES, load_activity, make_settings, start_app
 from .fakes import Call, FakeConnector
@@ -55,40 +56,9 @@ PREFILLED = Form(
 )
 
 
-class ScriptedHandler:
-    """Answers by the text or action it gets: a menu, a form, an aside, plain text."""
-
-    def __init__(self) -> None:
-        self.seen: list[Incoming] = []
-
-    async def handle(self, incoming: Incoming) -> Sequence[Reply]:
-        self.seen.append(incoming)
-        word = incoming.text or incoming.action or incoming.form
-        if word == "form":
-            return [Reply("Vul in:", form=PREFILLED)]
-        if word == "aside":
-            return [
-                Reply(
-                    "Gebruik het formulier.", buttons=(Button("Terug", "back"),), supersedes=False
-                )
-            ]
-        if word == "quiet":
-            return [Reply("Even dit.", supersedes=False)]
-        if word == "receipt":
-            return [Reply("Je code: ABCD-EFGH", sensitive=True)]
-        if word == "two":
-            return [
-                Reply("Eerst dit", buttons=(Button("A", "a"),)),
-                Reply("Dan dit", buttons=(Button("B", "b"),)),
-            ]
-        if word == "plain":
-            return [Reply("Alleen tekst.")]
-        return [Reply(f"Menu na {word}", buttons=(Button("Ja", "yes"), Button("Nee", "no")))]
-
-
 @pytest.fixture
-def scripted() -> ScriptedHandler:
-    return ScriptedHandler()
+def scripted() -> ScriptedCore:
+    return ScriptedCore(PREFILLED)
 
 
 @pytest.fixture
@@ -98,7 +68,7 @@ def live() -> LiveCards[LiveCard]:
 
 @pytest.fixture
 async def app(
-    scripted: ScriptedHandler,
+    scripted: ScriptedCore,
     sessions: async_sessionmaker[AsyncSession],
     endpoints: TeamsEndpoints,
     live: LiveCards[LiveCard],
