@@ -2,7 +2,7 @@
 
 BM25 knows only the words a topic's texts use; people tell stories in other words. A linear
 support vector machine (scikit-learn's LinearSVC) learns from the topics' own examples and
-from labelled questions (``knowledge/data/labelled.tsv``), on two kinds of features: the
+from labelled questions (the files in ``knowledge/data/labelled``), on two kinds of features: the
 analyser's stemmed terms (typos repaired, synonyms read as concepts) and character n-grams of
 the normalised text, which catch typos and compounds the word list does not know. Its margins
 become a share per topic id (a softmax, ``fallback`` = out of scope or chatter included):
@@ -35,7 +35,7 @@ from knowledge.memo import BoundedMemo
 from knowledge.model import Topic
 from knowledge.normalise import normalise
 
-LABELLED = Path(__file__).with_name("data") / "labelled.tsv"
+LABELLED = Path(__file__).with_name("data") / "labelled"
 # The classifier reads at most this much of a message: character n-grams and terms cost
 # time in proportion to the text, and the first lines of a story say what it is about. The
 # longest labelled question has about 250 characters and 45 words. The terms come from the
@@ -191,7 +191,10 @@ def _text_of(document: str) -> str:
 
 
 def read_labelled(path: Path = LABELLED) -> list[Row]:
-    """The labelled questions shipped for training; ``#`` lines and blank lines skipped."""
+    """The labelled questions shipped for training: a file, or every ``.tsv`` file of a folder
+    in name order; ``#`` lines and blank lines skipped."""
+    if path.is_dir():
+        return [row for found in sorted(path.glob("*.tsv")) for row in read_labelled(found)]
     rows: list[Row] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
