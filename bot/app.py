@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -266,6 +267,9 @@ def create_app(
 
 async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     services = app[SERVICES]
+    # The topic classifier learns before the port opens, off the event loop: the first person
+    # to write should not wait seconds for it, nor hold up everyone else's answers.
+    await asyncio.to_thread(services.knowledge.matcher.warm)
     await prepare_database(services, seed_demo=True)
     notices = NoticeTasks.build(
         services.settings, services.sessions, services.signals.outbox, app[NOTICE_CHANNELS]

@@ -112,6 +112,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         services = build_services(settings)
         try:
             await prepare_database(services, seed_demo=True)
+            await asyncio.to_thread(services.knowledge.matcher.warm)
             channel = ConsoleChannel(
                 services.conversations,
                 sys.stdin,

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from knowledge.analyser import Analyser
-from knowledge.classifier import Row, TopicClassifier, read_labelled, train
+from knowledge.classifier import (
+    Row,
+    TopicClassifier,
+    TrainedOnFirstUse,
+    read_labelled,
+)
 from knowledge.index import TopicIndex, build_index
 from knowledge.lexicon import Lexicon, Phrase
 from knowledge.model import FALLBACK_TOPIC, MAX_CHOICES, TOPIC_IDS, Match, Scored, Topic
@@ -100,7 +105,7 @@ class Matcher:
     outsider: frozenset[str] = frozenset()
     spoke_up: frozenset[Phrase] = frozenset()
     worse_off: frozenset[Phrase] = frozenset()
-    classifier: TopicClassifier | None = None
+    classifier: TopicClassifier | TrainedOnFirstUse | None = None
 
     @classmethod
     def build(
@@ -137,8 +142,13 @@ class Matcher:
             outsider=frozenset().union(*(x.outsider for x in lexicons.values())),
             spoke_up=frozenset().union(*(x.spoke_up for x in lexicons.values())),
             worse_off=frozenset().union(*(x.worse_off for x in lexicons.values())),
-            classifier=train(topics, analysers, rows) if CLASSIFIER_WEIGHT else None,
+            classifier=TrainedOnFirstUse(topics, analysers, rows) if CLASSIFIER_WEIGHT else None,
         )
+
+    def warm(self) -> None:
+        """Train the classifier now (about three seconds) rather than on the first message."""
+        if isinstance(self.classifier, TrainedOnFirstUse):
+            self.classifier.warm()
 
     def scores(self, text: str, lang: str) -> dict[str, float]:
         """Score per topic id: ``lang`` fully, words it does not know in other languages."""

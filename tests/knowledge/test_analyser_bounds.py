@@ -111,7 +111,10 @@ def counted(knowledge: KnowledgeBase) -> tuple[Matcher, dict[str, CountingStemme
     for lang, entry in knowledge.matcher.languages.items():
         lexicons[lang], stemmers[lang] = _counting(entry.analyser.lexicon)
     topics = knowledge.topics_by_key.values()
-    return Matcher.build(topics, lexicons), stemmers
+    matcher = Matcher.build(topics, lexicons)
+    # Training reads every labelled question once; what is bounded is the work per message.
+    matcher.warm()
+    return matcher, stemmers
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """The matcher on utterances written without looking at the topics' examples.
 
-Sets written at different times: ``heldout``, ``unseen``, ``review`` and ``dev``. Each was
-tuned on its even lines and checked on its odd lines; both halves are shown in the terminal
-summary. The matcher's classifier now learns from ``heldout``, ``unseen`` and ``review`` whole
-and from the even lines of ``dev`` (knowledge/data/labelled.tsv): on those rows the figures
-are on data the model saw and their floors only catch a regression. The odd lines of ``dev``
-are the one honest check, with a floor of their own. Two measures: **top-1**, the matcher's
-best topic is the label (out-of-scope lines are labelled ``fallback``), and **shown**, the
-label is what the person sees: the answer, or one of the choices when the bot asks; for a
-``fallback`` line, that the bot did not answer.
+Sets written at different times: ``heldout``, ``unseen``, ``review``, ``dev``, ``final`` and
+``target``. Each was measured blind when it arrived (the figures are in its header and in
+docs/knowledge.md). The matcher's classifier now learns from all of them but ``target``
+(knowledge/data/labelled/test-sets.tsv): on those the figures are on data the model saw and
+their floors only catch a regression. ``target``, written after the matcher's changes and
+never learnt from, is the honest check: issue 11's goals are measured on it. Two measures:
+**top-1**, the matcher's best topic is the label (out-of-scope lines are labelled
+``fallback``), and **shown**, the label is what the person sees: the answer, or one of the
+choices when the bot asks; for a ``fallback`` line, that the bot did not answer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.base import KnowledgeBase
+from knowledge.classifier import read_labelled
 from knowledge.model import TOPIC_IDS, Match
+from knowledge.normalise import normalise
 from tests.knowledge.conftest import ACCURACY_LINES
 
 DATA = Path(__file__).parents[1] / "data"
@@ -38,9 +40,7 @@ class BlindSet:
     min_per_topic: int
     dutch_share: tuple[float, float]
     topics: tuple[str, ...]  # the topics the set was written for: each must be covered
-    trained_on: str  # which rows the classifier learns from: "all", "even" or "none"
-    unseen_floor: float = 0.0  # top-1 on the rows it does not learn from (the odd ones)
-    unseen_shown_floor: float = 0.0
+    trained_on: str  # which rows the classifier learns from: "all" or "none"
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The labelled lines; ``#`` lines (how labels were decided) and blank lines skipped."""
@@ -68,9 +68,9 @@ REVIEW_TOPICS = (
     "whistleblower",
 )
 
-# Written blind at the start of the work on asking instead of guessing: long, emotional and
-# indirect lines, typos, and at least 30 out-of-scope ones. Tuned on its even rows only.
-DEV_MIN_OUT_OF_SCOPE = 30
+# The sets written for asking instead of guessing (dev, final, target) hold long, emotional and
+# indirect lines, typos, and at least 30 out-of-scope ones.
+MIN_OUT_OF_SCOPE = 30
 
 # Floors on rows the classifier learnt from are regression checks, not accuracy; BM25 alone
 # reached 0.88/0.92, 0.84/0.89, 0.79/0.87 and, on dev's odd rows, 0.762/0.857.
@@ -84,12 +84,14 @@ SETS = [
     BlindSet(
         "review", "utterances_review.tsv", 0.96, 0.96, 120, 6, (0.45, 0.55), REVIEW_TOPICS, "all"
     ),
+    BlindSet("dev", "utterances_dev.tsv", 0.97, 0.97, 150, 6, (0.45, 0.55), TOPIC_IDS, "all"),
+    # Measured blind at 0.835/0.924 before the classifier learnt from it.
+    BlindSet("final", "utterances_final.tsv", 0.96, 0.97, 220, 8, (0.45, 0.55), TOPIC_IDS, "all"),
+    # Written by two writers after the matcher's changes were committed, never tuned on and
+    # never learnt from: the issue's targets are measured here (0.959/0.985 on arrival).
     BlindSet(
-        "dev", "utterances_dev.tsv", 0.92, 0.95, 150, 6, (0.45, 0.55), TOPIC_IDS, "even", 0.87, 0.93
+        "target", "utterances_target.tsv", 0.94, 0.97, 300, 6, (0.45, 0.55), TOPIC_IDS, "none"
     ),
-    # Written blind after the matcher's changes, never tuned on and never learnt from (its
-    # header says what its crisis lines changed): the issue's targets are measured here.
-    BlindSet("final", "utterances_final.tsv", 0.83, 0.92, 220, 8, (0.45, 0.55), TOPIC_IDS, "none"),
 ]
 # What issue 11 asks on sets written after the matcher changes; printed, not asserted: the
 # floors above keep what was reached, this says how far it is from the goal.
@@ -117,10 +119,26 @@ def test_the_set_is_big_balanced_and_covers_its_topics(blind: BlindSet) -> None:
     assert blind.dutch_share[0] <= dutch <= blind.dutch_share[1]
 
 
-@pytest.mark.parametrize("name", ["dev", "final"])
+@pytest.mark.parametrize("name", ["dev", "final", "target"])
 def test_the_newest_sets_have_enough_out_of_scope_lines(name: str) -> None:
     blind = next(blind for blind in SETS if blind.name == name)
-    assert sum(1 for _, label, _ in blind.rows() if label == "fallback") >= DEV_MIN_OUT_OF_SCOPE
+    assert sum(1 for _, label, _ in blind.rows() if label == "fallback") >= MIN_OUT_OF_SCOPE
+
+
+def test_the_classifier_never_learns_a_set_it_is_measured_on() -> None:
+    learnt = {normalise(text) for _, _, text in read_labelled()}
+    for blind in SETS:
+        texts = {normalise(text) for _, _, text in blind.rows()}
+        if blind.trained_on == "none":
+            assert not texts & learnt, blind.name
+        else:
+            assert texts <= learnt | _repeated_or_left_out(blind), blind.name
+
+
+def _repeated_or_left_out(blind: BlindSet) -> set[str]:
+    # A learnt set's line that another set measured on also has is left out of the training.
+    unseen = [other for other in SETS if other.trained_on == "none"]
+    return {normalise(text) for other in unseen for _, _, text in other.rows()}
 
 
 @pytest.mark.parametrize("blind", SETS, ids=lambda s: s.name)
@@ -155,9 +173,6 @@ def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeB
     ACCURACY_LINES.append(line)
     assert top1 >= blind.floor, "\n".join(misses)
     assert seen >= blind.shown_floor, "\n".join(misses)
-    if blind.trained_on == "even":
-        assert sum(hits[1::2]) / len(hits[1::2]) >= blind.unseen_floor, "\n".join(misses)
-        assert sum(shown[1::2]) / len(shown[1::2]) >= blind.unseen_shown_floor, "\n".join(misses)
 
 
 def _share(flags: list[bool]) -> str:

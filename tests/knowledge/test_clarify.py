@@ -13,7 +13,9 @@ from knowledge.lexicon import load_lexicons
 from knowledge.matcher import match_to_json
 
 # Each of these could be several topics: reporting here, the overview, or a manager's question.
-VAGUE = [("nl", "kan ik hier iets kwijt"), ("en", "I want to report my colleague")]
+# ("kan ik hier iets kwijt" was one; the labelled questions now read it as leaving a signal
+# here, as a helper would.)
+VAGUE = [("nl", "ik wil het ergens over hebben"), ("en", "I want to report my colleague")]
 # Everyday work matters the bot has no page for, some phrased like a complaint.
 OUT_OF_SCOPE = [
     ("nl", "hoe laat gaat de kantine open"),

@@ -3,6 +3,7 @@ that scoring by hand gives scikit-learn's own margins."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from knowledge.classifier import (
     LABELLED,
     MAX_CHARS,
     MAX_TERMS,
+    TrainedOnFirstUse,
     _document,
     _features,
     _read_out,
@@ -21,33 +23,43 @@ from knowledge.classifier import (
     read_labelled,
 )
 
-DEV = Path(__file__).parents[1] / "data" / "utterances_dev.tsv"
-
-
-def _dev_rows() -> list[tuple[str, str, str]]:
-    rows = []
-    for line in DEV.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            lang, topic, text = line.split("\t")
-            rows.append((lang, topic, text))
-    return rows
-
-
-def test_the_classifier_never_learns_the_dev_sets_odd_rows() -> None:
-    # Those rows are the one honest check of the blend (tests/knowledge/test_blind_sets.py).
-    learnt = {text for _, _, text in read_labelled()}
-    odd = {text for _, _, text in _dev_rows()[1::2]}
-    assert not learnt & odd
-    assert {text for _, _, text in _dev_rows()[0::2]} <= learnt
-
 
 def test_the_shipped_labels_are_topics() -> None:
     from knowledge.model import TOPIC_IDS
 
     rows = read_labelled(LABELLED)
-    assert len(rows) > 1000
+    assert len(rows) > 4000
     assert {lang for lang, _, _ in rows} == {"nl", "en"}
-    assert {topic for _, topic, _ in rows} <= set(TOPIC_IDS)
+    assert {topic for _, topic, _ in rows} == set(TOPIC_IDS)
+    for lang in ("nl", "en"):
+        for topic in TOPIC_IDS:
+            assert sum(1 for row in rows if row[:2] == (lang, topic)) >= 20, (lang, topic)
+
+
+def test_a_folder_of_labelled_files_is_read_in_name_order(tmp_path: Path) -> None:
+    (tmp_path / "b.tsv").write_text("en\tpolice\tcan i report it\n", encoding="utf-8")
+    (tmp_path / "a.tsv").write_text("# a comment\nnl\tsignal\tanoniem melden\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not read\n", encoding="utf-8")
+    assert read_labelled(tmp_path) == [
+        ("nl", "signal", "anoniem melden"),
+        ("en", "police", "can i report it"),
+    ]
+
+
+def test_the_classifier_trains_on_first_use_once_even_when_two_ask_at_once(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    # A private set of rows, so that no other test's model is reused.
+    rows = [("nl", "police", "ik wil aangifte doen van bedreiging op het werk, eerste keer")]
+    analysers = {lang: entry.analyser for lang, entry in shipped_kb.matcher.languages.items()}
+    lazy = TrainedOnFirstUse(shipped_kb.topics_by_key.values(), analysers, rows)
+    assert not lazy.is_trained  # building costs nothing: the adviser desk never matches
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: lazy.warm(), range(2))
+    assert lazy.is_trained and first is second
+    assert lazy.probabilities("aangifte doen", "nl", analysers["nl"]) == first.probabilities(
+        "aangifte doen", "nl", analysers["nl"]
+    )
 
 
 def test_a_malformed_labelled_file_names_its_line(tmp_path: Path) -> None:
