@@ -153,15 +153,10 @@ def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeB
         if not seen
     ]
     top1, seen = sum(hits) / len(rows), sum(shown) / len(rows)
-    line = (
-        f"{blind.name}: top-1 {top1:.3f} ({sum(hits)}/{len(rows)}; tune half "
-        f"{_share(hits[0::2])}, check half {_share(hits[1::2])}), shown {seen:.3f} "
-        f"(tune half {_share(shown[0::2])}, check half {_share(shown[1::2])}); "
-        + (
-            "never tuned on or learnt from"
-            if blind.trained_on == "none"
-            else f"classifier trained on {blind.trained_on} rows"
-        )
+    line = f"{blind.name}: top-1 {top1:.3f} ({sum(hits)}/{len(rows)}), shown {seen:.3f}; " + (
+        "never tuned on or learnt from"
+        if blind.trained_on == "none"
+        else f"classifier trained on {blind.trained_on} rows"
     )
     if blind.trained_on == "none":
         met = top1 >= TARGET_TOP1 and seen >= TARGET_SHOWN
@@ -173,10 +168,6 @@ def test_matcher_accuracy_on_a_blind_set(blind: BlindSet, shipped_kb: KnowledgeB
     ACCURACY_LINES.append(line)
     assert top1 >= blind.floor, "\n".join(misses)
     assert seen >= blind.shown_floor, "\n".join(misses)
-
-
-def _share(flags: list[bool]) -> str:
-    return f"{sum(flags) / len(flags):.3f}"
 
 
 # Each new topic on its own, so a good total cannot hide one of them going missing.
