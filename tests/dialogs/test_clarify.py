@@ -9,7 +9,7 @@ from knowledge.base import KnowledgeBase
 from tests.dialogs.conftest import Chat, actions, text_of
 
 MESSAGES = Messages.load()
-VAGUE = {"nl": "kan ik hier iets kwijt", "en": "I want to report my colleague"}
+VAGUE = {"nl": "ik wil het ergens over hebben", "en": "I want to report my colleague"}
 CANTEEN = {"nl": "hoe laat gaat de kantine open", "en": "when does the canteen open"}
 LOST = {"nl": "ik heb mijn code verloren", "en": "I lost my code"}
 ATTACK = {
