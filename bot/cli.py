@@ -112,7 +112,9 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
         services = build_services(settings)
         try:
             await prepare_database(services, seed_demo=True)
-            await asyncio.to_thread(services.knowledge.matcher.warm)
+            # The classifier learns while the greeting is read: a question typed sooner waits
+            # for it (a few seconds), the greeting never does.
+            warming = asyncio.ensure_future(asyncio.to_thread(services.knowledge.matcher.warm))
             channel = ConsoleChannel(
                 services.conversations,
                 sys.stdin,
@@ -121,6 +123,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
                 ask_secret=getpass.getpass if sys.stdin.isatty() else None,
             )
             await channel.run()
+            await warming
         finally:
             await services.engine.dispose()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from adapters.console.channel import render_reply
 from bot.core import Channel, Reply
-from bot.errors import InputError
+from bot.errors import InputError, WrongPassphrase
 from bot.settings import Settings
 from bot.signals.registry import Adviser
 from bot.signals.unlock import Unlocked
@@ -92,9 +92,16 @@ async def _at_the_desk(args: argparse.Namespace, services: Services, act: Act) -
     # exists only in this process.
     binding = f"cli\x1f{secrets.token_hex(16)}"
     sessions = services.signals.sessions
-    opened = await sessions.unlock(
-        adviser.id, ask_secret(ctx.t("adviser.passphrase") + ": "), binding
-    )
+    try:
+        opened = await sessions.unlock(
+            adviser.id, ask_secret(ctx.t("adviser.passphrase") + ": "), binding
+        )
+    except WrongPassphrase:
+        raise InputError(_plain(ctx, ctx.t("adviser.wrong_passphrase"))) from None
+    except InputError as exc:
+        if exc.code != "unlock_wait":
+            raise
+        raise InputError(_plain(ctx, ctx.t("adviser.unlock_wait"))) from None
     tell_failures(opened.failed, ctx.lang)
     try:
         who = await sessions.resume(opened.reference, binding)

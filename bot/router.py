@@ -146,6 +146,9 @@ class Router:
         if len(text) > self._max_chars:
             return self._refuse(ctx, session, "input.too_long", limit=str(self._max_chars))
         if self._knowledge.is_crisis(text):
+            # In the language it was written in: "ik wil niet meer leven" in an English
+            # conversation gets 112 and 113 in Dutch at once (the text is read, not kept).
+            session, ctx = self._follow_language(ctx, text, session)
             return self._done(self._interrupt(ctx, session.state), session)
         wanted = language_command(text)
         if wanted:

@@ -26,18 +26,19 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.svm import LinearSVC
 
 from bot.errors import KnowledgeError
 from knowledge.analyser import Analyser
 from knowledge.memo import BoundedMemo
 from knowledge.model import Topic
 from knowledge.normalise import normalise
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import FeatureUnion
+    from sklearn.svm import LinearSVC
 
 LABELLED = Path(__file__).with_name("data") / "labelled"
 # The classifier reads at most this much of a message: character n-grams and terms cost
@@ -165,6 +166,10 @@ class TrainedOnFirstUse:
 
 
 def _fit(rows: tuple[Row, ...], analysers: Mapping[str, Analyser]) -> TopicClassifier:
+    # scikit-learn is imported here, not with the module: it takes seconds to import, and the
+    # commands that never match a message (the adviser desk) should not wait for it.
+    from sklearn.pipeline import make_pipeline
+
     models: dict[str, LanguageModel] = {}
     for lang, analyser in analysers.items():
         texts = [_document(text, analyser) for found, _, text in rows if found == lang]
@@ -190,6 +195,9 @@ def _read_out(model: Any) -> LanguageModel:
 
 
 def _features() -> FeatureUnion:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             ("terms", TfidfVectorizer(analyzer=_terms_of, sublinear_tf=True)),
@@ -208,6 +216,8 @@ def _features() -> FeatureUnion:
 
 
 def _regression() -> LinearSVC:
+    from sklearn.svm import LinearSVC
+
     # A fixed seed: liblinear shuffles while it learns, and the same files must give the same
     # answers on every replica and in every test run.
     return LinearSVC(C=INVERSE_REGULARISATION, random_state=0)

@@ -220,3 +220,32 @@ def test_a_long_message_naming_a_language_is_no_request() -> None:
     text = "can you speak English " * 300
     assert language_command(text) is None
     assert language_command("Engels " * 1000) is None
+
+
+# Danger written in the other language is answered in that language: 112 and 113 must be read
+# at once, not after one more message.
+CRISIS_IN_THE_OTHER_LANGUAGE = [
+    ("en", "ik wil niet meer leven", "nl"),
+    ("en", "hij staat voor mijn deur met een mes", "nl"),
+    ("nl", "i want to die", "en"),
+]
+
+
+@pytest.mark.parametrize(("start", "text", "written"), CRISIS_IN_THE_OTHER_LANGUAGE)
+def test_a_crisis_message_in_the_other_language_is_answered_in_it(
+    router: Router, start: str, text: str, written: str
+) -> None:
+    chat = Chat(router, start, Channel.WEBCHAT)
+    chat.say("English please" if start == "en" else "Nederlands graag")
+    replies = chat.say(text)
+    assert chat.session.state.dialog == "crisis"
+    assert chat.session.lang == written
+    other = Chat(router, written, Channel.WEBCHAT)
+    assert [reply.text for reply in replies] == [reply.text for reply in other.say(text)]
+
+
+def test_a_crisis_word_alone_keeps_the_language(router: Router) -> None:
+    chat = Chat(router, "en", Channel.WEBCHAT)
+    chat.say("English please")
+    chat.say("help me now")
+    assert (chat.session.state.dialog, chat.session.lang) == ("crisis", "en")

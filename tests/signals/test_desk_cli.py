@@ -143,3 +143,12 @@ def test_on_a_terminal_closing_asks_first(
     assert out.getvalue().rstrip().endswith(t("nl", expected))
     left = cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n").out
     assert (left.strip() == t("nl", "adviser.inbox_empty")) == closes
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_wrong_passphrase_is_told_in_the_advisers_language(cli: Cli, lang: str) -> None:
+    name = adviser_in(cli, lang)
+    ran = cli("adviser", "inbox", name, stdin="not-the-passphrase\n")
+    assert ran.code == 2
+    assert t(lang, "adviser.wrong_passphrase") in ran.err
+    assert "does not unlock" not in ran.err  # the key store's own words, for the log
