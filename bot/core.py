@@ -119,7 +119,8 @@ class Reply:
     (a receipt); ``lang`` is the language the text is written in. ``supersedes`` says
     the buttons and forms of earlier replies no longer apply, so a channel makes them
     inactive; it is False for an aside that leaves an open form usable ("use the form",
-    a crisis answer that interrupts a form).
+    a crisis answer that interrupts a form). ``conceal_input`` asks the channel to hide the
+    person's message this answers (a receipt typed in the message box) where it can.
     """
 
     text: str
@@ -128,6 +129,7 @@ class Reply:
     form: Form | None = None
     sensitive: bool = False
     supersedes: bool = True
+    conceal_input: bool = False
 
 
 def language_of(locale: str | None) -> str | None:

@@ -1,8 +1,8 @@
 """Chooses which dialog answers an event. Pure: no I/O, so every path is tested directly.
 
-Order matters: crisis language is checked before anything else, then a language switch,
-then an open form (text typed beside it is set aside), then the active dialog, then the
-matcher. Bad input changes nothing.
+Order matters: crisis language is checked before anything else, then a receipt typed in
+the message box (set aside unread), then a language switch, then an open form (text typed
+beside it is set aside), then the active dialog, then the matcher. Bad input changes nothing.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Protocol
 
-from bot.core import LANGUAGES, Incoming, Kind, Reply
+from bot.core import LANGUAGES, Channel, Incoming, Kind, Reply
+from bot.seal.receipt_shape import contains_receipt
 from dialogs.answer import section_answer
 from dialogs.base import IDLE, Context, Dialog, DialogState, Step, TopicSource
 from dialogs.clarify import clarify
 from dialogs.crisis import CrisisDialog, interrupted
 from dialogs.effects import Effect, Result
-from dialogs.menu import menu_buttons
+from dialogs.menu import back_to_menu, menu_buttons
 from dialogs.messages import Messages
 from knowledge.language_request import requested_language
 from knowledge.model import ROUTE_TOPICS, Match
@@ -52,6 +53,11 @@ _INVISIBLE = re.compile(
 # LINE and PARAGRAPH SEPARATOR end a line in JavaScript and JSON-in-HTML but look like nothing
 # in most viewers; as a plain newline they keep the line break the person meant.
 _LINE_SEPARATORS = re.compile(r"[\u2028\u2029]")
+# There the bot cannot take back the person's own message in a one-to-one chat (Teams lets
+# only the sender delete a chat message; a Mattermost bot deletes others' posts only with
+# the delete_others_posts permission, which it should not hold), so the person is told they
+# may delete it. The web chat hides it itself; a terminal cannot unprint.
+_CHANNELS_KEEPING_MESSAGES = frozenset({Channel.TEAMS, Channel.MATTERMOST})
 TOPIC_DIALOGS = {
     "options": "options",
     "bystander": "bystander",
@@ -150,6 +156,8 @@ class Router:
             # conversation gets 112 and 113 in Dutch at once (the text is read, not kept).
             session, ctx = self._follow_language(ctx, text, session)
             return self._done(self._interrupt(ctx, session.state), session)
+        if contains_receipt(text):
+            return self._receipt_typed(ctx, session)
         wanted = language_command(text)
         if wanted:
             return self._switch_language(ctx, wanted, session)
@@ -256,6 +264,17 @@ class Router:
         buttons = (again, ctx.button("input.leave_form", "menu:show"))
         aside = Reply(ctx.t("input.use_form"), ctx.lang, buttons, supersedes=False)
         return Outcome((aside,), session, changed=False)
+
+    def _receipt_typed(self, ctx: Context, session: Session) -> Outcome:
+        """A receipt in the message box: never matched, kept or shown back; hidden where the
+        channel can, and the way to the code form (which hides what is typed) offered."""
+        text = ctx.t("follow_up.typed_receipt")
+        if ctx.channel in _CHANNELS_KEEPING_MESSAGES:
+            text = f"{text} {ctx.t('follow_up.typed_receipt_delete')}"
+        buttons = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
+        # Nothing changed: an open form (the code form, too) stays usable beside this aside.
+        reply = Reply(text, ctx.lang, buttons, supersedes=False, conceal_input=True)
+        return Outcome((reply,), session, changed=False)
 
     def _interrupt(self, ctx: Context, state: DialogState) -> Step:
         """The crisis answer; a second one still remembers what the first interrupted."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.core import Button, Choice, FieldKind, Form, FormField, Reply, user_text
+from bot.seal.receipt import receipt_mistake
 from bot.signals.content import SignalView, ThreadEntry
 from bot.written_dates import written_date
 from dialogs.base import IDLE, BaseDialog, Context, DialogState, Step, paragraphs
@@ -19,6 +20,8 @@ FORMS = ("read", "add", "delete")
 ERRORS = {
     "not_found",
     "malformed_receipt",
+    "receipt_symbol",
+    "receipt_check",
     "rate_limited",
     "opened_often",
     "busy",
@@ -94,12 +97,12 @@ class FollowUpDialog(BaseDialog):
         # Stay in this dialog, so the forms still on screen can be used again.
         here = DialogState(self.name, "done")
         if result.error:
-            key = f"follow_up.{result.error}" if result.error in ERRORS else "input.apology"
+            problem = _problem_text(ctx, effect, result.error)
             if isinstance(effect, AddToThread) and result.error != "closed":
                 # The message is not lost with a mistyped receipt: the form comes back with it.
-                return self._show(ctx, "add", {"text": effect.text}, note=ctx.t(key))
+                return self._show(ctx, "add", {"text": effect.text}, note=problem)
             again = (ctx.button("menu.follow_up", "topic:follow-up"), back_to_menu(ctx))
-            return Step((ctx.reply(ctx.t(key), again),), here)
+            return Step((ctx.reply(problem, again),), here)
         if isinstance(effect, ReadThread) and result.view is not None:
             # A closed signal can still be read or deleted, but nothing can be added to it.
             buttons = self._next(ctx, can_add=result.view.status == "open")
@@ -151,6 +154,17 @@ class FollowUpDialog(BaseDialog):
                 )
             )
         return Form(f"{self.name}:{form_id}", ctx.t(title), tuple(fields), ctx.t(submit))
+
+
+def _problem_text(ctx: Context, effect: Effect, error: str) -> str:
+    if error == "receipt_length" and isinstance(effect, ReadThread | AddToThread | DeleteSignal):
+        # How many symbols were typed is read from the typed text again: the same text a
+        # stranger already has, so the answer tells nothing a look-up could.
+        mistake = receipt_mistake(effect.receipt)
+        count = mistake.symbols if mistake is not None else 0
+        key = "follow_up.receipt_length_one" if count == 1 else "follow_up.receipt_length"
+        return ctx.t(key, count=str(count))
+    return ctx.t(f"follow_up.{error}" if error in ERRORS else "input.apology")
 
 
 def thread_text(ctx: Context, view: SignalView, reader: str = "reporter") -> str:

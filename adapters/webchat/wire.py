@@ -11,7 +11,8 @@ A list value comes from a multi-choice field; its values are joined with ","
 channel's multi-choice answers the same way.
 
 Each reply carries ``supersedes`` (true: earlier buttons and forms no longer apply) and
-each form field a prefilled ``value`` in the shape it comes back in ("" for a password).
+``conceal_input`` (true: the page hides the person's message it answers), and each form
+field a prefilled ``value`` in the shape it comes back in ("" for a password).
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "form": None if reply.form is None else _form_json(reply.form),
         "sensitive": reply.sensitive,
         "supersedes": reply.supersedes,
+        "conceal_input": reply.conceal_input,
     }
 
 

@@ -60,20 +60,47 @@ def format_receipt(normalised: str) -> str:
 def normalise_receipt(text: str) -> str:
     """The canonical 21 symbols of a typed or pasted receipt.
 
-    Raises :class:`MalformedReceipt` if the text cannot be a receipt (a foreign symbol,
-    the wrong number of symbols or a failed check symbol).
+    Raises :class:`MalformedReceipt` if the text cannot be a receipt; its ``code`` is the
+    :class:`ReceiptMistake` kind.
     """
+    mistake = receipt_mistake(text)
+    if mistake is not None:
+        raise MalformedReceipt(mistake.kind, code=mistake.kind)
+    return "".join(receipt_symbols(text) or ())
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptMistake:
+    """Why typed text is no receipt, read from the text alone (no look-up, nothing counted).
+
+    ``kind`` is ``receipt_length`` (``symbols`` says how many there are), ``receipt_check``
+    (21 symbols, but the check symbol does not match: one was mistyped), ``receipt_symbol``
+    (a letter or digit no receipt has) or ``malformed_receipt`` (empty or far too long).
+    """
+
+    kind: str
+    symbols: int = 0
+
+
+def receipt_mistake(text: str) -> ReceiptMistake | None:
+    """What is wrong with ``text`` as a receipt, or None when it is one."""
     if len(text) > _MAX_INPUT_CHARS:
-        raise MalformedReceipt("too long to be a receipt")
-    symbols = "".join(_symbols_in(text))
+        return ReceiptMistake("malformed_receipt")
+    symbols = receipt_symbols(text)
+    if symbols is None:
+        return ReceiptMistake("receipt_symbol")
+    if not symbols:
+        return ReceiptMistake("malformed_receipt")
     if len(symbols) != RECEIPT_SYMBOLS:
-        raise MalformedReceipt("a receipt has 21 symbols")
-    if _check_symbol(symbols[:DATA_SYMBOLS]) != symbols[DATA_SYMBOLS]:
-        raise MalformedReceipt("check symbol does not match")
-    return symbols
+        return ReceiptMistake("receipt_length", len(symbols))
+    if _check_symbol("".join(symbols[:DATA_SYMBOLS])) != symbols[DATA_SYMBOLS]:
+        return ReceiptMistake("receipt_check", len(symbols))
+    return None
 
 
-def _symbols_in(text: str) -> list[str]:
+def receipt_symbols(text: str) -> list[str] | None:
+    """The receipt symbols in ``text`` (look-alikes read as Crockford does), or None when a
+    letter or digit in it is none (``U``, ``é``)."""
     # NFKC folds full-width digits and letters from phone keyboards and input methods
     # into ASCII, and non-breaking spaces into spaces (Unicode UAX #15).
     symbols = []
@@ -82,7 +109,7 @@ def _symbols_in(text: str) -> list[str]:
         if symbol in _VALUES:
             symbols.append(symbol)
         elif symbol.isalnum():
-            raise MalformedReceipt("not a receipt symbol")
+            return None
         # anything else (space, dash, dot, underscore, slash …) is a separator
     return symbols
 

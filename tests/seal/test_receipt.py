@@ -14,9 +14,11 @@ from bot.seal.receipt import (
     ENTROPY_BITS,
     RECEIPT_SYMBOLS,
     Receipt,
+    ReceiptMistake,
     format_receipt,
     new_receipt,
     normalise_receipt,
+    receipt_mistake,
 )
 from bot.seal.receipt_check import check_value
 
@@ -66,7 +68,44 @@ def test_new_receipts_differ_and_are_valid() -> None:
 def test_malformed_receipt_is_an_input_error() -> None:
     with pytest.raises(InputError) as caught:
         normalise_receipt("hello")
-    assert caught.value.code == "malformed_receipt"
+    assert caught.value.code == "receipt_length"
+
+
+@pytest.mark.parametrize(
+    ("typed", "mistake"),
+    [
+        ("", ReceiptMistake("malformed_receipt")),
+        ("-- --", ReceiptMistake("malformed_receipt")),
+        ("A" * 500, ReceiptMistake("malformed_receipt")),
+        ("7F60-GJRX-1EJS-Y89K-FZ36", ReceiptMistake("receipt_length", 20)),
+        ("7F60-GJRX-1EJS-Y89K-FZ36-JJ", ReceiptMistake("receipt_length", 22)),
+        ("7F60-GJRX-1EJS-Y89K-FZ36-K", ReceiptMistake("receipt_check", 21)),
+        ("7F60-GJRX-1EJS-Y89K-FZ3U-J", ReceiptMistake("receipt_symbol")),
+        ("7F60-GJRX-1EJS-Y89K-FZ36-J", None),
+    ],
+)
+def test_what_is_wrong_is_read_from_the_typed_text(
+    typed: str, mistake: ReceiptMistake | None
+) -> None:
+    assert receipt_mistake(typed) == mistake
+
+
+@given(receipts, st.integers(0, RECEIPT_SYMBOLS - 1), st.sampled_from(ALPHABET))
+def test_a_single_substitution_is_told_apart_from_a_wrong_length(
+    receipt: Receipt, at: int, symbol: str
+) -> None:
+    assume(receipt.normalised[at] != symbol)
+    typo = receipt.normalised[:at] + symbol + receipt.normalised[at + 1 :]
+    assert receipt_mistake(format_receipt(typo)) == ReceiptMistake("receipt_check", 21)
+    with pytest.raises(MalformedReceipt) as caught:
+        normalise_receipt(typo)
+    assert caught.value.code == "receipt_check"
+
+
+@given(receipts, st.integers(0, RECEIPT_SYMBOLS - 1))
+def test_a_dropped_symbol_is_told_as_a_length(receipt: Receipt, at: int) -> None:
+    dropped = receipt.normalised[:at] + receipt.normalised[at + 1 :]
+    assert receipt_mistake(dropped) == ReceiptMistake("receipt_length", 20)
 
 
 @given(receipts)

@@ -26,13 +26,16 @@ from tests.signals.conftest import (
 )
 
 UNKNOWN_RECEIPT = "0000-0000-0000-0000-0000-0"  # well formed, check symbol right, no signal
-MALFORMED_RECEIPTS = [
-    "ABCD-EFGH",  # too short
-    "ABCD-EFGH-JKMN-PQRS-TVWX-YZ",  # too long
-    "UUUU-UUUU-UUUU-UUUU-UUUU-U",  # a symbol never issued
-    "",
-    "x" * 500,
-]
+# Each with the answer it gets: what is wrong is read from the typed text alone.
+MALFORMED_RECEIPTS = {
+    "ABCD-EFGH": ("follow_up.receipt_length", {"count": "8"}),  # too short
+    "ABCD-EFGH-JKMN-PQRS-TVWX-YZ": ("follow_up.receipt_length", {"count": "22"}),  # too long
+    "A": ("follow_up.receipt_length_one", {}),
+    "UUUU-UUUU-UUUU-UUUU-UUUU-U": ("follow_up.receipt_symbol", {}),  # never issued
+    "0000-0000-0000-0000-0000-1": ("follow_up.receipt_check", {}),  # right length, one typo
+    "": ("follow_up.malformed_receipt", {}),
+    "x" * 500: ("follow_up.malformed_receipt", {}),
+}
 
 
 async def test_the_reporter_reads_the_advisers_reply(services: Services) -> None:
@@ -132,8 +135,8 @@ async def test_a_look_alike_receipt_really_differs_from_the_original(services: S
 
 @pytest.mark.parametrize(
     ("wrong", "answer"),
-    [(UNKNOWN_RECEIPT, "follow_up.not_found")]
-    + [(code, "follow_up.malformed_receipt") for code in MALFORMED_RECEIPTS],
+    [(UNKNOWN_RECEIPT, t("follow_up.not_found"))]
+    + [(code, t(key, **values)) for code, (key, values) in MALFORMED_RECEIPTS.items()],
 )
 async def test_every_wrong_receipt_gets_the_same_answer_and_changes_nothing(
     services: Services, wrong: str, answer: str
@@ -146,7 +149,7 @@ async def test_every_wrong_receipt_gets_the_same_answer_and_changes_nothing(
         await add_to_thread(person, wrong, "Canary-Text-c7"),
         await delete_signal(person, wrong),
     ):
-        assert replies[0].text == t(answer)
+        assert replies[0].text == answer
         # Only the message to add comes back (in its form, so it is not lost); nothing else.
         assert all_text(replies[1:]) in ("", t("follow_up.add_title"))
     assert await snapshot(services) == before
@@ -158,7 +161,21 @@ async def test_a_flipped_receipt_symbol_is_caught_by_the_check_symbol(services: 
     first = sent.receipt[0]
     flipped = ("2" if first != "2" else "3") + sent.receipt[1:]
     replies = await read_thread(reporter(services), flipped)
-    assert all_text(replies) == t("follow_up.malformed_receipt")
+    assert all_text(replies) == t("follow_up.receipt_check")
+
+
+async def test_a_wrong_length_says_how_many_and_a_mistyped_one_says_to_look_again(
+    services: Services,
+) -> None:
+    """A missing symbol and a mistyped one are different mistakes with different answers."""
+    sent = await submit_signal(services)
+    person = reporter(services)
+    short = await read_thread(person, sent.receipt[:-2])
+    assert all_text(short) == t("follow_up.receipt_length", count="20")
+    typo = sent.receipt[:-1] + ("2" if sent.receipt[-1] != "2" else "3")
+    said = all_text(await read_thread(person, typo))
+    assert said == t("follow_up.receipt_check")
+    assert "21" in said and "missing" not in said and "look alike" in said
 
 
 async def fail_until_limited(person: Person) -> None:

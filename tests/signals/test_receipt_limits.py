@@ -23,7 +23,13 @@ from tests.signals.conftest import (
 )
 
 UNKNOWN_RECEIPT = "0000-0000-0000-0000-0000-0"
-MALFORMED = ["ABCD-EFGH", "UUUU-UUUU-UUUU-UUUU-UUUU-U", "7K3M-Q9TX-A2BD-EFGH-JKMN-PQ", "x" * 50]
+MALFORMED = {  # each with the answer it gets, read from the typed text alone
+    "ABCD-EFGH": ("follow_up.receipt_length", {"count": "8"}),
+    "UUUU-UUUU-UUUU-UUUU-UUUU-U": ("follow_up.receipt_symbol", {}),
+    "7K3M-Q9TX-A2BD-EFGH-JKMN-PQ": ("follow_up.receipt_length", {"count": "22"}),
+    "0000-0000-0000-0000-0000-1": ("follow_up.receipt_check", {}),
+    "x" * 50: ("follow_up.receipt_length", {"count": "50"}),
+}
 
 
 async def attempts_counted(services: Services) -> int:
@@ -46,9 +52,9 @@ async def test_malformed_codes_are_refused_before_any_counting(services: Service
     sent = await submit_signal(services)
     person = reporter(services)
     for _ in range(2 * PER_CONVERSATION):
-        for code in MALFORMED:
+        for code, (key, values) in MALFORMED.items():
             replies = await read_thread(person, code)
-            assert all_text(replies) == t("follow_up.malformed_receipt")
+            assert all_text(replies) == t(key, **values)
     assert await attempts_counted(services) == 0
     assert t("follow_up.status_open") in all_text(await read_thread(person, sent.receipt))
 

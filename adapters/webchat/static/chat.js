@@ -25,6 +25,7 @@
       choose: "Kies…",
       hide: "Verberg",
       hidden: "(Verborgen.)",
+      concealed: "Ontvangstcode verborgen",
       formSent: "Formulier verstuurd: ",
       formNotSent: "Niet verstuurd: ",
       chooseOne: "Kies ten minste één mogelijkheid.",
@@ -54,6 +55,7 @@
       choose: "Choose…",
       hide: "Hide",
       hidden: "(Hidden.)",
+      concealed: "Receipt code hidden",
       formSent: "Form sent: ",
       formNotSent: "Not sent: ",
       chooseOne: "Choose at least one option.",
@@ -255,6 +257,8 @@
   function renderReplies(replies) {
     // A missing "supersedes" is true: an older server's replies all replace what came before.
     if (replies.some((reply) => reply.supersedes !== false)) retireControls();
+    const concealing = replies.find((reply) => reply.conceal_input);
+    if (concealing) concealMine(concealing.lang);
     let first = null;
     let withButtons = null;
     for (const reply of replies) {
@@ -660,6 +664,21 @@
       logEl.append(box);
     }
     box.scrollIntoView({ block: "nearest" });
+  }
+
+  // The server saw a receipt code in what the person typed: their bubble and the message box
+  // drop it, so it is not left on the screen (it stays in no draft either).
+  function concealMine(replyLang) {
+    const mine = logEl.querySelectorAll(".message.me");
+    const last = mine[mine.length - 1];
+    if (last) {
+      last.replaceChildren(
+        node("span", "visually-hidden", t("me", replyLang)),
+        node("em", null, t("concealed", replyLang)),
+      );
+    }
+    input.value = "";
+    updateCount();
   }
 
   function showSystem(text) {

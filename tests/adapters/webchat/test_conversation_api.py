@@ -55,6 +55,7 @@ async def test_replies_are_rendered_with_every_field(client: Client) -> None:
         "form": None,
         "sensitive": False,
         "supersedes": True,
+        "conceal_input": False,
     }
     form = with_form["form"]
     assert (form["id"], form["title"], form["submit_label"]) == (
