@@ -13,12 +13,20 @@ _NOT_WORD = re.compile(r"[^\w]+|_+")
 _SPACES = re.compile(r"\s+")
 
 
+# Compatibility decomposition writes some characters as several: "ﬁ" as "fi", "½" as "1⁄2",
+# U+FDFA as 18 letters, the most Unicode allows (UAX #15). Once accents are dropped, real text
+# grows by a few such characters at most; a message made of the longest ones would make the
+# crisis check and the matcher read 18 times its length. The decomposed text is kept to this
+# many times the original; a test checks that no topic text reaches it.
+MAX_EXPANSION = 3
+
+
 def strip_accents(text: str) -> str:
     """Remove diacritics ("suïcide" → "suicide") but keep the base letters."""
     decomposed = unicodedata.normalize("NFKD", text)
-    if decomposed.isascii():  # nothing to strip; most messages
-        return decomposed
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    if not decomposed.isascii():  # most messages have nothing to strip
+        decomposed = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return decomposed[: MAX_EXPANSION * len(text)]
 
 
 # The matcher and the crisis check normalise one message several times over (up to eight for

@@ -18,29 +18,35 @@ import re
 import unicodedata
 
 from bot.seal.receipt import GROUP, RECEIPT_SYMBOLS, receipt_symbols
+from knowledge.normalise import MAX_EXPANSION
 
 # Between words: whitespace and the punctuation around a word in a sentence. Dashes, dots,
 # slashes and underscores stay inside a word: people put them between the groups.
 _WORD_BREAK = re.compile(r"[\s,:;!?()\[\]{}<>\"'«»“”‘’=+*&]+")
 _INSIDE = re.compile(r"[-‐‑‒–—―._/\\]+")
-# A message longer than this is read only this far (a receipt is pasted in a few words).
-_MAX_CHARS = 4000
 
 
 def contains_receipt(text: str) -> bool:
-    """True when ``text`` holds something shaped like a receipt (right or mistyped)."""
+    """True when ``text`` holds something shaped like a receipt (right or mistyped).
+
+    The whole text is read, in one pass over its words (each start looks at most six words
+    ahead): the caller bounds it, as the router does a message (at most 20,000 characters),
+    so a code pasted at the end of a long story is found too.
+    """
     words = [_groups(word) for word in _WORD_BREAK.split(_prepared(text))]
     for start, groups in enumerate(words):
         if groups is None:
             continue
-        if _one_word(groups) or _spaced(words, start):
+        if _is_receipt_sized(groups) or _spaced(words, start):
             return True
     return False
 
 
 def _prepared(text: str) -> str:
     # NFKC folds full-width digits and letters into ASCII (Unicode UAX #15), as reading does.
-    return unicodedata.normalize("NFKC", text[:_MAX_CHARS]).upper()
+    # Bounded as the crisis check's reading is (knowledge/normalise.py): a flood of
+    # ligatures that NFKC writes out at length is read at most three times as long.
+    return unicodedata.normalize("NFKC", text)[: MAX_EXPANSION * len(text)].upper()
 
 
 def _groups(word: str) -> list[str] | None:
@@ -55,10 +61,6 @@ def _groups(word: str) -> list[str] | None:
 
 def _alnum(part: str) -> str:
     return "".join(char for char in part if char.isalnum())
-
-
-def _one_word(groups: list[str]) -> bool:
-    return _is_receipt_sized(groups)
 
 
 def _spaced(words: list[list[str] | None], start: int) -> bool:
