@@ -155,7 +155,12 @@ class Router:
             # In the language it was written in: "ik wil niet meer leven" in an English
             # conversation gets 112 and 113 in Dutch at once (the text is read, not kept).
             session, ctx = self._follow_language(ctx, text, session)
-            return self._done(self._interrupt(ctx, session.state), session)
+            crisis = self._interrupt(ctx, session.state)
+            if contains_receipt(text):
+                # 112 and 113 first; the page still hides the code the message held.
+                first, *rest = crisis.replies
+                crisis = replace(crisis, replies=(replace(first, conceal_input=True), *rest))
+            return self._done(crisis, session)
         if contains_receipt(text):
             return self._receipt_typed(ctx, session)
         wanted = language_command(text)

@@ -7,6 +7,8 @@ import pytest
 from bot.core import Channel, Reply
 from bot.router import Router
 from dialogs.messages import Messages
+from dialogs.registry import all_dialogs
+from knowledge.base import KnowledgeBase
 from tests.dialogs.conftest import Chat, actions, text_of
 
 T = Messages.load()
@@ -53,29 +55,34 @@ def test_a_typed_receipt_is_set_aside_in_the_conversation_language(
     assert person.session == before
 
 
+# Buttons that leave a form open: the code form, the anonymous signal form.
+OPEN_FORMS = {
+    "code form": ("topic:follow-up",),
+    "signal form": ("topic:signal", "signal:mode:anonymous"),
+}
+
+
 @pytest.mark.parametrize("typed", SHAPES)
-def test_a_typed_receipt_beside_the_open_code_form_is_set_aside_too(
-    router: Router, lang: str, typed: str
+@pytest.mark.parametrize("presses", OPEN_FORMS.values(), ids=OPEN_FORMS)
+def test_a_typed_receipt_beside_an_open_form_is_set_aside_too(
+    router: Router, lang: str, typed: str, presses: tuple[str, ...]
 ) -> None:
     person = chat(router, lang)
-    [form] = [reply.form for reply in person.press("topic:follow-up") if reply.form]
+    for action in presses:
+        person.press(action)
     before = person.session
     assert_set_aside(person, person.say(typed), lang, typed)
-    assert person.session == before, "the code form on screen stays usable"
+    assert person.session == before, "the form on screen stays usable"
+
+
+def test_the_code_form_offered_after_a_typed_receipt_is_empty(router: Router, lang: str) -> None:
+    person = chat(router, lang)
+    [form] = [reply.form for reply in person.press("topic:follow-up") if reply.form]
+    person.say(RECEIPT)
     # The button opens the code form, empty: the receipt is never put into a form value.
-    shown = person.press("topic:follow-up")
-    [again] = [reply.form for reply in shown if reply.form]
+    [again] = [reply.form for reply in person.press("topic:follow-up") if reply.form]
     assert again == form
     assert all(field.value == "" for field in again.fields)
-
-
-def test_a_typed_receipt_in_the_signal_form_is_set_aside_too(router: Router, lang: str) -> None:
-    person = chat(router, lang)
-    person.press("topic:signal")
-    person.press("signal:mode:anonymous")
-    before = person.session
-    assert_set_aside(person, person.say(RECEIPT), lang, RECEIPT)
-    assert person.session == before
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
@@ -92,6 +99,19 @@ def test_crisis_words_still_come_first(router: Router) -> None:
     replies = person.say(f"ik wil niet meer leven {RECEIPT}")
     assert "113" in text_of(replies)
     assert T.text("nl", "follow_up.typed_receipt") not in text_of(replies)
+    # The crisis answer comes first, and the page still hides the code the message held.
+    assert replies[0].conceal_input
+    assert symbols(RECEIPT) not in symbols(text_of(replies))
+
+
+def test_a_receipt_deep_in_a_long_message_is_found(knowledge: KnowledgeBase) -> None:
+    # The router reads a message up to the configured limit (at most 20,000 characters);
+    # the shape check reads all of it, so a code pasted at the end is hidden as well.
+    long_router = Router(knowledge, Messages.load(), all_dialogs(), max_chars=20000)
+    story = "mijn collega zegt steeds nare dingen over mij " * 200
+    assert len(story) > 4000
+    [reply] = chat(long_router, "nl").say(f"{story} {RECEIPT}")
+    assert reply.conceal_input
 
 
 @pytest.mark.parametrize(
