@@ -183,7 +183,7 @@ async def _close(args: argparse.Namespace, services: Services) -> int:
         signal_id = await _signal_id(services, who, args.signal)
         if not args.yes and not _confirmed(ctx, signal_id):
             return ctx.t("adviser.close_kept")
-        await services.signals.desk.close(who, signal_id)
+        await services.signals.desk.close(who, signal_id, "advice")  # outcome choice: next commit
         return ctx.t("adviser.closed")
 
     return await _at_the_desk(args, services, act)

@@ -140,8 +140,8 @@ class EffectRunner:
             case ReplyToSignal(signal_id=signal_id, text=text, question=question):
                 await s.desk.reply(who, signal_id, text, question=question)
                 return Result()
-            case CloseSignal(signal_id=signal_id):
-                await s.desk.close(who, signal_id)
+            case CloseSignal(signal_id=signal_id, outcome=outcome):
+                await s.desk.close(who, signal_id, outcome)
                 return Result()
             case RecuseSignal(signal_id=signal_id):
                 return Result(name=await s.desk.recuse(who, signal_id))

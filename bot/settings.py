@@ -131,6 +131,22 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=120.0, gt=0, le=86400)
     outbox_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     outbox_sent_keep_days: int = Field(default=14, ge=1, le=3650)
+    # -- The yearly picture (docs/report.md) and operations metrics.
+    # The organisation the counters belong to and the report's title; one database may hold
+    # the counters of several deployments that share it.
+    organisation: str = Field(default="", max_length=64)
+    # Cells below this are never published; the floor follows the statistical practice the
+    # report cites (docs/report.md), so no setting can publish a count of 1 to 4.
+    report_threshold: int = Field(default=10, ge=5, le=1000)
+    # How often counts kept in memory are written: 0 = at the end of the turn that made them;
+    # unset = 0 in development, once a day (1440) in production, so that the moment a count
+    # moves in the database does not mark the moment someone spoke up.
+    stats_flush_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    # Prometheus metrics on a port of their own (never the bot's public port), optionally
+    # behind a bearer token; unset = no metrics endpoint.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_token: SecretStr | None = None
 
     @field_validator("public_url")
     @classmethod

@@ -79,7 +79,7 @@ class AdviserDialog(BaseDialog):
         if verb == "close":
             return self._confirm_close(ctx, signal_id)
         if verb == "confirm-close":
-            return Step((), here, CloseSignal(signal_id))
+            return Step((), here, CloseSignal(signal_id, "advice"))  # outcome choice: next commit
         if verb == "recuse":
             return Step((), here, RecuseSignal(signal_id))
         if verb == "acknowledge":

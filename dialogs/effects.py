@@ -89,6 +89,7 @@ class ReplyToSignal:
 @dataclass(frozen=True, slots=True)
 class CloseSignal:
     signal_id: str
+    outcome: str  # one of bot.stats.categories.OUTCOMES, picked by the adviser
 
 
 @dataclass(frozen=True, slots=True)

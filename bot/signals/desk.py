@@ -15,6 +15,7 @@ from bot.outbox.enqueue import Outbox
 from bot.routing.availability import away_on
 from bot.routing.select import successor
 from bot.seal import CONTENT_SEQUENCE, Author, open_signal_key_as_adviser
+from bot.stats.categories import OUTCOMES
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.dates import acknowledge_by, feedback_by
@@ -171,8 +172,13 @@ class AdviserDesk:
 
         return await in_transaction(self._sessions, work)
 
-    async def close(self, who: Unlocked, signal_id: str) -> None:
-        """Close an open signal; an already closed one stays as it was (and its retention)."""
+    async def close(self, who: Unlocked, signal_id: str, outcome: str) -> None:
+        """Close an open signal with its outcome; a closed one stays as it was (and its retention).
+
+        ``outcome`` is one of the fixed outcomes the yearly report counts.
+        """
+        if outcome not in OUTCOMES:
+            raise InputError("unknown outcome", code="unknown_outcome")
         today = self._today()
 
         async def work(db: AsyncSession) -> None:

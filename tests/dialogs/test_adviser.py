@@ -82,7 +82,7 @@ def test_closing_asks_to_confirm_first(router: Router, lang: str) -> None:
 def test_confirming_closes_and_cancelling_opens_the_signal_again(router: Router, lang: str) -> None:
     action = f"adviser:confirm-close:{SIGNAL}"
     _, confirmed = submitted(router, lang, kind=Kind.ACTION, action=action)
-    assert confirmed.effect == CloseSignal(SIGNAL)
+    assert confirmed.effect == CloseSignal(SIGNAL, "advice")
     _, cancelled = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:open:{SIGNAL}")
     assert cancelled.effect == OpenSignal(SIGNAL)
 
