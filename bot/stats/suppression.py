@@ -4,11 +4,13 @@ We follow the threshold rule and secondary cell suppression of the ESSnet Handbo
 Statistical Disclosure Control (Hundepool et al., 2010; published as *Statistical Disclosure
 Control*, Wiley, 2012): a frequency-table cell with fewer than ``t`` contributors is unsafe,
 and further cells are suppressed until no unsafe cell can be recalculated from the rest of
-the table. Statistics Netherlands (CBS), whose rules the handbook's authors helped shape,
-likewise checks for its diversity figures that every subgroup published about is large
-enough, so that no output can be traced to one employee (cbs.nl, FAQ "culturele
-diversiteit"); we take the minimum size from the setting ``report_threshold`` (10, never
-below 5) rather than claim a CBS number.
+the table. Statistics Netherlands (CBS) works the same way for the diversity figures it
+makes for employers: it checks that every subgroup published about is large enough, so that
+no output can be traced back to one employee (CBS, FAQ "Culturele diversiteit", juridische
+vragen, "Wij willen alleen werknemers met een Nederlandse nationaliteit leveren …"):
+https://www.cbs.nl/nl-nl/faq/culturele-diversiteit/juridische-vragen-cbs/wij-willen-alleen-werknemers-met-een-nederlandse-nationaliteit-leveren--bv-om-expats-uit-te-sluiten---kan-dat-
+That page names no minimum size, and we cite none: the minimum is the setting
+``report_threshold`` (10, never below 5, as the issue asks).
 
 1. Primary: every cell below ``t`` is hidden, zeros included (a zero in a small row says
    "nobody here", which is itself disclosive), and so is every total below ``t``.
