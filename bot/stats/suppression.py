@@ -21,8 +21,9 @@ That page names no minimum size, and we cite none: the minimum is the setting
    hides its total.
 3. Audit: "two per line" is not enough (two hidden 4-cycles joined by one hidden cell leave
    that cell solvable), so ``feasible.py`` computes every hidden cell's feasible range from
-   what is published; a cell whose range is one value gets the smallest shown cell of its
-   lines hidden beside it, and rules 2 and 3 repeat.
+   what is published (exactly, by linear programming; its docstring says why an LP bound is
+   exact for these tables); a cell whose range is one value gets the smallest shown cell of
+   its lines hidden beside it, and rules 2 and 3 repeat. Linked tables are audited together.
 
 Marks: a hidden cell below ``t`` is shown as ``"<t"`` and one at or above ``t`` as ``"x"``.
 Marking every hidden cell "<10" would be simpler but false for a cell of, say, 40 hidden only
