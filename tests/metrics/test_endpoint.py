@@ -108,6 +108,7 @@ async def test_a_scrape_without_the_token_is_refused_before_any_query(
     finally:
         event.remove(engine, "before_cursor_execute", note)
 
+
 @pytest.mark.parametrize("header", ["Basic " + TOKEN, TOKEN, "Bearer", "bearer  " + TOKEN + "1"])
 async def test_only_a_bearer_token_opens_it(serve_metrics: Serve, header: str) -> None:
     running = await serve_metrics(metrics_token=TOKEN)
