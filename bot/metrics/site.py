@@ -9,6 +9,7 @@ stranger without it gets a short 401 and costs no query.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 from collections.abc import AsyncIterator, Mapping
@@ -40,7 +41,7 @@ class MetricsEndpoint:
         self._metrics = metrics
         self._outbox = outbox
         self._health = health
-        self._token = token.encode() if token else None
+        self._token = _digest(token.encode()) if token else None
 
     async def scrape(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
@@ -59,7 +60,16 @@ class MetricsEndpoint:
         scheme, _, given = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
         if scheme.lower() != "bearer":
             return False
-        return hmac.compare_digest(given.strip().encode(), self._token)
+        # aiohttp decodes header bytes as UTF-8 with surrogateescape (http_parser.py); the
+        # same error handler gives the bytes back, where a plain encode() would raise on
+        # a byte that is not UTF-8. Digests of equal length: the comparison tells nothing
+        # of the token's length either (hmac.compare_digest's documentation).
+        sent = given.strip().encode("utf-8", "surrogateescape")
+        return hmac.compare_digest(_digest(sent), self._token)
+
+
+def _digest(token: bytes) -> bytes:
+    return hashlib.sha256(token).digest()
 
 
 def setup_metrics(

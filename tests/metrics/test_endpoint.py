@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import pytest
 from sqlalchemy import event
@@ -134,3 +136,20 @@ async def test_channel_health_of_the_web_chat(serve_metrics: Serve) -> None:
     assert value(samples, "meldwijzer_channel_up", channel="webchat") == 1
     assert value(samples, "meldwijzer_channel_enabled", channel="webchat") == 1
     assert value(samples, "meldwijzer_database_up") == 1
+
+
+@pytest.mark.parametrize("raw", [b"Bearer \xff\xfe", b"Bearer \xc3\xa9" + TOKEN.encode()])
+async def test_a_token_that_is_not_text_is_refused_not_an_error(
+    serve_metrics: Serve, raw: bytes
+) -> None:
+    running = await serve_metrics(metrics_token=TOKEN)
+    host, port = running.metrics.removeprefix("http://").split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        head = b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: "
+        writer.write(head + raw + b"\r\n\r\n")
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+    assert answer.startswith(b"HTTP/1.1 401 ")
