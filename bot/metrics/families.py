@@ -22,6 +22,15 @@ from prometheus_client.registry import Collector
 from bot.core import Channel
 
 UNMATCHED = "other"
+# A form someone sends in Mattermost arrives on a route of its own (adapters/mattermost/
+# callbacks.py); counted apart, that route would count form submissions, an intake form
+# among them, per scrape. Counted with the buttons, as the web chat and Teams count forms
+# with messages, so no series of its own stands for forms.
+MATTERMOST_CALLBACKS = "/api/mattermost/{callback}"
+SHARED_SERIES = {
+    "/api/mattermost/actions": MATTERMOST_CALLBACKS,
+    "/api/mattermost/dialogs": MATTERMOST_CALLBACKS,
+}
 # Latency buckets in seconds: a turn is tens of milliseconds; the long tail is a slow database.
 TURN_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -90,7 +99,9 @@ class AppMetrics:
 def route_template(request: web.Request) -> str:
     """The route as the app registered it, or "other"; never the concrete path."""
     resource = request.match_info.route.resource
-    return UNMATCHED if resource is None else resource.canonical
+    if resource is None:
+        return UNMATCHED
+    return SHARED_SERIES.get(resource.canonical, resource.canonical)
 
 
 def status_class(status: int) -> str:
