@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bot.app import SERVICES, Services
 from bot.metrics.scrape import read_outbox
 from bot.outbox.models import DEAD, PENDING, SENDING, SENT, DeliveryRow
-from tests.metrics.conftest import Serve, scraped, value
-from tests.signals.conftest import submit_signal
+from tests.metrics.conftest import Serve, scrape, scraped, value
+from tests.signals.conftest import signal_ids, submit_signal
 
 
 def notice(status: str, due: datetime) -> DeliveryRow:
@@ -83,3 +83,18 @@ async def test_a_turn_that_ran_an_effect_is_counted_like_any_other(serve_metrics
     samples = await scraped(running.metrics)
     # Opening the intake (two presses) and sending it.
     assert value(samples, "meldwijzer_turn_seconds_count", channel="webchat") == 3
+
+
+async def test_nothing_of_a_signal_is_in_a_scrape(serve_metrics: Serve) -> None:
+    running = await serve_metrics()
+    services = running.app[SERVICES]
+    submitted = await submit_signal(services, "Canary-Text-5c7a: a remark")
+    status, body = await scrape(running.metrics)
+    assert status == 200
+    ids = await signal_ids(services)
+    assert ids
+    for secret in (submitted.receipt, "Canary-Text-5c7a", *ids):
+        assert secret not in body
+    samples = [line for line in body.splitlines() if not line.startswith("#")]
+    assert samples
+    assert not [line for line in samples if "signal" in line.lower()]  # no signal counters
