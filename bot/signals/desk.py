@@ -15,7 +15,6 @@ from bot.outbox.enqueue import Outbox
 from bot.routing.availability import away_on
 from bot.routing.select import successor
 from bot.seal import CONTENT_SEQUENCE, Author, open_signal_key_as_adviser
-from bot.stats.categories import OUTCOMES
 from bot.signals.audit import NO_SIGNAL, AuditChain
 from bot.signals.content import SignalView, ThreadMessage
 from bot.signals.dates import acknowledge_by, feedback_by
@@ -37,6 +36,7 @@ from bot.signals.succession import (
 from bot.signals.transaction import in_transaction
 from bot.signals.unlock import Unlocked, end_sessions
 from bot.signals.vault import add_message, read_signal, write_thread
+from bot.stats.categories import OUTCOMES
 
 
 @dataclass(frozen=True, slots=True)
