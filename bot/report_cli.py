@@ -88,6 +88,7 @@ def _write_whole(path: Path, text: str) -> None:
 async def _published(
     settings: Settings, year: int, quarters: tuple[str, ...], *, draft: bool
 ) -> PublishedYear:
+    # Imported here: disclosure control pulls in scipy, which no other command needs.
     from bot.stats.report import build_report
     from bot.stats.report_database import read_counts
     from bot.stats.report_tables import counted_unit_groups
