@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.stats.report_tables import YearCounts, report_tables, shared_cells
+from bot.stats.report_tables import YearCounts, agreeing, report_tables, shared_cells
 from bot.stats.report_year import PublishedYear
 from bot.stats.suppression import TableSpec, suppress_linked
 
@@ -22,7 +22,8 @@ def build_report(
     """Suppress all tables together, so a cell two tables share is hidden in both."""
     tables = report_tables(counts, quarters, unit_groups)
     specs = [TableSpec(t.table, True, t.total_row) for t in tables]
-    published = suppress_linked(specs, shared_cells(quarters), threshold)
+    links = agreeing(shared_cells(quarters), [t.table for t in tables])
+    published = suppress_linked(specs, links, threshold)
     return PublishedYear(
         year=year,
         threshold=threshold,

@@ -101,6 +101,33 @@ def shared_cells(columns: Sequence[str]) -> tuple[frozenset[SharedCell], ...]:
     return tuple(links)
 
 
+def agreeing(
+    links: Sequence[frozenset[SharedCell]], tables: Sequence[CountTable]
+) -> tuple[frozenset[SharedCell], ...]:
+    """Each link split into the cells that truly hold the same number.
+
+    They always do when every flow counts as designed; counters that disagree (a category
+    added mid-year, a lost flush) are two different facts, not one number to hide alike, and
+    must not stop the report.
+    """
+    by_name = {t.name: t for t in tables}
+    kept: list[frozenset[SharedCell]] = []
+    for link in links:
+        groups: dict[int, set[SharedCell]] = {}
+        for ref in sorted(link):
+            if ref[0] in by_name:
+                groups.setdefault(cell_value(by_name[ref[0]], ref[1], ref[2]), set()).add(ref)
+        kept.extend(frozenset(group) for group in groups.values() if len(group) > 1)
+    return tuple(kept)
+
+
+def cell_value(table: CountTable, row: str, column: str) -> int:
+    """A cell's true count; "total" sums its row or column (or the whole table)."""
+    rows = range(len(table.rows)) if row == TOTAL else (table.rows.index(row),)
+    columns = range(len(table.columns)) if column == TOTAL else (table.columns.index(column),)
+    return sum(table.cells[r][c] for r in rows for c in columns)
+
+
 def counted_unit_groups(counts: YearCounts) -> tuple[str, ...]:
     """The unit groups in the year's counters, in name order (only configured groups count)."""
     return tuple(sorted({category for measure, category, _ in counts if measure == UNIT_GROUPS}))

@@ -11,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from bot.stats.store import add_counts
 from sqlalchemy import text
 
 from bot.app import build_services, prepare_database
 from bot.cli import main
 from bot.settings import Settings
 from bot.stats.report_year import published_quarters
-from bot.stats.store import add_counts
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import POSTGRES_URL, empty_postgres
 
