@@ -127,6 +127,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
             await channel.run()
             await warming
         finally:
+            await services.signals.stats.flush()  # what this chat counted
             await services.engine.dispose()
 
     asyncio.run(run())
