@@ -11,13 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from bot.stats.store import add_counts
 from sqlalchemy import text
 
+from bot import migrate
 from bot.app import build_services, prepare_database
 from bot.cli import main
 from bot.settings import Settings
 from bot.stats.report_year import published_quarters
+from bot.stats.store import add_counts
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import POSTGRES_URL, empty_postgres
 
@@ -55,6 +56,7 @@ def _seed(settings: Settings, counts: SeedCounts, organisation: str = "ministeri
     async def run() -> None:
         services = build_services(settings)
         try:
+            await migrate.upgrade(services.engine)  # a shared database is upgraded on purpose
             await prepare_database(services)
             await add_counts(services.sessions, organisation, counts)
         finally:
@@ -132,8 +134,6 @@ def test_a_schema_that_is_behind_is_refused(
 ) -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
-
-    from bot import migrate
 
     _seed(database, YEAR_2025)
     config = Config()
