@@ -12,11 +12,12 @@ import asyncio
 import os
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.errors import InputError
 from bot.settings import Settings
+from bot.stats.recorder import flush_minutes
 from bot.stats.report_output import FORMATS, render
 from bot.stats.report_texts import LANGUAGES
 from bot.stats.report_year import PublishedYear, published_quarters
@@ -46,8 +47,9 @@ def _year(text: str) -> int:
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
-    today = datetime.now(settings.zone).date()
-    quarters = published_quarters(args.year, today, draft=args.draft)
+    now = datetime.now(settings.zone)
+    settled = now - timedelta(minutes=flush_minutes(settings))
+    quarters = published_quarters(args.year, now.date(), draft=args.draft, settled=settled.date())
     out = None if args.out == STDOUT else _writable(Path(args.out))
     year = asyncio.run(_published(settings, args.year, quarters, draft=args.draft))
     text = render(year, args.format, args.lang)

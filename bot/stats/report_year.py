@@ -32,21 +32,27 @@ class PublishedYear:
         return table.cells[table.rows.index(row)][table.columns.index(column)]
 
 
-def published_quarters(year: int, today: date, *, draft: bool = False) -> tuple[str, ...]:
-    """The quarters of ``year`` that have ended on ``today``; with ``draft`` the running one too.
+def published_quarters(
+    year: int, today: date, *, draft: bool = False, settled: date | None = None
+) -> tuple[str, ...]:
+    """The quarters of ``year`` that have ended; with ``draft`` the running one too.
 
     A running quarter is left out: once it ends, the report after it minus this one would
-    show its last weeks alone, a small count that was never checked.
+    show its last weeks alone, a small count that was never checked. ``settled`` is the day
+    up to which every process has written its counts (they are kept in memory up to
+    ``stats_flush_minutes``): a quarter ends for the report only once that day is past it,
+    or its last hours would arrive after the report and show by difference.
     """
     if year > today.year:
         raise InputError(f"the year {year} has not begun yet")
-    if year < today.year:
+    settled = min(settled or today, today)
+    if year < settled.year:
         return QUARTERS
-    ended = (today.month - 1) // 3
+    ended = (settled.month - 1) // 3 if year == settled.year else 0
     shown = min(ended + 1, len(QUARTERS)) if draft else ended
     if shown == 0:
         raise InputError(
-            f"no quarter of {year} has ended yet; --draft shows the running one "
-            "(not for publication)"
+            f"no quarter of {year} has ended yet (counts are written up to a day late); "
+            "--draft shows the running one (not for publication)"
         )
     return QUARTERS[:shown]

@@ -88,6 +88,20 @@ def test_only_ended_quarters_unless_a_draft(
     assert published_quarters(2026, today, draft=draft) == expected
 
 
+@pytest.mark.parametrize(
+    ("today", "settled", "expected"),
+    [
+        (date(2027, 1, 1), date(2026, 12, 31), ("Q1", "Q2", "Q3")),
+        (date(2027, 1, 2), date(2027, 1, 1), ("Q1", "Q2", "Q3", "Q4")),
+        (date(2026, 7, 1), date(2026, 6, 30), ("Q1",)),
+    ],
+)
+def test_a_quarter_ends_for_the_report_once_its_counts_are_all_written(
+    today: date, settled: date, expected: tuple[str, ...]
+) -> None:
+    assert published_quarters(2026, today, settled=settled) == expected
+
+
 def test_a_year_without_an_ended_quarter_needs_a_draft() -> None:
     with pytest.raises(InputError, match="no quarter of 2026 has ended yet"):
         published_quarters(2026, date(2026, 3, 31))
