@@ -93,8 +93,10 @@ async def _published(
     # Imported here: disclosure control pulls in scipy, which no other command needs.
     from bot.stats.report import build_report
     from bot.stats.report_database import read_counts
-    from bot.stats.report_tables import counted_unit_groups
+    from bot.stats.report_tables import unit_group_rows
+    from bot.stats.unit_groups import UnitGroups
 
+    configured = UnitGroups.load(settings.knowledge_dir).names  # statistics.toml, if any
     counts = await read_counts(settings, year)
     return build_report(
         counts,
@@ -103,5 +105,5 @@ async def _published(
         quarters,
         draft=draft,
         organisation=settings.organisation,
-        unit_groups=counted_unit_groups(counts),
+        unit_groups=unit_group_rows(configured, counts),
     )

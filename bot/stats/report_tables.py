@@ -128,6 +128,8 @@ def cell_value(table: CountTable, row: str, column: str) -> int:
     return sum(table.cells[r][c] for r in rows for c in columns)
 
 
-def counted_unit_groups(counts: YearCounts) -> tuple[str, ...]:
-    """The unit groups in the year's counters, in name order (only configured groups count)."""
-    return tuple(sorted({category for measure, category, _ in counts if measure == UNIT_GROUPS}))
+def unit_group_rows(configured: Sequence[str], counts: YearCounts) -> tuple[str, ...]:
+    """The configured groups in their order (a group with no signal is a row of zeros, as
+    fixed categories must be), then any group counted this year but no longer configured."""
+    counted = {category for measure, category, _ in counts if measure == UNIT_GROUPS}
+    return (*configured, *sorted(counted - set(configured)))

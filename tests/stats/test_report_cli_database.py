@@ -156,3 +156,31 @@ def _query_write(settings: Settings, sql: str) -> None:
             await services.engine.dispose()
 
     asyncio.run(run())
+
+
+def test_configured_unit_groups_are_a_table_of_their_own(
+    database: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "statistics.toml").write_text(
+        '[[group]]\nname = "DG Werk"\nsize = 2400\nunits = ["Directie A"]\n\n'
+        '[[group]]\nname = "DG Zorg"\nsize = 1800\nunits = ["Directie C"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MELDWIJZER_KNOWLEDGE_DIR", str(overlay))
+    groups = {(2025, q, "unit_groups", "DG Zorg"): 11 for q in (1, 2, 3, 4)}
+    groups |= {(2025, q, "unit_groups", "DG Werk"): 20 for q in (1, 2, 3, 4)}
+    _seed(database, {**YEAR_2025, **groups})
+    out = tmp_path / "groups.json"
+    assert main(["report", "--year", "2025", "--format", "json", "--out", str(out)]) == 0
+    table = json.loads(out.read_text("utf-8"))["tables"]["unit_groups"]
+    assert table["rows"] == ["DG Werk", "DG Zorg", "total"]
+    assert table["cells"] == [[20] * 4 + [80], [11] * 4 + [44], [31] * 4 + [124]]
+
+
+def test_without_unit_groups_there_is_no_such_table(database: Settings, tmp_path: Path) -> None:
+    _seed(database, YEAR_2025)
+    out = tmp_path / "plain.json"
+    assert main(["report", "--year", "2025", "--format", "json", "--out", str(out)]) == 0
+    assert "unit_groups" not in json.loads(out.read_text("utf-8"))["tables"]

@@ -11,9 +11,9 @@ from bot.stats.categories import MEASURES
 from bot.stats.report_tables import (
     REPORT_MEASURES,
     WITH_TOTAL_ROW,
-    counted_unit_groups,
     report_tables,
     shared_cells,
+    unit_group_rows,
 )
 from bot.stats.report_year import published_quarters
 
@@ -49,12 +49,13 @@ def test_total_rows_only_where_categories_split_something() -> None:
 
 def test_unit_groups_only_when_there_are_groups() -> None:
     assert "unit_groups" not in [t.table.name for t in report_tables({}, ("Q1",))]
-    counts = {("unit_groups", "DG Zuid", 1): 10, ("unit_groups", "DG Noord", 2): 3}
-    groups = counted_unit_groups(counts)
-    assert groups == ("DG Noord", "DG Zuid")
+    counts = {("unit_groups", "DG Zuid", 1): 10, ("unit_groups", "DG Oud", 2): 3}
+    groups = unit_group_rows(("DG Zuid", "DG Noord"), counts)
+    assert groups == ("DG Zuid", "DG Noord", "DG Oud")
     last = report_tables(counts, ("Q1", "Q2"), groups)[-1]
     assert last.table.name == "unit_groups" and last.total_row
-    assert last.table.cells == ((0, 3), (10, 0))
+    assert last.table.cells == ((10, 0), (0, 0), (0, 3))
+    assert unit_group_rows((), {}) == ()
 
 
 def test_signals_roles_and_funnel_share_the_signals_left_and_the_conversations() -> None:
