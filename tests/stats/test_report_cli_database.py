@@ -98,6 +98,16 @@ def test_the_report_reads_the_year_of_its_own_organisation(
     assert _counters(database) == before  # nothing written
 
 
+def test_the_sqlite_file_is_left_as_it_was(database: Settings, tmp_path: Path) -> None:
+    if database.database_url:
+        pytest.skip("the file check is for SQLite; the counters check covers PostgreSQL")
+    _seed(database, YEAR_2025)
+    file = database.data_dir / "meldwijzer.db"
+    before = file.read_bytes()
+    assert main(["report", "--year", "2025", "--out", str(tmp_path / "r.html")]) == 0
+    assert file.read_bytes() == before
+
+
 def test_the_html_report_goes_to_standard_output(
     database: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -137,3 +137,12 @@ def test_both_languages_have_every_text_and_no_word_for_the_machinery() -> None:
     words = str(raw).lower()
     assert not re.search(r"\b(session|sessie|tools?)\b", words)
     assert "/work" not in words and "/tmp" not in words
+
+
+def test_the_organisation_and_group_names_are_escaped() -> None:
+    year = sample_year(unit_groups=("DG <i>Zuid</i>",))
+    page = render_html(
+        PublishedYear(2025, 10, year.quarters, year.tables, organisation="BZK & <Co>"), "nl"
+    )
+    assert "BZK &amp; &lt;Co&gt;" in page and "<Co>" not in page
+    assert "DG &lt;i&gt;Zuid&lt;/i&gt;" in page and "<i>" not in page
