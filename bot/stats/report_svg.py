@@ -12,10 +12,13 @@ from html import escape
 
 from bot.stats.tables import Cell
 
-WIDTH = 680
-LABEL_END = 255  # labels are right-aligned up to here
-BAR_START = 265
 BAR_SPACE = 330
+VALUE_SPACE = 70  # the number or mark after the longest bar
+# Labels are right-aligned before the bars, in as much room as the longest one needs (13px
+# text is under 8px a character), so a chart of quarters stays narrow and legible when a
+# small screen scales it down.
+CHARACTER = 7.8
+LABEL_ROOM = (30, 330)
 HIDDEN_WIDTH = 26
 ROW = 30
 BAR_HEIGHT = 18
@@ -35,11 +38,14 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
     """One chart; ``chart_id`` must be unique on the page (it names the title and pattern)."""
     height = TOP * 2 + ROW * max(len(bars), 1)
     largest = max((b.value for b in bars if isinstance(b.value, int)), default=0) or 1
-    rows = "".join(_row(chart_id, index, bar, largest) for index, bar in enumerate(bars))
+    longest = max((len(b.label) for b in bars), default=0) * CHARACTER
+    label_end = round(min(max(longest + 12, LABEL_ROOM[0]), LABEL_ROOM[1]))
+    rows = "".join(_row(chart_id, index, bar, largest, label_end) for index, bar in enumerate(bars))
+    width = label_end + 10 + BAR_SPACE + VALUE_SPACE
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">'
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
         f"{_hatch(chart_id)}{rows}</svg>"
@@ -55,29 +61,30 @@ def _hatch(chart_id: str) -> str:
     )
 
 
-def _row(chart_id: str, index: int, bar: Bar, largest: int) -> str:
+def _row(chart_id: str, index: int, bar: Bar, largest: int, label_end: int) -> str:
+    bar_start = label_end + 10
     top = TOP + index * ROW
     middle = top + ROW / 2
     bar_top = middle - BAR_HEIGHT / 2
     label = (
-        f'<text x="{LABEL_END}" y="{middle}" dy="0.35em" text-anchor="end" '
+        f'<text x="{label_end}" y="{middle}" dy="0.35em" text-anchor="end" '
         f'font-size="13" fill="{INK}">{escape(bar.label)}</text>'
     )
     if isinstance(bar.value, int):
         width = round(bar.value / largest * BAR_SPACE, 1)
         shape = (
-            f'<rect class="bar" x="{BAR_START}" y="{bar_top}" width="{width}" '
+            f'<rect class="bar" x="{bar_start}" y="{bar_top}" width="{width}" '
             f'height="{BAR_HEIGHT}" fill="{BAR}"/>'
         )
     else:
         width = HIDDEN_WIDTH
         shape = (
-            f'<rect class="bar hidden" x="{BAR_START}" y="{bar_top}" width="{width}" '
+            f'<rect class="bar hidden" x="{bar_start}" y="{bar_top}" width="{width}" '
             f'height="{BAR_HEIGHT}" fill="url(#{chart_id}-hidden)" stroke="{BAR}" '
             'stroke-dasharray="3 2"/>'
         )
     value = (
-        f'<text x="{BAR_START + width + 6}" y="{middle}" dy="0.35em" font-size="13" '
+        f'<text x="{bar_start + width + 6}" y="{middle}" dy="0.35em" font-size="13" '
         f'fill="{INK}">{escape(bar.shown)}</text>'
     )
     return f"<g>{label}{shape}{value}</g>"

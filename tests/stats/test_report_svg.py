@@ -49,3 +49,11 @@ def test_a_chart_of_only_hidden_cells_still_draws() -> None:
 def test_labels_are_escaped() -> None:
     svg = _chart([Bar("DG <Zuid> & Co", 12, "12")])
     assert "DG <Zuid> & Co" in [t.text for t in svg.iter(f"{SVG}text")]
+
+
+def test_the_label_room_fits_the_longest_label() -> None:
+    quarters = _chart([Bar("Q1", 12, "12"), Bar("Q2", 14, "14")])
+    long = _chart([Bar("Netherlands Institute for Human Rights", 12, "12")])
+    assert int(quarters.get("width", "0")) < int(long.get("width", "0"))
+    label = next(long.iter(f"{SVG}text"))
+    assert float(label.get("x", "0")) >= len("Netherlands Institute for Human Rights") * 7
