@@ -35,7 +35,12 @@ class Bar:
 
 
 def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) -> str:
-    """One chart; ``chart_id`` must be unique on the page (it names the title and pattern)."""
+    """One chart; ``chart_id`` must be unique on the page (it names the title and pattern).
+
+    A screen reader names the image by its short title; the page shows ``description`` once
+    more as the figure's caption, read in the flow of the page, so it is not also the image's
+    name (it would be read twice). ``<desc>`` keeps it with the chart when the SVG is copied.
+    """
     height = TOP * 2 + ROW * max(len(bars), 1)
     largest = max((b.value for b in bars if isinstance(b.value, int)), default=0) or 1
     longest = max((len(b.label) for b in bars), default=0) * CHARACTER
@@ -44,7 +49,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
     width = label_end + 10 + BAR_SPACE + VALUE_SPACE
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'aria-labelledby="{chart_id}-title" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'

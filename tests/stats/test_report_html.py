@@ -52,7 +52,9 @@ def test_every_chart_has_a_title_a_description_and_a_table_beside_it() -> None:
         assert chart.attrs["role"] == "img"
         assert all(i in ids for i in chart.attrs["aria-labelledby"].split())
         assert chart.parents[-1] == "figure"
-    assert len(texts_of(page, "figcaption")) == len(year.tables)
+    captions = texts_of(page, "figcaption")
+    assert len(captions) == len(year.tables)
+    assert all(c.startswith("Staafdiagram") and ": " in c for c in captions)
     assert len(texts_of(page, "caption")) == len(year.tables)
     headers = [e for e in found if e.tag == "th"]
     assert headers and all(e.attrs.get("scope") in ("row", "col") for e in headers)
