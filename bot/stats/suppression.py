@@ -4,11 +4,13 @@ We follow the threshold rule and secondary cell suppression of the ESSnet Handbo
 Statistical Disclosure Control (Hundepool et al., 2010; published as *Statistical Disclosure
 Control*, Wiley, 2012): a frequency-table cell with fewer than ``t`` contributors is unsafe,
 and further cells are suppressed until no unsafe cell can be recalculated from the rest of
-the table. Statistics Netherlands (CBS), whose rules the handbook's authors helped shape,
-likewise checks for its diversity figures that every subgroup published about is large
-enough, so that no output can be traced to one employee (cbs.nl, FAQ "culturele
-diversiteit"); we take the minimum size from the setting ``report_threshold`` (10, never
-below 5) rather than claim a CBS number.
+the table. Statistics Netherlands (CBS) works the same way for the diversity figures it
+makes for employers: it checks that every subgroup published about is large enough, so that
+no output can be traced back to one employee (CBS, FAQ "Culturele diversiteit", juridische
+vragen, "Wij willen alleen werknemers met een Nederlandse nationaliteit leveren …"):
+https://www.cbs.nl/nl-nl/faq/culturele-diversiteit/juridische-vragen-cbs/wij-willen-alleen-werknemers-met-een-nederlandse-nationaliteit-leveren--bv-om-expats-uit-te-sluiten---kan-dat-
+That page names no minimum size, and we cite none: the minimum is the setting
+``report_threshold`` (10, never below 5, as the issue asks).
 
 1. Primary: every cell below ``t`` is hidden, zeros included (a zero in a small row says
    "nobody here", which is itself disclosive), and so is every total below ``t``.
@@ -19,8 +21,9 @@ below 5) rather than claim a CBS number.
    hides its total.
 3. Audit: "two per line" is not enough (two hidden 4-cycles joined by one hidden cell leave
    that cell solvable), so ``feasible.py`` computes every hidden cell's feasible range from
-   what is published; a cell whose range is one value gets the smallest shown cell of its
-   lines hidden beside it, and rules 2 and 3 repeat.
+   what is published (exactly, by linear programming; its docstring says why an LP bound is
+   exact for these tables); a cell whose range is one value gets the smallest shown cell of
+   its lines hidden beside it, and rules 2 and 3 repeat. Linked tables are audited together.
 
 Marks: a hidden cell below ``t`` is shown as ``"<t"`` and one at or above ``t`` as ``"x"``.
 Marking every hidden cell "<10" would be simpler but false for a cell of, say, 40 hidden only
@@ -34,8 +37,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.errors import ConfigError, InputError
-from bot.stats.feasible import Position, determined_cells, lines_of
-from bot.stats.tables import HIDDEN, TOTAL, Cell, CountTable, PublishedTable, below
+from bot.stats.feasible import Position, determined_cells
+from bot.stats.pattern import Pattern
+from bot.stats.tables import CountTable, PublishedTable
 
 # The lowest threshold the issue allows; settings.report_threshold enforces the same.
 LOWEST_THRESHOLD = 5
@@ -80,18 +84,51 @@ def _suppress(
     force: dict[str, frozenset[tuple[int, int]]],
 ) -> dict[str, PublishedTable]:
     _check_threshold(threshold)
-    grids = [_Grid(spec, threshold) for spec in specs]
-    names = [grid.name for grid in grids]
+    patterns = [Pattern(s.table, threshold, s.row_totals, s.column_totals) for s in specs]
+    names = [pattern.name for pattern in patterns]
     if len(set(names)) != len(names):
         raise InputError("two tables have the same name", code="bad_table")
-    groups = [_resolve(link, grids) for link in links]
-    for grid in grids:
-        grid.hide_primary(force.get(grid.name, frozenset()))
+    groups = [_resolve(link, patterns) for link in links]
+    for pattern in patterns:
+        pattern.hide_primary(force.get(pattern.name, frozenset()))
     while True:
-        _secondary(grids, groups)
-        published = [grid.published() for grid in grids]
-        if not _protect(grids, determined_cells(published, groups)):
+        _secondary(patterns, groups)
+        published = [pattern.published() for pattern in patterns]
+        if not _protect(patterns, _audit(published, groups)):
             return dict(zip(names, published, strict=True))
+
+
+def _audit(published: list[PublishedTable], groups: list[frozenset[Position]]) -> list[Position]:
+    """Solvable cells, table group by table group: only linked tables are read together."""
+    found: list[Position] = []
+    for members in _linked_together(len(published), groups):
+        local = {k: i for i, k in enumerate(members)}
+        inside = [
+            frozenset((local[k], r, c) for k, r, c in group)
+            for group in groups
+            if next(iter(group))[0] in local
+        ]
+        tables = [published[k] for k in members]
+        found += [(members[i], r, c) for i, r, c in determined_cells(tables, inside)]
+    return sorted(found)
+
+
+def _linked_together(count: int, groups: list[frozenset[Position]]) -> list[list[int]]:
+    parent = list(range(count))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for group in groups:
+        first, *rest = sorted({root(k) for k, _, _ in group})
+        for other in rest:
+            parent[other] = first
+    components: dict[int, list[int]] = {}
+    for k in range(count):
+        components.setdefault(root(k), []).append(k)
+    return list(components.values())
 
 
 def _check_threshold(threshold: int) -> None:
@@ -101,161 +138,41 @@ def _check_threshold(threshold: int) -> None:
         raise ConfigError(f"the report threshold is {threshold}; it may not be below 5")
 
 
-def _secondary(grids: list[_Grid], groups: list[frozenset[Position]]) -> None:
+def _secondary(patterns: list[Pattern], groups: list[frozenset[Position]]) -> None:
     changed = True
     while changed:
         changed = False
         for group in groups:
-            if any(grids[k].is_hidden(r, c) for k, r, c in group):
+            if any(patterns[k].is_hidden(r, c) for k, r, c in group):
                 for k, r, c in group:
-                    changed |= grids[k].hide(r, c)
-        for grid in grids:
-            changed |= grid.protect_lines()
+                    changed |= patterns[k].hide(r, c)
+        for pattern in patterns:
+            changed |= pattern.protect_lines()
 
 
-def _protect(grids: list[_Grid], determined: list[Position]) -> bool:
+def _protect(patterns: list[Pattern], determined: list[Position]) -> bool:
     """Hide one more cell beside each cell the audit found solvable; False if none was."""
     # A cell hidden for one solvable cell often frees the next one too (its line-mate), so
     # a cell whose lines already gained a hidden cell in this round waits for the next audit.
     changed: set[tuple[int, int, int]] = set()
     for k, r, c in determined:
-        if not any(grids[k].shares_line((r, c), (i, j)) for q, i, j in changed if q == k):
-            place = grids[k].hide_beside(r, c)
+        if not any(patterns[k].shares_line((r, c), (i, j)) for q, i, j in changed if q == k):
+            place = patterns[k].hide_beside(r, c)
             if place is not None:
                 changed.add((k, *place))
     return bool(changed)
 
 
-def _resolve(link: frozenset[CellRef], grids: list[_Grid]) -> frozenset[Position]:
+def _resolve(link: frozenset[CellRef], patterns: list[Pattern]) -> frozenset[Position]:
+    if len(link) < 2:
+        raise InputError(f"a link needs two cells or more, not {sorted(link)}", code="bad_table")
     places = []
     for name, row, column in sorted(link):
-        found = [k for k, grid in enumerate(grids) if grid.name == name]
+        found = [k for k, pattern in enumerate(patterns) if pattern.name == name]
         if not found:
             raise InputError(f"a link names an unknown table {name!r}", code="bad_table")
         k = found[0]
-        places.append((k, *grids[k].place_of(row, column)))
-    if len({grids[k].values[r][c] for k, r, c in places}) > 1:
+        places.append((k, *patterns[k].place_of(row, column)))
+    if len({patterns[k].values[r][c] for k, r, c in places}) > 1:
         raise InputError(f"linked cells {sorted(link)} differ in value", code="bad_table")
     return frozenset(places)
-
-
-class _Grid:
-    """One table while it is being suppressed: true counts with totals, and what is hidden."""
-
-    def __init__(self, spec: TableSpec, threshold: int) -> None:
-        table = spec.table
-        _check_table(table)
-        self.name = table.name
-        self.threshold = threshold
-        self.rows = table.rows + ((TOTAL,) if spec.column_totals else ())
-        self.columns = table.columns + ((TOTAL,) if spec.row_totals else ())
-        values = [list(row) + ([sum(row)] if spec.row_totals else []) for row in table.cells]
-        if spec.column_totals:
-            values.append([sum(column) for column in zip(*values, strict=True)])
-        self.values = values
-        self.lines = lines_of(
-            len(self.rows), len(self.columns), spec.row_totals, spec.column_totals
-        )
-        self.hidden: set[tuple[int, int]] = set()
-
-    def place_of(self, row: str, column: str) -> tuple[int, int]:
-        if row not in self.rows or column not in self.columns:
-            raise InputError(f"no cell ({row!r}, {column!r}) in {self.name!r}", code="bad_table")
-        return self.rows.index(row), self.columns.index(column)
-
-    def is_hidden(self, r: int, c: int) -> bool:
-        return (r, c) in self.hidden
-
-    def hide(self, r: int, c: int) -> bool:
-        if (r, c) in self.hidden:
-            return False
-        self.hidden.add((r, c))
-        return True
-
-    def hide_primary(self, force: frozenset[tuple[int, int]]) -> None:
-        for r, c in sorted(force):
-            if not (0 <= r < len(self.rows) and 0 <= c < len(self.columns)):
-                raise InputError(f"no place ({r}, {c}) to force in {self.name!r}", code="bad_table")
-            self.hide(r, c)
-        for r, row in enumerate(self.values):
-            for c, value in enumerate(row):
-                if value < self.threshold:
-                    self.hide(r, c)
-
-    def protect_lines(self) -> bool:
-        changed = False
-        for members, total in self.lines:
-            while total not in self.hidden and not self._line_is_safe(members):
-                shown = [m for m in members if m not in self.hidden]
-                changed |= self.hide(*(self._smallest(shown) if shown else total))
-        return changed
-
-    def _line_is_safe(self, members: list[tuple[int, int]]) -> bool:
-        hidden = [self.values[r][c] for r, c in members if (r, c) in self.hidden]
-        return not hidden or (len(hidden) >= 2 and sum(hidden) >= self.threshold)
-
-    def _smallest(self, places: list[tuple[int, int]]) -> tuple[int, int]:
-        # Ties go to the first in order: min keeps the first of equal keys.
-        return min(places, key=lambda place: self.values[place[0]][place[1]])
-
-    def _lines_through(self, place: tuple[int, int]) -> list[list[tuple[int, int]]]:
-        return [[*members, total] for members, total in self.lines if place in [*members, total]]
-
-    def shares_line(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        return any(b in line for line in self._lines_through(a))
-
-    def hide_beside(self, r: int, c: int) -> tuple[int, int] | None:
-        """Hide the smallest shown cell of the lines through (r, c), or of the table."""
-        beside = [
-            place
-            for line in self._lines_through((r, c))
-            for place in line
-            if place not in self.hidden
-        ]
-        if not beside:
-            beside = [
-                (i, j)
-                for i in range(len(self.rows))
-                for j in range(len(self.columns))
-                if (i, j) not in self.hidden
-            ]
-        if not beside:
-            return None
-        place = self._smallest(beside)
-        self.hide(*place)
-        return place
-
-    def published(self) -> PublishedTable:
-        cells = tuple(
-            tuple(self._shown(r, c, value) for c, value in enumerate(row))
-            for r, row in enumerate(self.values)
-        )
-        return PublishedTable(self.name, self.threshold, self.rows, self.columns, cells)
-
-    def _shown(self, r: int, c: int, value: int) -> Cell:
-        if (r, c) not in self.hidden:
-            return value
-        return below(self.threshold) if value < self.threshold else HIDDEN
-
-
-def _check_table(table: CountTable) -> None:
-    if not table.rows or not table.columns:
-        raise InputError(f"table {table.name!r} has no rows or no columns", code="bad_table")
-    for labels in (table.rows, table.columns):
-        if len(set(labels)) != len(labels) or TOTAL in labels:
-            raise InputError(
-                f"table {table.name!r} repeats a label or uses 'total'", code="bad_table"
-            )
-    if len(table.cells) != len(table.rows) or any(
-        len(row) != len(table.columns) for row in table.cells
-    ):
-        raise InputError(
-            f"table {table.name!r} is not {len(table.rows)} × {len(table.columns)}",
-            code="bad_table",
-        )
-    for row in table.cells:
-        for value in row:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InputError(
-                    f"table {table.name!r} holds {value!r}, not a count", code="bad_table"
-                )

@@ -195,13 +195,19 @@ def test_a_forced_place_outside_the_table_is_refused() -> None:
 def test_links_to_unknown_tables_or_cells_or_unequal_values_are_refused() -> None:
     specs = linked_pair()
     with pytest.raises(InputError, match="unknown table"):
-        suppress_linked(specs, [frozenset({("nope", "total", "Q1")})], 10)
+        suppress_linked(specs, [frozenset({("nope", "total", "Q1"), ("roles", "total", "Q1")})], 10)
     with pytest.raises(InputError, match="no cell"):
-        suppress_linked(specs, [frozenset({("roles", "total", "Q9")})], 10)
+        suppress_linked(
+            specs, [frozenset({("roles", "total", "Q9"), ("roles", "total", "Q1")})], 10
+        )
     with pytest.raises(InputError, match="differ in value"):
         suppress_linked(
             specs, [frozenset({("roles", "target", "Q1"), ("signals", "named", "Q1")})], 10
         )
+    with pytest.raises(InputError, match="two cells or more"):
+        suppress_linked(specs, [frozenset({("roles", "total", "Q1")})], 10)
+    with pytest.raises(InputError, match="two cells or more"):
+        suppress_linked(specs, [frozenset()], 10)
     with pytest.raises(InputError, match="same name"):
         suppress_linked([specs[0], specs[0]], [], 10)
 
@@ -212,3 +218,9 @@ def test_feasible_range_refuses_a_place_outside_the_table_and_an_unknown_mark() 
         feasible_range(published, 1, 0)
     with pytest.raises(InputError, match="unknown mark"):
         feasible_range(published, 0, 0)
+
+
+def test_a_table_linked_to_nothing_is_suppressed_as_if_alone() -> None:
+    alone = table(BRIDGE, name="alone")
+    published = suppress_linked([*linked_pair(), TableSpec(alone)], links(), 10)
+    assert published["alone"] == suppress(alone, 10)
