@@ -96,6 +96,7 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
                 await prepare_database(services)
                 return await handler(args, services)
             finally:
+                await services.signals.stats.flush()  # what the desk counted (close, …)
                 await services.engine.dispose()
 
         return asyncio.run(go())

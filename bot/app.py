@@ -48,6 +48,7 @@ from bot.signals.registry import AdviserRegistry
 from bot.signals.unlock import AdviserSessions
 from bot.signals.writer import SignalWriter
 from bot.state import ConversationStore
+from bot.stats.recorder import StatsRecorder, flush_minutes
 from bot.stopping import Stopping, looping
 from bot.throttle import TokenBucket
 from dialogs.messages import Messages
@@ -137,14 +138,17 @@ def build_signal_services(
     audit = AuditChain(secret)
     outbox = Outbox(NoticeSchedule.of(settings), enabled_channels(settings))
     minutes = settings.adviser_session_minutes
+    stats = StatsRecorder(
+        sessions, settings.organisation, settings.zone, now, flush_minutes(settings)
+    )
     return SignalServices(
         registry=registry,
         intake=SignalIntake(sessions, registry, index, (pool, submissions), writer, outbox, now),
         follow_up=ReporterFollowUp(
-            sessions, index, pool, limits, writer, on, now, (outbox, registry)
+            sessions, index, pool, limits, writer, on, now, (outbox, registry), stats
         ),
         sessions=AdviserSessions(sessions, registry, secret, now, minutes, audit, pool=pool),
-        desk=AdviserDesk(sessions, registry, on, audit, outbox=outbox, now=now),
+        desk=AdviserDesk(sessions, registry, on, audit, outbox=outbox, now=now, tally=stats),
         outbox=outbox,
         absences=Absences(
             sessions, registry, audit, on, settings.long_absence_days, outbox=outbox, now=now
@@ -152,6 +156,7 @@ def build_signal_services(
         kdf_pool=pool,
         counters=EventCounters(),
         secret_fingerprints=index.fingerprints,
+        stats=stats,
     )
 
 
@@ -171,9 +176,10 @@ def build_conversations(
         max_chars=settings.max_message_chars,
         webchat_url=settings.webchat_url,
     )
+    effects = EffectRunner(signals)
     observer = metrics.turns if metrics else None
     return ConversationService(
-        router, store, signals.registry, EffectRunner(signals), now, observer=observer
+        router, store, signals.registry, effects, now, stats=signals.stats, observer=observer
     )
 
 
@@ -287,10 +293,15 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         services.settings, services.sessions, services.signals.outbox, app[NOTICE_CHANNELS]
     )
     stopping = Stopping()
+    stats = services.signals.stats
     async with looping(
-        _housekeeping(services, stopping), *notices.loops(stopping), stopping=stopping
+        _housekeeping(services, stopping),
+        *notices.loops(stopping),
+        stats.run(stopping),
+        stopping=stopping,
     ):
         yield
+    await stats.flush()  # a graceful stop keeps what was counted since the last flush
     await services.engine.dispose()
     services.signals.kdf_pool.close()
 

@@ -15,6 +15,7 @@ from bot.errors import MeldwijzerError
 from bot.router import Outcome, Router, Session
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.state import ConversationStore
+from bot.stats.recorder import StatsRecorder
 
 log = logging.getLogger("meldwijzer.conversation")
 
@@ -46,6 +47,7 @@ class ConversationService:
         registry: AdviserRegistry,
         effects: EffectRunner,
         clock: Callable[[], datetime] = utc_now,
+        stats: StatsRecorder | None = None,
         observer: TurnObserver | None = None,
     ) -> None:
         self._router = router
@@ -53,6 +55,7 @@ class ConversationService:
         self._registry = registry
         self._effects = effects
         self._clock = clock
+        self._stats = stats
         self._observer = observer
 
     async def handle(self, incoming: Incoming) -> Sequence[Reply]:
@@ -73,15 +76,31 @@ class ConversationService:
             lang = session.lang
             adviser = await self._registry.by_address(incoming.channel, incoming.sender)
             outcome = await self._turn(incoming, session, key, adviser, spent)
+            # Advisers' own conversations are not part of the yearly picture.
+            counts = () if adviser else _new_counts(incoming, found is None, outcome)
+            next_session = outcome.session
+            if counts:
+                counted = {f"{measure}/{category}" for measure, category in counts}
+                next_session = replace(next_session, counted=next_session.counted | counted)
             # An unchanged conversation is written only to keep it from expiring.
             fresh = found is not None and not self._store.stale(found[1], now)
-            if outcome.changed and not (fresh and outcome.session == session):
-                await self._store.save(key, outcome.session, now)
+            saved = outcome.changed and not (fresh and next_session == session)
+            if saved:
+                await self._store.save(key, next_session, now)
+                self._count(counts)  # only once the conversation that shows them is saved
         except MeldwijzerError as exc:
             # Never the message text or ids: only what kind of failure it was.
             log.error("turn failed on %s: %s", incoming.channel.value, type(exc).__name__)
             return (self._router.apology(lang, incoming),)
+        finally:
+            if self._stats is not None:
+                await self._stats.turn_ended()
         return outcome.replies
+
+    def _count(self, counts: Sequence[tuple[str, str]]) -> None:
+        if self._stats is not None:
+            for measure, category in counts:
+                self._stats.add(measure, category)
 
     async def _turn(
         self,
@@ -110,3 +129,16 @@ class ConversationService:
         if done.effect is not None:
             raise MeldwijzerError("a dialog asked for two effects in one turn")
         return replace(done, changed=True)
+
+
+def _new_counts(incoming: Incoming, new: bool, outcome: Outcome) -> tuple[tuple[str, str], ...]:
+    """What this turn showed that the conversation was not counted in yet (each once)."""
+    shown = list(outcome.counts)
+    if new:
+        shown[:0] = [("conversations", incoming.channel.value), ("funnel", "conversation")]
+    already = outcome.session.counted
+    fresh: list[tuple[str, str]] = []
+    for measure, category in shown:
+        if f"{measure}/{category}" not in already and (measure, category) not in fresh:
+            fresh.append((measure, category))
+    return tuple(fresh)

@@ -7,6 +7,7 @@ production path. Every table derives from :class:`Base` so Alembic sees one meta
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,7 +89,17 @@ def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(driver_url, pool_pre_ping=not driver_url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _quiet_driver_log()
     return engine
+
+
+def _quiet_driver_log() -> None:
+    """aiosqlite logs every statement with its parameters at DEBUG (conversation keys,
+    lookup keys, each counter update at the moment it is written); like SQLAlchemy does
+    for its own logger, it stays at WARNING unless someone sets it on purpose."""
+    driver = logging.getLogger("aiosqlite")
+    if driver.level == logging.NOTSET:
+        driver.setLevel(logging.WARNING)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -24,6 +24,8 @@ from bot.signals.followup import ReporterFollowUp
 from bot.signals.intake import SignalIntake
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.signals.unlock import AdviserSessions, Unlocked
+from bot.stats.recorder import StatsRecorder
+from bot.stats.signal_counts import UnitGroup, count_submitted, no_unit_groups
 from dialogs.effects import (
     AcknowledgeSignal,
     AddToThread,
@@ -70,6 +72,8 @@ class SignalServices:
     counters: EventCounters
     secret_fingerprints: tuple[str, ...]  # the current secret's, then the previous one's
     outbox: Outbox  # notices to advisers, written with the change that causes them
+    stats: StatsRecorder  # the yearly picture's counts, written apart from every signal
+    unit_group: UnitGroup = no_unit_groups  # a unit's coarse group, if the organisation has any
 
 
 class EffectRunner:
@@ -111,6 +115,7 @@ class EffectRunner:
             case SubmitSignal(content=content):
                 receipt = await s.intake.submit(content)
                 s.counters.count("signal_received")  # never a log line: it would mark the moment
+                count_submitted(s.stats, content, s.unit_group)  # committed: memory only
                 return Result(receipt=receipt.display())
             case ReadThread(receipt=receipt):
                 return Result(view=await s.follow_up.read(receipt, caller.bucket))

@@ -22,6 +22,7 @@ from bot.signals.models import (
     UnlockGuardRow,
 )
 from bot.state import ConversationRow
+from bot.stats.models import StatsCountRow
 
 __all__ = [
     "AbsenceRow",
@@ -43,5 +44,6 @@ __all__ = [
     "SignalRecusalRow",
     "SignalRow",
     "SignalWrapRow",
+    "StatsCountRow",
     "UnlockGuardRow",
 ]

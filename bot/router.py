@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.core import LANGUAGES, Channel, Incoming, Kind, Reply
 from bot.seal.receipt_shape import contains_receipt
+from bot.stats.categories import TOPICS
 from dialogs.answer import section_answer
 from dialogs.base import IDLE, Context, Dialog, DialogState, Step, TopicSource
 from dialogs.clarify import clarify
@@ -27,6 +28,7 @@ from knowledge.language_request import requested_language
 from knowledge.model import ROUTE_TOPICS, Match
 
 MAX_ACTION_CHARS = 200
+INTAKE_FORM = "signal:intake"  # the signal form shown: the funnel's "signal started"
 ADVISER_SESSION = "adviser_session"
 MAX_FORM_FIELDS = 30
 # A form's own dialog checks each field's length; this only bounds the work on junk.
@@ -87,6 +89,9 @@ class Session:
     lang_chosen: bool = False
     state: DialogState = IDLE
     adviser_session: str = ""  # an unlocked adviser's session id (advisers only)
+    # "measure/category" this conversation was already counted in (bot.stats), so that each
+    # is counted at most once per conversation; it goes when the conversation expires.
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,7 @@ class Outcome:
     session: Session
     changed: bool = True  # False: bad input, nothing is stored
     effect: Effect | None = None  # to carry out, then hand to ``Router.after``
+    counts: tuple[tuple[str, str], ...] = ()  # what was shown (``Step.counts``)
 
 
 class Router:
@@ -137,7 +143,9 @@ class Router:
         dialog = self._dialogs[session.state.dialog]
         step = dialog.after(ctx, session.state, outcome.effect, result)
         done = self._done(step, session)
-        return replace(done, replies=(*outcome.replies, *done.replies))
+        return replace(
+            done, replies=(*outcome.replies, *done.replies), counts=(*outcome.counts, *done.counts)
+        )
 
     def apology(self, lang: str, event: Incoming) -> Reply:
         ctx = self._context(lang, event)
@@ -197,7 +205,8 @@ class Router:
         if not match.confident:
             return self._done(self._start_topic(ctx, "fallback", "menu"), session)
         if match.section and ctx.knowledge.has(match.topic, ctx.lang):
-            return self._done(section_answer(ctx, match.topic, match.section), session)
+            step = section_answer(ctx, match.topic, match.section)
+            return self._done(replace(step, counts=shown(match.topic)), session)
         return self._done(self._start_topic(ctx, match.topic), session)
 
     # -- buttons and forms --------------------------------------------------------------
@@ -245,7 +254,9 @@ class Router:
             return self._refuse(ctx, session, "input.unknown_form")
         if self._crisis_in(data.values()):
             # Whatever the form does (stored, refused, shown again), 112 and 113 come first.
-            step = replace(step, replies=(self._crisis.notice(ctx), *step.replies))
+            notice = self._crisis.notice(ctx)
+            counts = (*step.counts, *shown("crisis"))
+            step = replace(step, replies=(notice, *step.replies), counts=counts)
         return self._done(step, session)
 
     def _crisis_in(self, values: Iterable[str]) -> bool:
@@ -284,7 +295,8 @@ class Router:
     def _interrupt(self, ctx: Context, state: DialogState) -> Step:
         """The crisis answer; a second one still remembers what the first interrupted."""
         previous = interrupted(state) if state.dialog == "crisis" else state
-        return self._crisis.interrupt(ctx, previous, form_open=self._form_open(previous))
+        step = self._crisis.interrupt(ctx, previous, form_open=self._form_open(previous))
+        return replace(step, counts=shown("crisis"))
 
     # -- shared -----------------------------------------------------------------------------
 
@@ -293,7 +305,8 @@ class Router:
 
     def _start_topic(self, ctx: Context, topic: str, dialog: str | None = None) -> Step:
         name = dialog or TOPIC_DIALOGS.get(topic) or (topic if topic in self._dialogs else "answer")
-        return self._dialogs[name].start(ctx, topic)
+        step = self._dialogs[name].start(ctx, topic)
+        return replace(step, counts=(*step.counts, *shown(topic)))
 
     def _switch_language(self, ctx: Context, lang: str, session: Session) -> Outcome:
         ctx = replace(ctx, lang=lang)
@@ -328,7 +341,10 @@ class Router:
             state=state,
             adviser_session=session.adviser_session if token is None else token,
         )
-        return Outcome(step.replies, next_session, effect=step.effect)
+        counts = step.counts
+        if any(r.form is not None and r.form.id.startswith(INTAKE_FORM) for r in step.replies):
+            counts = (*counts, ("funnel", "signal_started"))
+        return Outcome(step.replies, next_session, effect=step.effect, counts=counts)
 
     def _context(self, lang: str, event: Incoming, adviser: str = "") -> Context:
         return Context(
@@ -339,6 +355,12 @@ class Router:
             adviser=adviser,
             webchat_url=self._webchat_url,
         )
+
+
+def shown(topic: str) -> tuple[tuple[str, str], ...]:
+    """What showing ``topic`` counts: the topic if it is a fixed one, the funnel's options."""
+    counts = (("topics", topic),) if topic in TOPICS else ()
+    return (*counts, ("funnel", "options")) if topic == "options" else counts
 
 
 def clean_text(raw: str) -> str:

@@ -39,6 +39,9 @@ class ConversationRow(Base):
     step: Mapped[str] = mapped_column(String(40), default="")
     data: Mapped[str] = mapped_column(Text, default="{}")
     adviser_session: Mapped[str] = mapped_column(String(64), default="")
+    # The fixed categories (bot.stats.categories) this conversation was counted in, as
+    # "measure/category" separated by spaces: never more than the fixed lists hold.
+    counted: Mapped[str] = mapped_column(Text, default="")
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -49,6 +52,7 @@ _BY_KEY = select(
     ConversationRow.step,
     ConversationRow.data,
     ConversationRow.adviser_session,
+    ConversationRow.counted,
     ConversationRow.expires_at,
 ).where(ConversationRow.key == bindparam("key"))
 
@@ -93,7 +97,8 @@ class ConversationStore:
         if row is None or as_utc(row.expires_at) <= now:
             return None
         state = DialogState(row.dialog, row.step, MappingProxyType(_decode(row.data)))
-        session = Session(row.lang, row.lang_chosen, state, row.adviser_session)
+        counted = frozenset(row.counted.split())
+        session = Session(row.lang, row.lang_chosen, state, row.adviser_session, counted)
         return session, as_utc(row.expires_at)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
@@ -104,6 +109,7 @@ class ConversationStore:
             "step": session.state.step,
             "data": json.dumps(dict(session.state.data), ensure_ascii=False),
             "adviser_session": session.adviser_session,
+            "counted": " ".join(sorted(session.counted)),
             "expires_at": _next_hour(now + self._ttl),
         }
         try:
@@ -144,7 +150,16 @@ class ConversationStore:
 
 def _upsert(insert: Callable[[type[ConversationRow]], Any]) -> Executable:
     """Built once with bind parameters, so SQLAlchemy compiles it once (its statement cache)."""
-    columns = ("lang", "lang_chosen", "dialog", "step", "data", "adviser_session", "expires_at")
+    columns = (
+        "lang",
+        "lang_chosen",
+        "dialog",
+        "step",
+        "data",
+        "adviser_session",
+        "counted",
+        "expires_at",
+    )
     statement = insert(ConversationRow).values(
         key=bindparam("key"), **{name: bindparam(name) for name in columns}
     )

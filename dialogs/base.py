@@ -85,6 +85,9 @@ class Step:
     replies: tuple[Reply, ...]
     state: DialogState = IDLE
     effect: Effect | None = None
+    # What this step showed, as (measure, category) of the yearly picture (bot.stats): the
+    # service counts each at most once per conversation, after the turn is saved.
+    counts: tuple[tuple[str, str], ...] = ()
 
 
 class Dialog(Protocol):

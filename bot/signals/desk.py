@@ -37,6 +37,7 @@ from bot.signals.transaction import in_transaction
 from bot.signals.unlock import Unlocked, end_sessions
 from bot.signals.vault import add_message, read_signal, write_thread
 from bot.stats.categories import OUTCOMES
+from bot.stats.tally import NoTally, Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,9 @@ class AdviserDesk:
         *,
         outbox: Outbox,
         now: Callable[[], datetime],
+        tally: Tally | None = None,
     ) -> None:
+        self._tally = tally or NoTally()
         self._sessions = sessions
         self._registry = registry
         self._today = today
@@ -133,8 +136,10 @@ class AdviserDesk:
             raise InputError("empty reply", code="empty")
         adviser = await self._registry.get(who.adviser_id)
         today = self._today()
+        first: list[date] = []  # created_on, when this reply is the acknowledgement
 
         async def write(db: AsyncSession) -> None:  # retried whole on a clash (vault.py)
+            first.clear()
             row, key = await self._signal(db, who, signal_id)
             if row.status != "open":
                 raise InputError("the signal is closed", code="closed")
@@ -144,12 +149,16 @@ class AdviserDesk:
             )
             # Whoever answers has dealt with what came before: none of it is new for them.
             await _read_up_to(db, row.id, who.adviser_id, sequence)
-            row.acknowledged_on = row.acknowledged_on or today
+            if row.acknowledged_on is None:
+                first.append(row.created_on)
+                row.acknowledged_on = today
             await self._audit.append(
                 db, today, who.adviser_id, "ask" if question else "reply", row.id
             )
 
         await write_thread(self._sessions, signal_id, write)
+        for created_on in first:  # committed: counted in memory only
+            self._tally.add("acknowledged", _in_time(today, acknowledge_by(created_on)))
 
     async def acknowledge(self, who: Unlocked, signal_id: str) -> date:
         """Confirm receipt without a reply yet; the feedback deadline counts from today.
@@ -159,7 +168,7 @@ class AdviserDesk:
         """
         today = self._today()
 
-        async def work(db: AsyncSession) -> date:
+        async def work(db: AsyncSession) -> date:  # the signal's date, to count the deadline
             await self._audit.append(db, today, who.adviser_id, "acknowledge", signal_id)
             row, _ = await self._signal(db, who, signal_id)
             if row.status != "open":
@@ -168,9 +177,11 @@ class AdviserDesk:
                 # Raising rolls the audit row back too: nothing at all changes.
                 raise InputError("the signal is already acknowledged", code="already_acknowledged")
             row.acknowledged_on = today
-            return feedback_by(today)
+            return row.created_on
 
-        return await in_transaction(self._sessions, work)
+        created_on = await in_transaction(self._sessions, work)
+        self._tally.add("acknowledged", _in_time(today, acknowledge_by(created_on)))
+        return feedback_by(today)
 
     async def close(self, who: Unlocked, signal_id: str, outcome: str) -> None:
         """Close an open signal with its outcome; a closed one stays as it was (and its retention).
@@ -181,15 +192,23 @@ class AdviserDesk:
             raise InputError("unknown outcome", code="unknown_outcome")
         today = self._today()
 
-        async def work(db: AsyncSession) -> None:
+        async def work(db: AsyncSession) -> tuple[date, date | None]:
             await self._audit.append(db, today, who.adviser_id, "close", signal_id)
             row, _ = await self._signal(db, who, signal_id)
             if row.status == "closed":
                 # Raising rolls the audit row back too: nothing at all changes.
                 raise InputError("the signal is already closed", code="already_closed")
             row.status, row.closed_on = "closed", today
+            return row.created_on, row.acknowledged_on
 
-        await in_transaction(self._sessions, work)
+        created_on, acknowledged_on = await in_transaction(self._sessions, work)
+        # Committed: counted in memory only.
+        self._tally.add("outcomes", outcome)
+        if acknowledged_on is None:  # closed unanswered: no feedback came, and no receipt
+            self._tally.add("acknowledged", _in_time(today, acknowledge_by(created_on)))
+            self._tally.add("feedback", "late")
+        else:
+            self._tally.add("feedback", _in_time(today, feedback_by(acknowledged_on)))
 
     async def recuse(self, who: Unlocked, signal_id: str) -> str:
         """Step aside; returns the name of whoever is responsible now.
@@ -284,3 +303,8 @@ async def _read_up_to(db: AsyncSession, signal_id: str, adviser_id: str, sequenc
     wrap = await db.get(SignalWrapRow, (signal_id, adviser_id))
     if wrap is not None:
         wrap.read_up_to = max(wrap.read_up_to, sequence)
+
+
+def _in_time(done: date, due: date) -> str:
+    """The yearly picture's deadline category: met on or before the due date, else late."""
+    return "met" if done <= due else "late"

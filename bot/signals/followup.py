@@ -38,6 +38,7 @@ from bot.signals.receipt_lookup import ReceiptLookup
 from bot.signals.registry import AdviserRegistry
 from bot.signals.vault import add_message, read_signal, write_thread
 from bot.signals.writer import SignalWriter
+from bot.stats.tally import NoTally, Tally
 
 
 class ReporterFollowUp:
@@ -53,8 +54,10 @@ class ReporterFollowUp:
         today: Callable[[], date],
         now: Callable[[], datetime],
         notices: tuple[Outbox, AdviserRegistry],
+        tally: Tally | None = None,
     ) -> None:
         self._outbox, self._registry = notices
+        self._tally = tally or NoTally()
         self._sessions = sessions
         self._writer = writer
         self._lookup = ReceiptLookup(sessions, index, pool, writer)
@@ -79,6 +82,7 @@ class ReporterFollowUp:
             raise StorageError("cannot read the thread") from exc
         if unseen:  # a read writes only when there was something new to see
             await self._mark_seen(signal_id, seen)
+        self._tally.add("follow_ups", "opened")
         return view
 
     async def _mark_seen(self, signal_id: str, seen: int) -> None:
@@ -112,17 +116,22 @@ class ReporterFollowUp:
                 await self._outbox.tell(db, responsible, NEW_MESSAGE, signal_id, str(sequence), now)
 
         await write_thread(self._sessions, signal_id, append, self._writer)
+        self._tally.add("follow_ups", "added")  # committed: counted in memory only
 
     async def delete(self, receipt: str, bucket: str) -> None:
         """Remove the signal, its thread and every key wrap (SQLite overwrites freed pages)."""
         signal_id, _ = await self._open(receipt, bucket)
+        was_open = [False]  # the last attempt's (write_thread may run ``remove`` again)
 
         async def remove(db: AsyncSession) -> None:
             row = await _row(db, signal_id)
+            was_open[0] = row.status == "open"
             await self._outbox.forget(db, signal_id)  # no empty notice left to tell of it
             await db.delete(row)
 
         await write_thread(self._sessions, signal_id, remove, self._writer)
+        if was_open[0]:  # a closed signal already counted its outcome
+            self._tally.add("outcomes", "withdrawn")
         await wipe_deleted(self._sessions)
 
     async def purge_counters(self, now: datetime) -> None:

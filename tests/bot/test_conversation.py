@@ -77,5 +77,7 @@ async def test_clock_is_injected(services: Services) -> None:
     s = services
     service = build_conversations(s.settings, s.knowledge, s.store, s.signals, lambda: frozen)
     await service.handle(event(Kind.START))
-    (row,) = rows(services)
-    assert str(row[-1]).startswith("2026-01-01 02:00"), "expiry: clock + one hour, rounded up"
+    assert len(rows(services)) == 1
+    with sqlite3.connect(services.settings.data_dir / "meldwijzer.db") as db:
+        (expires_at,) = db.execute("select expires_at from conversations").fetchone()
+    assert str(expires_at).startswith("2026-01-01 02:00"), "expiry: clock + one hour, rounded up"
