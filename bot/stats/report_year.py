@@ -35,24 +35,27 @@ class PublishedYear:
 def published_quarters(
     year: int, today: date, *, draft: bool = False, settled: date | None = None
 ) -> tuple[str, ...]:
-    """The quarters of ``year`` that have ended; with ``draft`` the running one too.
+    """All four quarters of an ended year; with ``draft`` the quarters so far, running one too.
 
-    A running quarter is left out: once it ends, the report after it minus this one would
-    show its last weeks alone, a small count that was never checked. ``settled`` is the day
-    up to which every process has written its counts (they are kept in memory up to
-    ``stats_flush_minutes``): a quarter ends for the report only once that day is past it,
-    or its last hours would arrive after the report and show by difference.
+    Only a whole year is published. A report of the first quarters, set beside the report of
+    the whole year, would tell by difference what happened in the quarters after it, and
+    its cells may be hidden differently: a hidden cell of one could be read in the other.
+    ``settled`` is the day up to which every process has written its counts (they are kept
+    in memory up to ``stats_flush_minutes``): the year ends for the report only once that day
+    is past it, or its last hours would arrive after the report and show by difference.
     """
     if year > today.year:
         raise InputError(f"the year {year} has not begun yet")
     settled = min(settled or today, today)
     if year < settled.year:
         return QUARTERS
-    ended = (settled.month - 1) // 3 if year == settled.year else 0
-    shown = min(ended + 1, len(QUARTERS)) if draft else ended
-    if shown == 0:
+    if not draft:
         raise InputError(
-            f"no quarter of {year} has ended yet (counts are written up to a day late); "
-            "--draft shows the running one (not for publication)"
+            f"{year} is not over yet: its report can be made once the counts of its last day "
+            "are written (up to a day later); --draft shows the quarters so far, "
+            "not for publication"
         )
-    return QUARTERS[:shown]
+    running = (settled.month - 1) // 3 + 1 if year == settled.year else 0
+    if running == 0:
+        raise InputError(f"no quarter of {year} has been counted yet; try again tomorrow")
+    return QUARTERS[:running]

@@ -122,14 +122,9 @@ def test_a_draft_of_this_year_shows_the_running_quarter(database: Settings, tmp_
     this_year = today.year
     _seed(database, {(this_year, q, "signals", "named"): 50 for q in (1, 2, 3, 4)})
     out = tmp_path / "draft.json"
-    if today.month > 3:  # a quarter has ended: the final report leaves the running one out
-        assert (
-            main(["report", "--year", str(this_year), "--format", "json", "--out", str(out)]) == 0
-        )
-        final = json.loads(out.read_text("utf-8"))
-        ended = published_quarters(this_year, today)
-        assert final["tables"]["signals"]["columns"] == [*ended, "total"]
-        assert "draft" not in final
+    # Only a whole year is published: this one is refused without --draft, nothing written.
+    assert main(["report", "--year", str(this_year), "--format", "json", "--out", str(out)]) == 2
+    assert not out.exists()
     argv = ["report", "--year", str(this_year), "--format", "json", "--draft", "--out", str(out)]
     assert main(argv) == 0
     draft = json.loads(out.read_text("utf-8"))
