@@ -25,6 +25,8 @@ from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.knowledge_settings import load_knowledge
+from bot.metrics import AppMetrics, setup_metrics
+from bot.metrics.channels import channel_health
 from bot.outbox.enqueue import Outbox
 from bot.outbox.port import EMAIL, MATTERMOST, TEAMS, NoticeChannel
 from bot.outbox.schedule import NoticeSchedule
@@ -68,6 +70,7 @@ class Services:
     conversations: ConversationService
     store: ConversationStore
     signals: SignalServices
+    metrics: AppMetrics
 
 
 SERVICES = web.AppKey("services", Services)
@@ -163,6 +166,7 @@ def build_conversations(
     store: ConversationStore,
     signals: SignalServices,
     now: Callable[[], datetime] = utc_now,
+    metrics: AppMetrics | None = None,
 ) -> ConversationService:
     """The turn handler every channel gets: router, state, adviser register and effects."""
     router = Router(
@@ -173,7 +177,10 @@ def build_conversations(
         webchat_url=settings.webchat_url,
     )
     effects = EffectRunner(signals)
-    return ConversationService(router, store, signals.registry, effects, now, signals.stats)
+    observer = metrics.turns if metrics else None
+    return ConversationService(
+        router, store, signals.registry, effects, now, stats=signals.stats, observer=observer
+    )
 
 
 def secret_of(settings: Settings) -> bytes:
@@ -192,8 +199,9 @@ def build_services(settings: Settings) -> Services:
     knowledge = load_knowledge(settings)
     store = ConversationStore(engine, secret, timedelta(minutes=settings.conversation_ttl_minutes))
     signals = build_signal_services(settings, sessions, secret)
-    conversations = build_conversations(settings, knowledge, store, signals)
-    return Services(settings, engine, sessions, knowledge, conversations, store, signals)
+    metrics = AppMetrics()
+    conversations = build_conversations(settings, knowledge, store, signals, metrics=metrics)
+    return Services(settings, engine, sessions, knowledge, conversations, store, signals, metrics)
 
 
 async def prepare_database(services: Services, *, seed_demo: bool = False) -> None:
@@ -252,6 +260,7 @@ def create_app(
         ),
     )
     chat_channels: list[NoticeChannel] = []
+    mattermost_health = None
     if settings.teams_enabled:
         teams = setup_teams(
             app, services.conversations, settings, services.sessions, endpoints=teams_endpoints
@@ -263,11 +272,14 @@ def create_app(
         )
         chat_channels.append(mattermost.notices)
         add_health_check(app, mattermost.health)
+        mattermost_health = mattermost.health
     elif settings.mattermost_url or settings.mattermost_token:
         log.warning(
             "Mattermost is off: set both MELDWIJZER_MATTERMOST_URL and MELDWIJZER_MATTERMOST_TOKEN"
         )
     app[NOTICE_CHANNELS] = notice_channels(settings, *chat_channels)
+    health = channel_health(enabled_channels(settings), mattermost_health)
+    setup_metrics(app, services.metrics, services.sessions, settings, health)
     return app
 
 

@@ -16,6 +16,7 @@ from typing import TextIO
 from bot.adviser_cli import add_commands as add_adviser_commands
 from bot.errors import MeldwijzerError
 from bot.outbox_cli import add_commands as add_outbox_commands
+from bot.report_cli import add_commands as add_report_commands
 from bot.settings import Settings, load_settings
 
 EXIT_USAGE = 2
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_adviser_commands(commands)
     add_outbox_commands(commands)
+    add_report_commands(commands)
 
     teams = commands.add_parser("teams", help="Microsoft Teams")
     teams_commands = teams.add_subparsers(metavar="ACTION", required=True)

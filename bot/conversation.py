@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
-from bot.core import DEFAULT_LANGUAGE, Incoming, Reply, language_of
+from bot.core import DEFAULT_LANGUAGE, Channel, Incoming, Reply, language_of
 from bot.effects import Caller, EffectRunner
 from bot.errors import MeldwijzerError
 from bot.router import Outcome, Router, Session
@@ -22,6 +24,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class TurnObserver(Protocol):
+    """Told how long each turn took and how much of it its effect took (``bot.metrics``)."""
+
+    def turn_ended(self, channel: Channel, seconds: float, effect_seconds: float) -> None: ...
+
+
+@dataclass(slots=True)
+class _TurnTime:
+    """The time one turn spent in its effect (0 when it ran none)."""
+
+    in_effect: float = 0.0
+
+
 class ConversationService:
     """Every channel's turn handler. Errors become one apology; nothing half-saved."""
 
@@ -33,6 +48,7 @@ class ConversationService:
         effects: EffectRunner,
         clock: Callable[[], datetime] = utc_now,
         stats: StatsRecorder | None = None,
+        observer: TurnObserver | None = None,
     ) -> None:
         self._router = router
         self._store = store
@@ -40,8 +56,17 @@ class ConversationService:
         self._effects = effects
         self._clock = clock
         self._stats = stats
+        self._observer = observer
 
     async def handle(self, incoming: Incoming) -> Sequence[Reply]:
+        started, spent = time.perf_counter(), _TurnTime()
+        replies = await self._handle(incoming, spent)
+        if self._observer is not None:
+            seconds = time.perf_counter() - started
+            self._observer.turn_ended(incoming.channel, seconds, spent.in_effect)
+        return replies
+
+    async def _handle(self, incoming: Incoming, spent: _TurnTime) -> Sequence[Reply]:
         now = self._clock()
         key = self._store.key(incoming)
         lang = language_of(incoming.locale) or DEFAULT_LANGUAGE
@@ -50,7 +75,7 @@ class ConversationService:
             session = found[0] if found else Session(lang=lang)
             lang = session.lang
             adviser = await self._registry.by_address(incoming.channel, incoming.sender)
-            outcome = await self._turn(incoming, session, key, adviser)
+            outcome = await self._turn(incoming, session, key, adviser, spent)
             # Advisers' own conversations are not part of the yearly picture.
             counts = () if adviser else _new_counts(incoming, found is None, outcome)
             next_session = outcome.session
@@ -78,7 +103,12 @@ class ConversationService:
                 self._stats.add(measure, category)
 
     async def _turn(
-        self, incoming: Incoming, session: Session, key: str, adviser: Adviser | None
+        self,
+        incoming: Incoming,
+        session: Session,
+        key: str,
+        adviser: Adviser | None,
+        spent: _TurnTime,
     ) -> Outcome:
         name = adviser.name if adviser else ""
         outcome = self._router.route(incoming, session, name)
@@ -90,7 +120,11 @@ class ConversationService:
             session=session.adviser_session,
             address=f"{incoming.channel.value}\x1f{incoming.conversation}",
         )
-        result = await self._effects.run(outcome.effect, caller)
+        started = time.perf_counter()
+        try:
+            result = await self._effects.run(outcome.effect, caller)
+        finally:
+            spent.in_effect = time.perf_counter() - started
         done = self._router.after(incoming, outcome, result, name)
         if done.effect is not None:
             raise MeldwijzerError("a dialog asked for two effects in one turn")

@@ -4,6 +4,11 @@ The adviser's desk in the terminal, in the adviser's own language (the first the
 in) and with the same words as the desk in chat: the labels the reporter saw on the form,
 dates as people write them. Every command asks for the passphrase (hidden on a terminal,
 one line on stdin otherwise), unlocks for that one command and locks again.
+
+``close`` takes how the signal ended (``--outcome``, one of the fixed outcomes the yearly
+report counts). Without it a terminal shows a numbered list, where picking one is the
+confirmation, as pressing an outcome is in chat; without a terminal it must be given, and
+``--yes`` too.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ from bot.settings import Settings
 from bot.signals.registry import Adviser
 from bot.signals.unlock import Unlocked
 from bot.signals.unlock_guard import FailedUnlocks
+from bot.stats.categories import OUTCOMES
 from bot.written_dates import written_date
 from dialogs.adviser import ERRORS
 from dialogs.base import Context
 from dialogs.desk_pages import inbox_table, signal_page
 from dialogs.messages import Messages
+from dialogs.outcomes import outcome_label, outcome_names
 
 if TYPE_CHECKING:  # the runner lives with the other adviser commands
     from bot.app import Services
@@ -50,7 +57,11 @@ def add_actions(actions: argparse._SubParsersAction[argparse.ArgumentParser], ru
             "confirm receipt; the service norm for feedback counts from today",
             _acknowledge,
         ),
-        ("close", "close a signal (asks to confirm; --yes when there is no terminal)", _close),
+        (
+            "close",
+            "close a signal with how it ended (--outcome; asks on a terminal, else --yes)",
+            _close,
+        ),
         ("recuse", "step aside; the signal moves to another adviser", _recuse),
     ):
         sub = actions.add_parser(name, help=helptext)
@@ -59,6 +70,11 @@ def add_actions(actions: argparse._SubParsersAction[argparse.ArgumentParser], ru
         if name in ("reply", "ask"):
             sub.add_argument("--text", help="the message; without it, read from stdin")
         if name == "close":
+            sub.add_argument(
+                "--outcome",
+                metavar="NAME",
+                help=f"how the signal ended: {', '.join(OUTCOMES)}; without it, a numbered list",
+            )
             sub.add_argument("--yes", action="store_true", help="close without asking")
         sub.set_defaults(run=run(handler))
 
@@ -174,27 +190,66 @@ async def _acknowledge(args: argparse.Namespace, services: Services) -> int:
 
 
 async def _close(args: argparse.Namespace, services: Services) -> int:
-    if not args.yes and not sys.stdin.isatty():
-        # Without a terminal nobody can answer the question: refuse before the passphrase.
-        adviser = await services.signals.registry.find(args.adviser)
-        raise InputError(Messages.load().text(desk_language(adviser), "adviser.close_needs_yes"))
+    await _check_close(args, services)
 
     async def act(who: Unlocked, ctx: Context) -> str:
         signal_id = await _signal_id(services, who, args.signal)
-        if not args.yes and not _confirmed(ctx, signal_id):
+        if args.outcome is None:
+            outcome = _picked(ctx, signal_id)  # picking one is the confirmation, as in chat
+        elif args.yes or _confirmed(ctx, signal_id, args.outcome):
+            outcome = args.outcome
+        else:
+            outcome = None
+        if outcome is None:
             return ctx.t("adviser.close_kept")
-        await services.signals.desk.close(who, signal_id, "advice")  # outcome choice: next commit
-        return ctx.t("adviser.closed")
+        await services.signals.desk.close(who, signal_id, outcome)
+        return ctx.t("adviser.closed_as", outcome=outcome_label(ctx, outcome))
 
     return await _at_the_desk(args, services, act)
 
 
-def _confirmed(ctx: Context, signal_id: str) -> bool:
-    print(_plain(ctx, ctx.t("adviser.close_confirm", id=signal_id[:8])))
-    sys.stdout.write(ctx.t("adviser.close_prompt"))
-    sys.stdout.flush()
-    answer = sys.stdin.readline().strip().casefold()
+async def _check_close(args: argparse.Namespace, services: Services) -> None:
+    """What cannot work is refused before the passphrase, in the adviser's language."""
+    adviser = await services.signals.registry.find(args.adviser)
+    ctx = Context(desk_language(adviser), Channel.CONSOLE, services.knowledge, Messages.load())
+    names = outcome_names(ctx)
+    if args.outcome is not None and args.outcome not in OUTCOMES:
+        raise InputError(ctx.t("adviser.outcome_name_unknown", names=names))
+    # Without a terminal nobody can answer a question.
+    if not sys.stdin.isatty():
+        if args.outcome is None:
+            raise InputError(ctx.t("adviser.close_needs_outcome", names=names))
+        if not args.yes:
+            raise InputError(ctx.t("adviser.close_needs_yes"))
+
+
+def _picked(ctx: Context, signal_id: str) -> str | None:
+    """The outcome chosen from a numbered list (or by name); None for an empty answer."""
+    print(_plain(ctx, ctx.t("adviser.close_choose", id=signal_id[:8])))
+    for number, outcome in enumerate(OUTCOMES, start=1):
+        print(f"  {number}. {outcome_label(ctx, outcome)}")
+    answer = _answer(ctx.t("adviser.close_pick_prompt"))
+    if not answer:
+        return None
+    if answer in OUTCOMES:
+        return answer
+    if answer.isdecimal() and 1 <= int(answer) <= len(OUTCOMES):
+        return OUTCOMES[int(answer) - 1]
+    raise InputError(ctx.t("adviser.close_pick_unknown"))
+
+
+def _confirmed(ctx: Context, signal_id: str, outcome: str) -> bool:
+    label = outcome_label(ctx, outcome)
+    print(_plain(ctx, ctx.t("adviser.close_confirm", id=signal_id[:8], outcome=label)))
+    answer = _answer(ctx.t("adviser.close_prompt")).casefold()
     return answer == ctx.t("adviser.close_answer").casefold()
+
+
+def _answer(prompt: str) -> str:
+    """One line typed after ``prompt``."""
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    return sys.stdin.readline().strip()
 
 
 async def _recuse(args: argparse.Namespace, services: Services) -> int:

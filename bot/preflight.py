@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import ConfigError
+from bot.metrics.site import metrics_problems
 from bot.seal.kdf import KdfParams, meets_owasp_minimum
 from bot.secret import MIN_SECRET_CHARS
 from bot.settings import Settings
@@ -35,7 +36,7 @@ def production_problems(settings: Settings) -> list[str]:
             "MELDWIJZER_NOTICE_EVERY_SECONDS is for trying things out: a notice soon after a "
             "signal tells the platform when the reporter was active; use MELDWIJZER_NOTICE_TIMES"
         )
-    return problems + mattermost_problems(settings)
+    return problems + mattermost_problems(settings) + metrics_problems(settings)
 
 
 def mattermost_problems(settings: Settings) -> list[str]:

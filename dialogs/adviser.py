@@ -9,6 +9,7 @@ from datetime import date
 from bot.core import Button, FieldKind, Form, FormField, Reply, user_text
 from bot.signals.content import SignalView
 from bot.signals.desk import InboxItem
+from bot.stats.categories import OUTCOMES
 from bot.written_dates import written_date
 from dialogs.base import BaseDialog, Context, DialogState, Step, paragraphs
 from dialogs.desk_pages import inbox_line, signal_page
@@ -26,6 +27,7 @@ from dialogs.effects import (
     Unlock,
 )
 from dialogs.menu import back_to_menu
+from dialogs.outcomes import CLOSE_AS, outcome_choice, outcome_label
 
 SIGNAL_ID = re.compile(r"[0-9a-f]{32}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -48,6 +50,7 @@ ERRORS = {
     "away_order",
     "away_past",
     "away_too_long",
+    "unknown_outcome",
 }
 
 
@@ -62,7 +65,8 @@ class AdviserDialog(BaseDialog):
     def on_action(self, ctx: Context, state: DialogState, value: str) -> Step | None:
         if not ctx.adviser:
             return None
-        verb, _, signal_id = value.partition(":")
+        verb, _, rest = value.partition(":")
+        signal_id, _, detail = rest.partition(":")
         here = DialogState(self.name, verb)
         if verb == "inbox" and not signal_id:
             return Step((), here, ShowInbox())
@@ -72,14 +76,18 @@ class AdviserDialog(BaseDialog):
             return Step((self._away_form(ctx),), here)
         if not SIGNAL_ID.fullmatch(signal_id):
             return None
+        if verb == CLOSE_AS:
+            return self._close_as(ctx, signal_id, detail)
+        if detail:
+            return None
         if verb == "open":
             return Step((), here, OpenSignal(signal_id))
         if verb in ("reply", "ask"):
             return Step((self._message_form(ctx, verb, signal_id),), here)
-        if verb == "close":
-            return self._confirm_close(ctx, signal_id)
-        if verb == "confirm-close":
-            return Step((), here, CloseSignal(signal_id, "advice"))  # outcome choice: next commit
+        # "confirm-close" is the button of the earlier yes/no question, still on cards sent
+        # before: it closes nothing and asks how the signal ended.
+        if verb in ("close", "confirm-close"):
+            return Step((outcome_choice(ctx, signal_id),), DialogState(self.name, "close"))
         if verb == "recuse":
             return Step((), here, RecuseSignal(signal_id))
         if verb == "acknowledge":
@@ -127,6 +135,8 @@ class AdviserDialog(BaseDialog):
             return Step((reply,), DialogState().at("", adviser_session=""))
         if isinstance(effect, AcknowledgeSignal) and result.due is not None:
             text = ctx.t("adviser.acknowledged", date=written_date(result.due, ctx.lang))
+        elif isinstance(effect, CloseSignal):
+            text = ctx.t("adviser.closed_as", outcome=outcome_label(ctx, effect.outcome))
         elif isinstance(effect, SetAway):
             text = ctx.t(
                 "adviser.away_saved",
@@ -134,9 +144,8 @@ class AdviserDialog(BaseDialog):
                 end=written_date(effect.ends_on, ctx.lang),
             )
         else:
-            texts = {ReplyToSignal: "adviser.sent", CloseSignal: "adviser.closed"}
-            name = user_text(result.name)
-            text = ctx.t(texts.get(type(effect), "adviser.recused"), name=name)
+            key = "adviser.sent" if isinstance(effect, ReplyToSignal) else "adviser.recused"
+            text = ctx.t(key, name=user_text(result.name))
         return Step((ctx.reply(text, self._desk_buttons(ctx)),), DialogState(self.name, "done"))
 
     def _unlock_form(self, ctx: Context, text: str) -> Step:
@@ -175,14 +184,12 @@ class AdviserDialog(BaseDialog):
         )
         return Step((ctx.reply(signal_page(ctx, view), buttons),), DialogState(self.name, "open"))
 
-    def _confirm_close(self, ctx: Context, signal_id: str) -> Step:
-        """Closing cannot be undone, so the desk asks first; "no" shows the signal again."""
-        buttons = (
-            ctx.button("adviser.close_yes", f"adviser:confirm-close:{signal_id}"),
-            ctx.button("adviser.close_no", f"adviser:open:{signal_id}"),
-        )
-        text = ctx.t("adviser.close_confirm", id=signal_id[:8])
-        return Step((ctx.reply(text, buttons),), DialogState(self.name, "close"))
+    def _close_as(self, ctx: Context, signal_id: str, outcome: str) -> Step:
+        """The outcome pressed closes the signal; one the desk does not know closes nothing."""
+        if outcome in OUTCOMES:
+            return Step((), DialogState(self.name, CLOSE_AS), CloseSignal(signal_id, outcome))
+        again = outcome_choice(ctx, signal_id, ctx.t("adviser.unknown_outcome"))
+        return Step((again,), DialogState(self.name, "close"))
 
     def _message_form(self, ctx: Context, verb: str, signal_id: str) -> Reply:
         field = FormField("text", ctx.t("adviser.message"), FieldKind.TEXTAREA, True, 4000)

@@ -10,6 +10,7 @@ from bot.core import Channel, Incoming, Kind
 from bot.router import Outcome, Router, Session
 from bot.signals.content import SignalContent, SignalView
 from bot.signals.unlock_guard import FailedUnlocks
+from bot.stats.categories import OUTCOMES
 from dialogs.adviser import ISO_DATE
 from dialogs.base import DialogState
 from dialogs.effects import (
@@ -21,6 +22,8 @@ from dialogs.effects import (
     Unlock,
 )
 from dialogs.messages import Messages
+from dialogs.outcomes import close_as_action
+from knowledge.topic_file import MAX_TITLE
 
 NAME = "Canary-Name-dlg"
 SIGNAL = "0" * 32
@@ -68,31 +71,104 @@ def test_failed_attempts_are_shown_at_the_next_unlock(router: Router, lang: str)
     assert expected not in text
 
 
-def test_closing_asks_to_confirm_first(router: Router, lang: str) -> None:
-    _, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:close:{SIGNAL}")
+def close_choice(lang: str) -> tuple[list[str], list[str]]:
+    """The actions and labels of the question how the signal ended."""
+    actions = [*(close_as_action(SIGNAL, o) for o in OUTCOMES), f"adviser:open:{SIGNAL}"]
+    keys = [*(f"adviser.outcome_{o.replace('-', '_')}" for o in OUTCOMES), "adviser.keep_open"]
+    return actions, [MESSAGES.text(lang, key) for key in keys]
+
+
+@pytest.mark.parametrize("verb", ["close", "confirm-close"])
+def test_closing_first_asks_how_the_signal_ended(router: Router, lang: str, verb: str) -> None:
+    # "confirm-close" is the button of the earlier yes/no question on cards sent before.
+    _, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:{verb}:{SIGNAL}")
     assert outcome.effect is None, "nothing is closed by the first press"
     (reply,) = outcome.replies
-    assert reply.text == MESSAGES.text(lang, "adviser.close_confirm", id=SIGNAL[:8])
-    actions = [button.action for button in reply.buttons]
-    assert actions == [f"adviser:confirm-close:{SIGNAL}", f"adviser:open:{SIGNAL}"]
-    labels = [button.label for button in reply.buttons]
-    assert labels == [MESSAGES.text(lang, k) for k in ("adviser.close_yes", "adviser.close_no")]
+    assert reply.text == MESSAGES.text(lang, "adviser.close_choose", id=SIGNAL[:8])
+    assert UNDONE[lang] in reply.text, "pressing an outcome is the confirmation: say so"
+    assert ([b.action for b in reply.buttons], [b.label for b in reply.buttons]) == close_choice(
+        lang
+    )
 
 
-def test_confirming_closes_and_cancelling_opens_the_signal_again(router: Router, lang: str) -> None:
-    action = f"adviser:confirm-close:{SIGNAL}"
-    _, confirmed = submitted(router, lang, kind=Kind.ACTION, action=action)
-    assert confirmed.effect == CloseSignal(SIGNAL, "advice")
-    _, cancelled = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:open:{SIGNAL}")
-    assert cancelled.effect == OpenSignal(SIGNAL)
+UNDONE = {"nl": "Afsluiten kun je niet terugdraaien.", "en": "Closing cannot be undone."}
+
+
+@pytest.mark.parametrize("chosen", OUTCOMES)
+def test_pressing_an_outcome_closes_with_it_and_says_which(
+    router: Router, lang: str, chosen: str
+) -> None:
+    event, outcome = submitted(
+        router, lang, kind=Kind.ACTION, action=close_as_action(SIGNAL, chosen)
+    )
+    assert outcome.effect == CloseSignal(SIGNAL, chosen)
+    (reply,) = router.after(event, outcome, Result(), NAME).replies
+    label = MESSAGES.text(lang, f"adviser.outcome_{chosen.replace('-', '_')}")
+    assert reply.text == MESSAGES.text(lang, "adviser.closed_as", outcome=label)
+
+
+def test_keep_open_opens_the_signal_again(router: Router, lang: str) -> None:
+    (keep,) = [b for b in close_choice(lang)[0] if b.startswith("adviser:open:")]
+    _, kept = submitted(router, lang, kind=Kind.ACTION, action=keep)
+    assert kept.effect == OpenSignal(SIGNAL)
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        f"close-as:{SIGNAL}:",
+        f"close-as:{SIGNAL}:closed",
+        f"close-as:{SIGNAL}:ADVICE",
+        f"close-as:{SIGNAL}: advice",
+        f"close-as:{SIGNAL}:advice:advice",
+        f"close-as:{SIGNAL}:advice\n",
+        f"close-as:{SIGNAL}",
+    ],
+)
+def test_an_unknown_outcome_closes_nothing_and_asks_again(
+    router: Router, lang: str, tampered: str
+) -> None:
+    _, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:{tampered}")
+    assert outcome.effect is None
+    (reply,) = outcome.replies
+    assert reply.text.startswith(MESSAGES.text(lang, "adviser.unknown_outcome"))
+    assert ([b.action for b in reply.buttons], [b.label for b in reply.buttons]) == close_choice(
+        lang
+    )
+
+
+@pytest.mark.parametrize(
+    "tampered", ["close-as:abc:advice", "close-as::advice", f"open:{SIGNAL}:advice"]
+)
+def test_a_close_action_without_a_signal_id_is_refused(
+    router: Router, lang: str, tampered: str
+) -> None:
+    _, outcome = submitted(router, lang, kind=Kind.ACTION, action=f"adviser:{tampered}")
+    assert outcome.effect is None
+    assert [r.text for r in outcome.replies] == [MESSAGES.text(lang, "input.unknown_action")]
+
+
+def test_an_outcome_the_desk_refuses_is_told_plainly(router: Router, lang: str) -> None:
+    event, outcome = submitted(
+        router, lang, kind=Kind.ACTION, action=close_as_action(SIGNAL, "advice")
+    )
+    done = router.after(event, outcome, Result(error="unknown_outcome"), NAME)
+    assert done.replies[0].text == MESSAGES.text(lang, "adviser.unknown_outcome")
 
 
 def test_closing_a_closed_signal_says_so(router: Router, lang: str) -> None:
-    action = f"adviser:confirm-close:{SIGNAL}"
+    action = close_as_action(SIGNAL, "informal")
     event, outcome = submitted(router, lang, kind=Kind.ACTION, action=action)
     assert isinstance(outcome.effect, CloseSignal)
     done = router.after(event, outcome, Result(error="already_closed"), NAME)
     assert done.replies[0].text == MESSAGES.text(lang, "adviser.already_closed")
+
+
+@pytest.mark.parametrize("lang_", ["nl", "en"])
+def test_every_outcome_label_fits_a_button_and_is_its_own(lang_: str) -> None:
+    _, labels = close_choice(lang_)
+    assert len(set(labels)) == len(labels) == len(OUTCOMES) + 1
+    assert all(len(label) <= MAX_TITLE for label in labels), labels
 
 
 WRITTEN = {"nl": ("1 juli 2026", "14 juli 2026"), "en": ("1 July 2026", "14 July 2026")}

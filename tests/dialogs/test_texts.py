@@ -67,4 +67,8 @@ def test_the_desk_presents_its_dates_as_the_service_norm(lang: str, norm: str) -
     for key in ("adviser.ack_due", "adviser.feedback_due", "adviser.acknowledged"):
         assert norm in MESSAGES.text(lang, key), key
     legal = re.compile(r"\b(termijn|deadline|wet|law|klokkenluider\w*|whistleblow\w*)\b", re.I)
-    assert [key for key, text in texts(lang).items() if legal.search(text)] == []
+    # Naming the authority a signal may be referred to (an outcome when closing) is no
+    # claim that the signal is a whistleblower report.
+    authority = re.compile(r"Huis voor Klokkenluiders|Whistleblowers Authority")
+    said = {key: authority.sub("", text) for key, text in texts(lang).items()}
+    assert [key for key, text in said.items() if legal.search(text)] == []

@@ -33,6 +33,7 @@ from bot.settings import Settings
 from bot.signals.models import AdviserRow
 from bot.signals.registry import NewAdviser
 from dialogs.messages import Messages
+from dialogs.outcomes import close_as_action
 from tests.conftest import TEST_KDF
 from tests.environment import unavailable
 
@@ -45,6 +46,11 @@ MESSAGES = Messages.load()
 def t(key: str, **values: str) -> str:
     """An interface text in English, the language every test conversation uses."""
     return MESSAGES.text("en", key, **values)
+
+
+def closed_as(outcome: str) -> str:
+    """What the desk says after closing a signal with ``outcome``."""
+    return t("adviser.closed_as", outcome=t(f"adviser.outcome_{outcome.replace('-', '_')}"))
 
 
 def unique(prefix: str) -> str:
@@ -191,10 +197,13 @@ class Desk:
         await self.person.press(f"adviser:{verb}:{signal_id}")
         return await self.person.submit(f"adviser:{verb}:{signal_id}", text=message)
 
-    async def close(self, signal_id: str) -> Sequence[Reply]:
-        """Press "close", then confirm it (the desk asks first)."""
-        await self.person.press(f"adviser:close:{signal_id}")
-        return await self.person.press(f"adviser:confirm-close:{signal_id}")
+    async def close(self, signal_id: str, outcome: str = "advice") -> Sequence[Reply]:
+        """Press "close", then the outcome (the desk asks how the signal ended first)."""
+        asked = await self.person.press(f"adviser:close:{signal_id}")
+        # Only what the desk offered can be pressed: the outcome's button must be there.
+        action = close_as_action(signal_id, outcome)
+        assert action in {b.action for reply in asked for b in reply.buttons}, all_text(asked)
+        return await self.person.press(action)
 
     async def recuse(self, signal_id: str) -> Sequence[Reply]:
         return await self.person.press(f"adviser:recuse:{signal_id}")

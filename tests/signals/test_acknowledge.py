@@ -11,6 +11,7 @@ from tests.signals.conftest import (
     adviser_in_teams,
     all_text,
     at,
+    closed_as,
     core_at,
     signal_ids,
     snapshot,
@@ -74,7 +75,9 @@ async def test_a_closed_signal_cannot_be_acknowledged(services: Services) -> Non
     desk = await adviser_in_teams(services, "aad-ack-4")
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
-    await desk.close(signal_id)
+    assert all_text(await desk.close(signal_id, "referred-outside")) == closed_as(
+        "referred-outside"
+    )
     before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
     refused = await desk.person.press(f"adviser:acknowledge:{signal_id}")
     assert t("adviser.closed") in all_text(refused) or t("signal.closed") in all_text(refused)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import Services, build_services, build_signal_services, prepare_database
 from bot.conversation import utc_now
 from bot.core import Channel, FieldKind, user_text
 from bot.effects import SignalServices
+from bot.errors import InputError
 from bot.secret import server_secret
 from bot.settings import Settings
 from bot.written_dates import written_date
@@ -20,6 +23,7 @@ from tests.signals.conftest import (
     adviser_in_teams,
     all_text,
     at,
+    closed_as,
     core_at,
     count,
     form_of,
@@ -111,7 +115,9 @@ async def test_unlock_open_reply_ask_and_close_are_audited(services: Services) -
     await desk.open(signal_id)
     await desk.write(signal_id, "Canary-Text-d6")
     await desk.write(signal_id, "Canary-Text-d7", verb="ask")
-    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+    assert all_text(await desk.close(signal_id, "integrity-report")) == closed_as(
+        "integrity-report"
+    )
     audited = await values(services, "audit_log", "adviser_id", "action", "signal_id")
     assert audited == [
         (desk.adviser_id, "unlock", "-"),
@@ -203,7 +209,7 @@ async def test_closing_a_closed_signal_changes_nothing(services: Services) -> No
     desk = await adviser_in_teams(services, "aad-close", core=closing)
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
-    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+    assert all_text(await desk.close(signal_id, "withdrawn")) == closed_as("withdrawn")
     later = desk.elsewhere(core_at(services, at(2026, 6, 20)))
     await later.unlock()
     before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
@@ -291,7 +297,12 @@ async def test_someone_who_is_not_an_adviser_is_refused(services: Services) -> N
         Person(services.conversations, Channel.WEBCHAT, "web-conv-claims", "aad-real"),
     ]
     for stranger in strangers:
-        for action in ("adviser:inbox", f"adviser:open:{signal_id}", f"adviser:close:{signal_id}"):
+        for action in (
+            "adviser:inbox",
+            f"adviser:open:{signal_id}",
+            f"adviser:close:{signal_id}",
+            f"adviser:close-as:{signal_id}:advice",
+        ):
             assert all_text(await stranger.press(action)) == t("input.unknown_action")
         await stranger.press("adviser:inbox")
         unlock = await stranger.submit("adviser:unlock", passphrase="demo-passphrase")
@@ -406,11 +417,36 @@ async def test_the_first_press_on_close_closes_nothing(services: Services) -> No
     (signal_id,) = await signal_ids(services)
     before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
     asked = await desk.person.press(f"adviser:close:{signal_id}")
-    assert all_text(asked) == t("adviser.close_confirm", id=signal_id[:8])
+    assert all_text(asked) == t("adviser.close_choose", id=signal_id[:8])
     assert await snapshot(services, *SIGNAL_TABLES, "audit_log") == before
-    back = await desk.person.press(f"adviser:open:{signal_id}")
+    (keep,) = [b for r in asked for b in r.buttons if b.label == t("adviser.keep_open")]
+    back = await desk.person.press(keep.action)
     assert t("adviser.status_open") in all_text(back)
-    assert all_text(await desk.close(signal_id)) == t("adviser.closed")
+    assert all_text(await desk.close(signal_id)) == closed_as("advice")
+
+
+@pytest.mark.parametrize("outcome", ["closed", "", "Advice", "advice:advice"])
+async def test_an_outcome_the_desk_does_not_know_closes_nothing(
+    services: Services, outcome: str
+) -> None:
+    await submit_signal(services)
+    desk = await adviser_in_teams(services, "aad-tamper")
+    await desk.unlock()
+    (signal_id,) = await signal_ids(services)
+    before = await snapshot(services, *SIGNAL_TABLES, "audit_log")
+    # A Teams card's data comes back as the client sends it: it can be anything.
+    refused = await desk.person.press(f"adviser:close-as:{signal_id}:{outcome}")
+    assert all_text(refused).startswith(t("adviser.unknown_outcome"))
+    # Behind the chat, the desk itself refuses it too.
+    opened = await services.signals.sessions.unlock(desk.adviser_id, desk.passphrase, "b")
+    who = await services.signals.sessions.resume(opened.reference, "b")
+    with pytest.raises(InputError) as raised:
+        await services.signals.desk.close(who, signal_id, outcome)
+    assert raised.value.code == "unknown_outcome"
+    after = await snapshot(services, *SIGNAL_TABLES, "audit_log")
+    assert after["signals"] == before["signals"]
+    added = [row for row in after["audit_log"] if row not in before["audit_log"]]
+    assert [row[3] for row in added] == ["unlock"], "only the second unlock above"
 
 
 async def new_count(desk_inbox: str, signal_id: str) -> str:

@@ -168,8 +168,11 @@ def test_inbox_open_reply_close(cli: Cli, data_dir: Path) -> None:
     answered = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
     ((_, _, _, ack, feedback, new),) = rows(answered.out)
     assert ack == "-" and feedback != "-" and new == "0"
-    closed = cli("adviser", "close", NAME, prefix, "--yes", stdin=PASSPHRASE + "\n")
-    assert (closed.code, closed.out.strip()) == (0, t("adviser.closed", "en"))
+    closed = cli(
+        "adviser", "close", NAME, prefix, "--outcome", "informal", "--yes", stdin=PASSPHRASE + "\n"
+    )
+    informal = t("adviser.outcome_informal", "en")
+    assert (closed.code, closed.out.strip()) == (0, t("adviser.closed_as", "en", outcome=informal))
     empty = cli("adviser", "inbox", NAME, stdin=PASSPHRASE + "\n")
     assert empty.out.strip() == t("adviser.inbox_empty", "en")
     assert "closed" in reporter_reads(data_dir, receipt)
@@ -284,7 +287,7 @@ def audited_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for action, extra in (
             ("open", ()),
             ("reply", ("--text", "Canary-Text-f9")),
-            ("close", ("--yes",)),
+            ("close", ("--outcome", "advice", "--yes")),
         ):
             ran = cli("adviser", action, NAME, prefix, *extra, stdin=PASSPHRASE + "\n")
             assert ran.code == 0, ran.err

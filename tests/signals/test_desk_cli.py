@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.stats.categories import OUTCOMES
 from tests.signals.test_cli import (
     MESSAGES,
     PASSPHRASE,
@@ -107,12 +108,39 @@ def test_failed_attempts_are_dated_in_words(cli: Cli, data_dir: Path) -> None:
     assert found and written("nl", found.group(1)), ran.out
 
 
-def test_closing_without_a_terminal_needs_yes_and_changes_nothing(cli: Cli, data_dir: Path) -> None:
-    name = adviser_in(cli, "nl")
+def label(lang: str, outcome: str) -> str:
+    return t(lang, f"adviser.outcome_{outcome.replace('-', '_')}")
+
+
+def names_of_outcomes(lang: str) -> str:
+    return "\n".join(f"- {outcome}: {label(lang, outcome)}" for outcome in OUTCOMES)
+
+
+def closed_as(lang: str, outcome: str) -> str:
+    return t(lang, "adviser.closed_as", outcome=label(lang, outcome))
+
+
+@pytest.mark.parametrize(
+    ("lang", "extra", "key"),
+    [
+        ("nl", (), "adviser.close_needs_outcome"),
+        ("en", ("--yes",), "adviser.close_needs_outcome"),
+        ("nl", ("--outcome", "advice"), "adviser.close_needs_yes"),
+        ("en", ("--outcome", "bogus", "--yes"), "adviser.outcome_name_unknown"),
+        ("nl", ("--outcome", "Advice", "--yes"), "adviser.outcome_name_unknown"),
+    ],
+)
+def test_closing_without_a_terminal_needs_the_outcome_and_yes_and_changes_nothing(
+    cli: Cli, data_dir: Path, lang: str, extra: tuple[str, ...], key: str
+) -> None:
+    name = adviser_in(cli, lang)
     receipt = leave_signal(data_dir, "Canary-Text-dc3")
     (row,) = rows(cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n").out)
-    refused = cli("adviser", "close", name, row[0], stdin=PASSPHRASE + "\n")
-    assert refused.code == 2 and t("nl", "adviser.close_needs_yes") in refused.err
+    refused = cli("adviser", "close", name, row[0], *extra, stdin=PASSPHRASE + "\n")
+    assert refused.code == 2
+    assert t(lang, key, names=names_of_outcomes(lang)) in refused.err
+    if key != "adviser.close_needs_yes":
+        assert "- complaint-committee: " in refused.err, "the names to choose from"
     assert len(rows(cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n").out)) == 1
     assert "closed" not in reporter_reads(data_dir, receipt)
 
@@ -124,25 +152,69 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("answer", "closes"), [("nee", False), ("", False), ("JA", True)])
-def test_on_a_terminal_closing_asks_first(
-    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str, closes: bool
-) -> None:
+def close_on_a_terminal(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str, *extra: str
+) -> tuple[int, str, str, bool]:
+    """Close a new signal on a terminal: the exit code, what was shown, the signal's short
+    id, and whether the inbox is empty afterwards."""
     name = adviser_in(cli, "nl")
     leave_signal(data_dir, "Canary-Text-dc4")
     (row,) = rows(cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n").out)
     monkeypatch.setattr(getpass, "getpass", lambda prompt: PASSPHRASE)
-    monkeypatch.setattr(sys, "stdin", Terminal(answer + "\n"))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["adviser", "close", name, row[0]])
-    assert code == 0
-    assert t("nl", "adviser.close_confirm", id=row[0]) in out.getvalue()
-    assert t("nl", "adviser.close_prompt") in out.getvalue()
-    expected = "adviser.closed" if closes else "adviser.close_kept"
-    assert out.getvalue().rstrip().endswith(t("nl", expected))
+    with monkeypatch.context() as typing:
+        typing.setattr(sys, "stdin", Terminal(answer + "\n"))
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["adviser", "close", name, row[0], *extra])
     left = cli("adviser", "inbox", name, stdin=PASSPHRASE + "\n").out
-    assert (left.strip() == t("nl", "adviser.inbox_empty")) == closes
+    empty = left.strip() == t("nl", "adviser.inbox_empty")
+    return code, out.getvalue() + err.getvalue(), row[0], empty
+
+
+@pytest.mark.parametrize(("answer", "closes"), [("nee", False), ("", False), ("JA", True)])
+def test_on_a_terminal_closing_with_an_outcome_asks_first(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str, closes: bool
+) -> None:
+    code, shown, short, empty = close_on_a_terminal(
+        cli, data_dir, monkeypatch, answer, "--outcome", "no-contact"
+    )
+    assert code == 0
+    no_contact = label("nl", "no-contact")
+    assert t("nl", "adviser.close_confirm", id=short, outcome=no_contact) in shown
+    assert t("nl", "adviser.close_prompt") in shown
+    expected = closed_as("nl", "no-contact") if closes else t("nl", "adviser.close_kept")
+    assert shown.rstrip().endswith(expected)
+    assert empty == closes
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [("1", "advice"), (" 4 ", "referred-outside"), ("7", "withdrawn"), ("informal", "informal")],
+)
+def test_on_a_terminal_without_an_outcome_a_numbered_list_asks_and_the_pick_closes(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str, outcome: str
+) -> None:
+    code, shown, short, empty = close_on_a_terminal(cli, data_dir, monkeypatch, answer)
+    assert code == 0
+    assert t("nl", "adviser.close_choose", id=short) in shown
+    assert "Afsluiten kun je niet terugdraaien." in shown, "picking one is the confirmation"
+    for number, each in enumerate(OUTCOMES, start=1):
+        assert f"  {number}. {label('nl', each)}\n" in shown
+    assert t("nl", "adviser.close_pick_prompt") in shown
+    assert t("nl", "adviser.close_prompt") not in shown, "no second question"
+    assert shown.rstrip().endswith(closed_as("nl", outcome))
+    assert empty
+
+
+@pytest.mark.parametrize(("answer", "code"), [("", 0), ("0", 2), ("8", 2), ("ja", 2), ("-1", 2)])
+def test_on_a_terminal_no_pick_or_a_wrong_one_closes_nothing(
+    cli: Cli, data_dir: Path, monkeypatch: pytest.MonkeyPatch, answer: str, code: int
+) -> None:
+    ran, shown, _, empty = close_on_a_terminal(cli, data_dir, monkeypatch, answer, "--yes")
+    assert ran == code
+    expected = "adviser.close_kept" if code == 0 else "adviser.close_pick_unknown"
+    assert shown.rstrip().endswith(t("nl", expected))
+    assert not empty
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

@@ -14,6 +14,7 @@ from tests.signals.conftest import (
     add_to_thread,
     adviser_in_teams,
     all_text,
+    closed_as,
     core_at,
     count,
     delete_signal,
@@ -222,7 +223,7 @@ async def test_a_closed_signal_can_be_read_but_not_added_to(services: Services) 
     desk = await adviser_in_teams(services, "aad-closer")
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
-    await desk.close(signal_id)
+    assert all_text(await desk.close(signal_id, "informal")) == closed_as("informal")
     shown = await read_thread(sent.person, sent.receipt)
     assert t("follow_up.status_closed") in all_text(shown)
     offered = {button.action for reply in shown for button in reply.buttons}
@@ -239,7 +240,7 @@ async def test_a_closed_signal_says_it_is_closed_once_and_not_to_look_again(
     desk = await adviser_in_teams(services, "aad-closer-once")
     await desk.unlock()
     (signal_id,) = await signal_ids(services)
-    await desk.close(signal_id)
+    assert all_text(await desk.close(signal_id, "no-contact")) == closed_as("no-contact")
     shown = await read_thread(sent.person, sent.receipt)
     text = all_text(shown)
     # Closed without an answer: nothing will come, so no "look again in a few days".

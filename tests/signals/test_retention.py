@@ -12,6 +12,8 @@ from bot.retention import purge_closed_signals
 from tests.signals.conftest import (
     add_to_thread,
     adviser_in_teams,
+    all_text,
+    closed_as,
     count,
     delete_signal,
     signal_ids,
@@ -29,7 +31,9 @@ async def closed_and_open(services: Services) -> tuple[str, str]:
     (open_id,) = [s for s in await signal_ids(services) if s != closed_id]
     desk = await adviser_in_teams(services, "aad-retention")
     await desk.unlock()
-    await desk.close(closed_id)
+    assert all_text(await desk.close(closed_id, "complaint-committee")) == closed_as(
+        "complaint-committee"
+    )
     return closed_id, open_id
 
 

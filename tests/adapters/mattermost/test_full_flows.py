@@ -18,6 +18,8 @@ from bot.app import NOTICE_CHANNELS
 from bot.delivery import NoticeTasks
 from bot.outbox.models import SENT, DeliveryRow
 from bot.outbox.store import utc
+from bot.stats.categories import OUTCOMES
+from dialogs.outcomes import close_as_action
 from tests.leaks import files_under
 
 from .chat_person import (
@@ -236,3 +238,28 @@ async def test_adviser_notice_unlock_open_and_reply_then_the_reporter_reads_it(
     # The passphrase went in through a password dialog; it is nowhere in the data folder.
     for path, blob in files_under(flow.data_dir):
         assert PASSPHRASE.encode() not in blob, path.name
+
+    # Closing asks how the signal ended: one attachment, eight buttons, each label in full
+    # and each action id letters and digits only (the fake server checks the post's shape).
+    await adviser.press("adviser:inbox")
+    await adviser.press(f"adviser:open:{signal_id}")
+    _, asked = await adviser.press(f"adviser:close:{signal_id}")
+    (choice,) = [post for post in asked if actions_of(post)]
+    buttons = actions_of(choice)
+    assert [button["name"] for button in buttons] == [
+        *(t("en", f"adviser.outcome_{o.replace('-', '_')}") for o in OUTCOMES),
+        t("en", "adviser.keep_open"),
+    ]
+    assert len({button["id"] for button in buttons}) == len(OUTCOMES) + 1
+    assert values(asked) == [
+        *(close_as_action(signal_id, o) for o in OUTCOMES),
+        f"adviser:open:{signal_id}",
+    ]
+    assert t("en", "adviser.close_choose", id=signal_id[:8]) in texts(asked)
+    _, closed = await adviser.press(close_as_action(signal_id, "informal"), choice)
+    informal = t("en", "adviser.outcome_informal")
+    assert t("en", "adviser.closed_as", outcome=informal) in texts(closed)
+    await later.say("menu")
+    read = await later.open_form("topic:follow-up")
+    thread = await later.submit(read, {"code": receipt.code})
+    assert t("en", "follow_up.status_closed") in texts(thread)

@@ -30,7 +30,9 @@ from adapters.webchat import RouteAccessLogger
 from bot.app import SERVICES, Services, create_app
 from bot.settings import Settings
 from bot.signals.registry import NewAdviser
+from bot.stats.categories import OUTCOMES
 from dialogs.messages import Messages
+from dialogs.outcomes import close_as_action
 from tests.conftest import TEST_KDF
 from tests.leaks import assert_absent, assert_nowhere, capture_every_log, files_under
 
@@ -467,6 +469,29 @@ async def test_adviser_desk_in_teams_and_the_reporter_reads_the_reply_elsewhere(
     # The passphrase went in through a card; it is nowhere in the database.
     for path, blob in files_under(services.settings.data_dir):
         assert PASSPHRASE.encode() not in blob, path.name
+
+    # Closing asks how the signal ended: eight buttons are more than a card's row of actions
+    # holds, so each gets its own row, its label in full.
+    asked = await adviser.press(f"adviser:close:{signal_id}")
+    (card,) = cards(asked)
+    rows_of_buttons = [element for element in card["body"] if element["type"] == "ActionSet"]
+    assert "actions" not in card and len(rows_of_buttons) == len(OUTCOMES) + 1
+    assert [row["actions"][0]["title"] for row in rows_of_buttons] == [
+        *(t("en", f"adviser.outcome_{o.replace('-', '_')}") for o in OUTCOMES),
+        t("en", "adviser.keep_open"),
+    ]
+    assert actions(asked) == [
+        *(close_as_action(signal_id, o) for o in OUTCOMES),
+        f"adviser:open:{signal_id}",
+    ]
+    assert [len(row["actions"]) for row in rows_of_buttons] == [1] * (len(OUTCOMES) + 1)
+    assert t("en", "adviser.close_choose", id=signal_id[:8]) in text_of(asked)
+    closed = await adviser.press(close_as_action(signal_id, "referred-outside"))
+    outside = t("en", "adviser.outcome_referred_outside")
+    assert t("en", "adviser.closed_as", outcome=outside) in text_of(closed)
+    await later.press("topic:follow-up")
+    thread = await later.submit("follow-up:read", code=receipt.code)
+    assert t("en", "follow_up.status_closed") in text_of(thread)
 
 
 # ---- 5. the anonymity canary -------------------------------------------------------------

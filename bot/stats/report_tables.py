@@ -1,0 +1,135 @@
+"""The report's tables of true counts and the cells they share, from a year of counters.
+
+One table per measure: rows are the measure's fixed categories, columns the published
+quarters. A "total" row only where the categories split something into parts (every signal
+has one mode and one role); not for topics, kinds or the funnel, where one conversation or
+signal may fall in several rows, so a sum would count people twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.stats.categories import MEASURES, QUARTERS, UNIT_GROUPS
+from bot.stats.tables import TOTAL, CountTable
+
+# (measure, category, quarter 1-4) -> count; missing = 0 (bot/stats/store.py reads it).
+YearCounts = Mapping[tuple[str, str, int], int]
+# (table name, row label, column label); labels include "total".
+SharedCell = tuple[str, str, str]
+
+# In the order the report shows them.
+REPORT_MEASURES = (
+    "signals",
+    "kinds",
+    "roles",
+    "conversations",
+    "funnel",
+    "topics",
+    "acknowledged",
+    "feedback",
+    "outcomes",
+    "follow_ups",
+)
+WITH_TOTAL_ROW = frozenset(
+    {
+        "conversations",
+        "signals",
+        "roles",
+        "follow_ups",
+        "acknowledged",
+        "feedback",
+        "outcomes",
+        UNIT_GROUPS,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    """A table of true counts, and whether a "total" row is published under it."""
+
+    table: CountTable
+    total_row: bool
+
+
+def report_tables(
+    counts: YearCounts, columns: Sequence[str], unit_groups: Sequence[str] = ()
+) -> tuple[ReportTable, ...]:
+    """The tables for ``columns`` (a prefix of Q1..Q4); unit groups only when configured."""
+    measures: list[tuple[str, tuple[str, ...]]] = [(m, MEASURES[m]) for m in REPORT_MEASURES]
+    if unit_groups:
+        measures.append((UNIT_GROUPS, tuple(unit_groups)))
+    return tuple(
+        ReportTable(_count_table(counts, measure, categories, columns), measure in WITH_TOTAL_ROW)
+        for measure, categories in measures
+    )
+
+
+def _count_table(
+    counts: YearCounts, measure: str, categories: tuple[str, ...], columns: Sequence[str]
+) -> CountTable:
+    quarters = [QUARTERS.index(column) + 1 for column in columns]
+    cells = tuple(
+        tuple(counts.get((measure, category, quarter), 0) for quarter in quarters)
+        for category in categories
+    )
+    return CountTable(measure, categories, tuple(columns), cells)
+
+
+def shared_cells(columns: Sequence[str]) -> tuple[frozenset[SharedCell], ...]:
+    """Cells that hold the same number in two tables, so they must be hidden alike.
+
+    Every signal left has one mode and one role and passes the funnel's last step; every
+    conversation has one channel and is the funnel's first step.
+    """
+    links: list[frozenset[SharedCell]] = []
+    for column in (*columns, TOTAL):
+        links.append(
+            frozenset(
+                {
+                    ("signals", TOTAL, column),
+                    ("roles", TOTAL, column),
+                    ("funnel", "signal_left", column),
+                }
+            )
+        )
+        links.append(
+            frozenset({("conversations", TOTAL, column), ("funnel", "conversation", column)})
+        )
+    return tuple(links)
+
+
+def agreeing(
+    links: Sequence[frozenset[SharedCell]], tables: Sequence[CountTable]
+) -> tuple[frozenset[SharedCell], ...]:
+    """Each link split into the cells that truly hold the same number.
+
+    They always do when every flow counts as designed; counters that disagree (a category
+    added mid-year, a lost flush) are two different facts, not one number to hide alike, and
+    must not stop the report.
+    """
+    by_name = {t.name: t for t in tables}
+    kept: list[frozenset[SharedCell]] = []
+    for link in links:
+        groups: dict[int, set[SharedCell]] = {}
+        for ref in sorted(link):
+            if ref[0] in by_name:
+                groups.setdefault(cell_value(by_name[ref[0]], ref[1], ref[2]), set()).add(ref)
+        kept.extend(frozenset(group) for group in groups.values() if len(group) > 1)
+    return tuple(kept)
+
+
+def cell_value(table: CountTable, row: str, column: str) -> int:
+    """A cell's true count; "total" sums its row or column (or the whole table)."""
+    rows = range(len(table.rows)) if row == TOTAL else (table.rows.index(row),)
+    columns = range(len(table.columns)) if column == TOTAL else (table.columns.index(column),)
+    return sum(table.cells[r][c] for r in rows for c in columns)
+
+
+def unit_group_rows(configured: Sequence[str], counts: YearCounts) -> tuple[str, ...]:
+    """The configured groups in their order (a group with no signal is a row of zeros, as
+    fixed categories must be), then any group counted this year but no longer configured."""
+    counted = {category for measure, category, _ in counts if measure == UNIT_GROUPS}
+    return (*configured, *sorted(counted - set(configured)))
