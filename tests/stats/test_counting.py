@@ -188,3 +188,16 @@ async def test_the_groups_of_statistics_toml_are_what_a_unit_is_counted_as(
     await submit_signal(services, unit="HR")  # in no group: not counted by unit
     assert await only(services, "unit_groups") == {"DG Canary": 1}
     assert await only(services, "signals") == {"anonymous": 2}
+
+
+async def test_the_outcome_the_adviser_picks_is_the_one_counted(services: Services) -> None:
+    for _ in range(3):
+        await submit_signal(services)
+    first, second, third = await signal_ids(services)
+    desk = await adviser_in_teams(services, "aad-desk-5")
+    await desk.unlock()
+    await desk.close(first, "referred-outside")
+    await desk.close(second, "informal")
+    await desk.close(third, "informal")
+    await desk.close(third, "no-contact")  # already closed: nothing changes, nothing counted
+    assert await only(services, "outcomes") == {"referred-outside": 1, "informal": 2}
