@@ -49,6 +49,7 @@ from bot.signals.unlock import AdviserSessions
 from bot.signals.writer import SignalWriter
 from bot.state import ConversationStore
 from bot.stats.recorder import StatsRecorder, flush_minutes
+from bot.stats.unit_groups import UnitGroups
 from bot.stopping import Stopping, looping
 from bot.throttle import TokenBucket
 from dialogs.messages import Messages
@@ -157,6 +158,7 @@ def build_signal_services(
         counters=EventCounters(),
         secret_fingerprints=index.fingerprints,
         stats=stats,
+        unit_group=UnitGroups.load(settings.knowledge_dir).group_of,  # statistics.toml, if any
     )
 
 

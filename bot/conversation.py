@@ -64,6 +64,9 @@ class ConversationService:
         if self._observer is not None:
             seconds = time.perf_counter() - started
             self._observer.turn_ended(incoming.channel, seconds, spent.in_effect)
+        if self._stats is not None:
+            # Outside the turn's timing: a write of counts is no part of answering.
+            await self._stats.turn_ended()
         return replies
 
     async def _handle(self, incoming: Incoming, spent: _TurnTime) -> Sequence[Reply]:
@@ -92,9 +95,6 @@ class ConversationService:
             # Never the message text or ids: only what kind of failure it was.
             log.error("turn failed on %s: %s", incoming.channel.value, type(exc).__name__)
             return (self._router.apology(lang, incoming),)
-        finally:
-            if self._stats is not None:
-                await self._stats.turn_ended()
         return outcome.replies
 
     def _count(self, counts: Sequence[tuple[str, str]]) -> None:

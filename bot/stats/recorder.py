@@ -97,6 +97,9 @@ class StatsRecorder:
                 self._pending.update(taken)
                 log.warning("statistics flush failed: %s", _cause(exc))
                 return False
+            except BaseException:  # cancelled (a stop that ran out of grace): keep them too
+                self._pending.update(taken)
+                raise
             return True
 
     async def turn_ended(self) -> None:
@@ -106,12 +109,11 @@ class StatsRecorder:
 
     async def run(self, stopping: Stopping) -> None:
         """Serve's background loop: a flush every ``flush_minutes``, and one when stopping."""
-        while not stopping.requested:
-            if self._flush_minutes:
-                await stopping.pause(self._flush_minutes * 60)
-            else:
-                await stopping.pause(3600)  # the turns flush themselves; this is for stopping
+        # With 0 the turns flush themselves: this loop only waits for the stop.
+        every = self._flush_minutes * 60 or 3600
+        while not await stopping.pause(every):
             await self.flush()
+        await self.flush()
 
 
 def _cause(exc: BaseException) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from bot.app import Services, build_conversations
 from bot.core import Channel, Kind
 from tests.signals.conftest import (
+    Build,
     add_to_thread,
     adviser_in_teams,
     at,
@@ -170,3 +172,32 @@ async def test_an_advisers_own_conversation_counts_nothing(services: Services) -
 
 def await_only(totals: dict[tuple[str, str], int], measure: str) -> dict[str, int]:
     return {c: n for (m, c), n in totals.items() if m == measure}
+
+
+async def test_the_groups_of_statistics_toml_are_what_a_unit_is_counted_as(
+    build_on: Build, tmp_path: Path
+) -> None:
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "statistics.toml").write_text(
+        '[[group]]\nname = "DG Canary"\nsize = 1200\nunits = ["Finance"]\n', encoding="utf-8"
+    )
+    services = await build_on(knowledge_dir=overlay)
+    await adviser_in_teams(services, "aad-unit-2", name="Unit Adviser", units=("Finance", "HR"))
+    await submit_signal(services, unit="Finance")
+    await submit_signal(services, unit="HR")  # in no group: not counted by unit
+    assert await only(services, "unit_groups") == {"DG Canary": 1}
+    assert await only(services, "signals") == {"anonymous": 2}
+
+
+async def test_the_outcome_the_adviser_picks_is_the_one_counted(services: Services) -> None:
+    for _ in range(3):
+        await submit_signal(services)
+    first, second, third = await signal_ids(services)
+    desk = await adviser_in_teams(services, "aad-desk-5")
+    await desk.unlock()
+    await desk.close(first, "referred-outside")
+    await desk.close(second, "informal")
+    await desk.close(third, "informal")
+    await desk.close(third, "no-contact")  # already closed: nothing changes, nothing counted
+    assert await only(services, "outcomes") == {"referred-outside": 1, "informal": 2}

@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.state import ConversationStore
 from bot.stats.recorder import StatsRecorder, flush_minutes
 from bot.stats.store import read_year
+from bot.stopping import Stopping
 from tests.conftest import TEST_KDF
 from tests.signals.conftest import (
     POSTGRES_URL,
@@ -209,3 +210,15 @@ async def test_upgrading_from_0008_keeps_conversations_and_counts_them_from_then
 async def _rename(services: Services, table: str, to: str) -> None:
     async with services.engine.begin() as connection:
         await connection.execute(text(f"ALTER TABLE {table} RENAME TO {to}"))
+
+
+async def test_the_background_loop_writes_what_is_pending_when_the_server_stops(
+    services: Services,
+) -> None:
+    recorder = StatsRecorder(services.sessions, "", AMSTERDAM, lambda: at(2026, 8, 3), 24 * 60)
+    recorder.add("outcomes", "informal")
+    stopping = Stopping()
+    stopping.request()
+    await recorder.run(stopping)  # returns at once, after its last flush
+    assert recorder.pending == 0
+    assert await read_year(services.sessions, "", 2026) == {("outcomes", "informal", 3): 1}
