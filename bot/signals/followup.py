@@ -121,17 +121,16 @@ class ReporterFollowUp:
     async def delete(self, receipt: str, bucket: str) -> None:
         """Remove the signal, its thread and every key wrap (SQLite overwrites freed pages)."""
         signal_id, _ = await self._open(receipt, bucket)
-        was_open = [False]  # the last attempt's (write_thread may run ``remove`` again)
 
+        # Not counted as an outcome: every outcome counts a feedback too (desk.close), so the
+        # outcomes' total minus the feedback's total would publish the number of deletions,
+        # a small count no table checks.
         async def remove(db: AsyncSession) -> None:
             row = await _row(db, signal_id)
-            was_open[0] = row.status == "open"
             await self._outbox.forget(db, signal_id)  # no empty notice left to tell of it
             await db.delete(row)
 
         await write_thread(self._sessions, signal_id, remove, self._writer)
-        if was_open[0]:  # a closed signal already counted its outcome
-            self._tally.add("outcomes", "withdrawn")
         await wipe_deleted(self._sessions)
 
     async def purge_counters(self, now: datetime) -> None:

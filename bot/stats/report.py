@@ -22,7 +22,9 @@ def build_report(
     """Suppress all tables together, so a cell two tables share is hidden in both."""
     tables = report_tables(counts, quarters, unit_groups)
     specs = [TableSpec(t.table, True, t.total_row) for t in tables]
-    links = agreeing(shared_cells(quarters), [t.table for t in tables])
+    links = agreeing(
+        shared_cells(quarters, unit_groups=bool(unit_groups)), [t.table for t in tables]
+    )
     published = suppress_linked(specs, links, threshold)
     return PublishedYear(
         year=year,

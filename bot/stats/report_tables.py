@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.stats.categories import MEASURES, QUARTERS, UNIT_GROUPS
 from bot.stats.tables import TOTAL, CountTable
+from bot.stats.unit_groups import OTHER_GROUP
 
 # (measure, category, quarter 1-4) -> count; missing = 0 (bot/stats/store.py reads it).
 YearCounts = Mapping[tuple[str, str, int], int]
@@ -78,11 +79,15 @@ def _count_table(
     return CountTable(measure, categories, tuple(columns), cells)
 
 
-def shared_cells(columns: Sequence[str]) -> tuple[frozenset[SharedCell], ...]:
+def shared_cells(
+    columns: Sequence[str], *, unit_groups: bool = False
+) -> tuple[frozenset[SharedCell], ...]:
     """Cells that hold the same number in two tables, so they must be hidden alike.
 
-    Every signal left has one mode and one role and passes the funnel's last step; every
-    conversation has one channel and is the funnel's first step.
+    Every signal left has one mode, one role and (where groups are configured) one unit
+    group, and passes the funnel's last step; every conversation has one channel and is the
+    funnel's first step; the options shown are a topic and a funnel step at once; every
+    outcome counts one feedback (met or late).
     """
     links: list[frozenset[SharedCell]] = []
     for column in (*columns, TOTAL):
@@ -92,9 +97,12 @@ def shared_cells(columns: Sequence[str]) -> tuple[frozenset[SharedCell], ...]:
                     ("signals", TOTAL, column),
                     ("roles", TOTAL, column),
                     ("funnel", "signal_left", column),
+                    *([(UNIT_GROUPS, TOTAL, column)] if unit_groups else []),
                 }
             )
         )
+        links.append(frozenset({("topics", "options", column), ("funnel", "options", column)}))
+        links.append(frozenset({("outcomes", TOTAL, column), ("feedback", TOTAL, column)}))
         links.append(
             frozenset({("conversations", TOTAL, column), ("funnel", "conversation", column)})
         )
@@ -130,6 +138,10 @@ def cell_value(table: CountTable, row: str, column: str) -> int:
 
 def unit_group_rows(configured: Sequence[str], counts: YearCounts) -> tuple[str, ...]:
     """The configured groups in their order (a group with no signal is a row of zeros, as
-    fixed categories must be), then any group counted this year but no longer configured."""
+    fixed categories must be), any group counted this year but no longer configured, and
+    last the row of signals from units in no group."""
     counted = {category for measure, category, _ in counts if measure == UNIT_GROUPS}
-    return (*configured, *sorted(counted - set(configured)))
+    removed = sorted(counted - set(configured) - {OTHER_GROUP})
+    if not configured and not removed:
+        return ()
+    return (*configured, *removed, OTHER_GROUP)

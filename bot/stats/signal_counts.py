@@ -8,7 +8,7 @@ from bot.signals.content import SignalContent
 from bot.stats.categories import UNIT_GROUPS
 from bot.stats.tally import Tally
 
-# The coarse group a unit belongs to, or None (no groups configured, or a unit in none).
+# The coarse group a unit belongs to ("other" for none), or None when no groups are configured.
 UnitGroup = Callable[[str], str | None]
 
 
@@ -25,6 +25,6 @@ def count_submitted(tally: Tally, content: SignalContent, unit_group: UnitGroup)
     if content.role:
         tally.add("roles", content.role)
     tally.add("funnel", "signal_left")
-    group = unit_group(content.unit) if content.unit else None
+    group = unit_group(content.unit)  # with groups configured, "other" when in none
     if group:
         tally.add(UNIT_GROUPS, group)

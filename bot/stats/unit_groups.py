@@ -51,6 +51,9 @@ from typing import Any, TypeGuard
 from bot.errors import ConfigError
 from bot.stats.tables import TOTAL
 
+# The row for signals whose unit is in no group, or that gave none.
+OTHER_GROUP = "other"
+
 STATISTICS_FILE = "statistics.toml"
 DEFAULT_MINIMUM_SIZE = 1000
 FLOOR = 500
@@ -100,8 +103,15 @@ class UnitGroups:
         return tuple(group.name for group in self.groups)
 
     def group_of(self, unit: str) -> str | None:
-        """The group ``unit`` belongs to, or None (then it is not counted)."""
-        return self._by_unit.get(_key(unit))
+        """The group ``unit`` belongs to; ``other`` for a unit in none (or none given).
+
+        None only when no groups are configured: then no unit is counted. With groups, every
+        signal counts in exactly one row, so the table's total equals the signals' total and
+        no difference between the two can tell how many signals came from outside the groups.
+        """
+        if not self.groups:
+            return None
+        return self._by_unit.get(_key(unit), OTHER_GROUP) if unit.strip() else OTHER_GROUP
 
 
 def _key(unit: str) -> str:
@@ -154,6 +164,8 @@ def _group(fail: Fail, number: int, entry: dict[str, Any], minimum: int) -> Unit
         raise fail(f"group {number}: the name is longer than {MAX_NAME} characters")
     if name.casefold() == TOTAL:
         raise fail(f"group {number}: {TOTAL!r} is the name of the report's totals")
+    if name.casefold() == OTHER_GROUP:
+        raise fail(f"group {number}: {OTHER_GROUP!r} is the row of units in no group")
     if any(unicodedata.category(character).startswith("C") for character in name):
         raise fail(f"group {number}: the name has a control or unassigned character")
     size = entry.get("size")

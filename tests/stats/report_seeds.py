@@ -10,7 +10,8 @@ from bot.stats.report_tables import YearCounts
 
 def small_year(seed: int) -> YearCounts:
     """Every measure with many small cells, some zeros and a few large ones; the shared
-    cells agree (signals = roles = the funnel's last step; conversations = its first)."""
+    cells agree (signals = roles = the funnel's last step; conversations = its first;
+    the options topic = the funnel's options; outcomes = feedback)."""
     pick = random.Random(seed)
     counts: dict[tuple[str, str, int], int] = {}
     for quarter in (1, 2, 3, 4):
@@ -25,9 +26,14 @@ def small_year(seed: int) -> YearCounts:
         counts.update({("funnel", k, quarter): v for k, v in funnel.items()})
         counts[("funnel", "signal_left", quarter)] = left
         counts.update({("kinds", k, quarter): pick.randint(0, left) for k in KINDS})
-        for measure in ("topics", "follow_ups", "acknowledged", "feedback", "outcomes"):
+        for measure in ("topics", "follow_ups", "acknowledged", "outcomes"):
             for category in MEASURES[measure]:
                 counts[(measure, category, quarter)] = pick.choice((0, 1, 4, 8, 11, 30))
+        # The options shown are a topic and a funnel step; every outcome counts one feedback.
+        counts[("topics", "options", quarter)] = funnel["options"]
+        closed = sum(counts[("outcomes", o, quarter)] for o in MEASURES["outcomes"])
+        feedback = _split(pick, closed, MEASURES["feedback"])
+        counts.update({("feedback", k, quarter): v for k, v in feedback.items()})
     return counts
 
 

@@ -175,12 +175,13 @@ def test_configured_unit_groups_are_a_table_of_their_own(
     monkeypatch.setenv("MELDWIJZER_KNOWLEDGE_DIR", str(overlay))
     groups = {(2025, q, "unit_groups", "DG Zorg"): 11 for q in (1, 2, 3, 4)}
     groups |= {(2025, q, "unit_groups", "DG Werk"): 20 for q in (1, 2, 3, 4)}
+    groups |= {(2025, q, "unit_groups", "other"): 12 for q in (1, 2, 3, 4)}
     _seed(database, {**YEAR_2025, **groups})
     out = tmp_path / "groups.json"
     assert main(["report", "--year", "2025", "--format", "json", "--out", str(out)]) == 0
     table = json.loads(out.read_text("utf-8"))["tables"]["unit_groups"]
-    assert table["rows"] == ["DG Werk", "DG Zorg", "total"]
-    assert table["cells"] == [[20] * 4 + [80], [11] * 4 + [44], [31] * 4 + [124]]
+    assert table["rows"] == ["DG Werk", "DG Zorg", "other", "total"]
+    assert table["cells"] == [[20] * 4 + [80], [11] * 4 + [44], [12] * 4 + [48], [43] * 4 + [172]]
 
 
 def test_without_unit_groups_there_is_no_such_table(database: Settings, tmp_path: Path) -> None:

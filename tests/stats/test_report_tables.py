@@ -51,10 +51,11 @@ def test_unit_groups_only_when_there_are_groups() -> None:
     assert "unit_groups" not in [t.table.name for t in report_tables({}, ("Q1",))]
     counts = {("unit_groups", "DG Zuid", 1): 10, ("unit_groups", "DG Oud", 2): 3}
     groups = unit_group_rows(("DG Zuid", "DG Noord"), counts)
-    assert groups == ("DG Zuid", "DG Noord", "DG Oud")
+    # Last the row of units in no group, so the table's total is every signal's.
+    assert groups == ("DG Zuid", "DG Noord", "DG Oud", "other")
     last = report_tables(counts, ("Q1", "Q2"), groups)[-1]
     assert last.table.name == "unit_groups" and last.total_row
-    assert last.table.cells == ((10, 0), (0, 0), (0, 3))
+    assert last.table.cells == ((10, 0), (0, 0), (0, 3), (0, 0))
     assert unit_group_rows((), {}) == ()
 
 
@@ -70,7 +71,11 @@ def test_signals_roles_and_funnel_share_the_signals_left_and_the_conversations()
         frozenset({("conversations", "total", "total"), ("funnel", "conversation", "total")})
         in links
     )
-    assert len(links) == 2 * 3
+    assert frozenset({("topics", "options", "Q1"), ("funnel", "options", "Q1")}) in links
+    assert frozenset({("outcomes", "total", "total"), ("feedback", "total", "total")}) in links
+    assert len(links) == 4 * 3
+    with_groups = shared_cells(("Q1",), unit_groups=True)
+    assert ("unit_groups", "total", "Q1") in next(link for link in with_groups if len(link) == 4)
 
 
 @pytest.mark.parametrize(

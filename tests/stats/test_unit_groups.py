@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import bot.stats.unit_groups as module
 from bot.errors import ConfigError
-from bot.stats.unit_groups import STATISTICS_FILE, UnitGroup, UnitGroups
+from bot.stats.unit_groups import OTHER_GROUP, STATISTICS_FILE, UnitGroup, UnitGroups
 
 EXAMPLE = """
 minimum_size = 1000
@@ -67,8 +67,14 @@ def test_a_unit_matches_whatever_its_case_and_spacing(tmp_path: Path, unit: str)
 
 
 @pytest.mark.parametrize("unit", ["Directie D", "", "   ", "DirectieA", "Directie A B", "DG Werk"])
-def test_a_unit_in_no_group_is_not_counted(tmp_path: Path, unit: str) -> None:
-    assert UnitGroups.load(overlay(tmp_path, EXAMPLE)).group_of(unit) is None
+def test_a_unit_in_no_group_counts_as_other(tmp_path: Path, unit: str) -> None:
+    assert UnitGroups.load(overlay(tmp_path, EXAMPLE)).group_of(unit) == OTHER_GROUP
+
+
+@pytest.mark.parametrize("name", ["other", "Other", " OTHER "])
+def test_other_is_not_a_group_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="'other' is the row of units in no group"):
+        UnitGroups.load(overlay(tmp_path, group(name)))
 
 
 def test_the_file_itself_may_be_named(tmp_path: Path) -> None:
