@@ -8,6 +8,9 @@ from bot.seal.kdf import KdfParams, meets_owasp_minimum
 from bot.secret import MIN_SECRET_CHARS
 from bot.settings import Settings
 
+# Production writes the counts of statistics at most once an hour (default once a day).
+MIN_FLUSH = 60
+
 
 def production_problems(settings: Settings) -> list[str]:
     """Every reason why these settings are not safe for production (empty if they are)."""
@@ -35,6 +38,11 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             "MELDWIJZER_NOTICE_EVERY_SECONDS is for trying things out: a notice soon after a "
             "signal tells the platform when the reporter was active; use MELDWIJZER_NOTICE_TIMES"
+        )
+    if settings.stats_flush_minutes is not None and settings.stats_flush_minutes < MIN_FLUSH:
+        problems.append(
+            f"MELDWIJZER_STATS_FLUSH_MINUTES below {MIN_FLUSH}: counts written soon after a "
+            "signal group its kinds and role in the database (docs/security.md, Statistics)"
         )
     return problems + mattermost_problems(settings) + metrics_problems(settings)
 

@@ -115,3 +115,13 @@ def test_notice_times_and_days_are_read_in_order(monkeypatch: pytest.MonkeyPatch
     settings = load_settings()
     assert [t.isoformat("minutes") for t in settings.notice_clock] == ["09:00", "14:00"]
     assert settings.notice_weekdays == {0, 4}
+
+
+@pytest.mark.parametrize(
+    ("minutes", "refused"), [(0, True), (59, True), (60, False), (None, False)]
+)
+def test_production_refuses_counts_written_soon_after_a_signal(
+    tmp_path: Path, minutes: int | None, refused: bool
+) -> None:
+    settings = Settings(env="production", data_dir=tmp_path, stats_flush_minutes=minutes)  # type: ignore[arg-type]
+    assert any("STATS_FLUSH_MINUTES" in p for p in production_problems(settings)) is refused
