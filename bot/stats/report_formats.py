@@ -19,7 +19,7 @@ from bot.stats.report_year import PublishedYear
 from bot.stats.tables import Cell
 
 CSV_HEADER = ("table", "row", "column", "value")
-DRAFT_LINE = "# draft, not for publication: the year is not over and the running quarter is included"
+DRAFT_LINE = "# draft, not for publication: the year is not over, the running quarter is included"
 
 
 def report_json(year: PublishedYear) -> str:
