@@ -20,6 +20,12 @@ right-hand sides every vertex of the polytope is integral, so the LP minimum and
 cell are the integer minimum and maximum, and a plain LP (HiGHS through
 ``scipy.optimize.milp`` without integrality) is exact. Equalities between linked tables can
 break that structure, so for a group with a hidden linked cell we ask for integer solutions.
+
+Bounds between tables are facts too: a kind of behaviour is counted at most once per signal,
+so a kind's count is never above the signals of the same quarter. A reader who knows how the
+bot counts can use that (a published kind of 20 tells that the quarter's hidden total of
+signals is at least 20), so such pairs are inequalities of the same system, and their group
+is solved in integers as well.
 """
 
 from __future__ import annotations
@@ -61,10 +67,15 @@ def feasible_range(published: PublishedTable, r: int, c: int) -> tuple[int, int 
 
 
 def determined_cells(
-    tables: Sequence[PublishedTable], links: Sequence[frozenset[Position]] = ()
+    tables: Sequence[PublishedTable],
+    links: Sequence[frozenset[Position]] = (),
+    bounded: Sequence[tuple[Position, Position]] = (),
 ) -> list[Position]:
-    """Hidden cells whose feasible range is one value, in table, row, column order."""
-    problem = _Problem(tables, links)
+    """Hidden cells whose feasible range is one value, in table, row, column order.
+
+    ``bounded`` holds pairs ``(a, b)`` a reader knows to satisfy value(a) <= value(b).
+    """
+    problem = _Problem(tables, links, bounded)
     problem.explore()
     return [place for place in problem.places if problem.is_determined(place)]
 
@@ -72,7 +83,12 @@ def determined_cells(
 class _Problem:
     """The linear system a reader can write down for a group of published tables."""
 
-    def __init__(self, tables: Sequence[PublishedTable], links: Sequence[frozenset[Position]]):
+    def __init__(
+        self,
+        tables: Sequence[PublishedTable],
+        links: Sequence[frozenset[Position]],
+        bounded: Sequence[tuple[Position, Position]] = (),
+    ):
         self.tables = tables
         self.places: list[Position] = []
         lower: list[float] = []
@@ -97,7 +113,9 @@ class _Problem:
         )
         cap = 4.0 * self.unbounded + 4.0
         self.bounds = Bounds(np.array(lower), np.array([min(u, cap) for u in upper]))
-        self.constraint = self._equations(links)
+        self.constraints = [
+            c for c in (self._equations(links), self._inequalities(bounded)) if c is not None
+        ]
         self.seen_low = np.full(len(self.places), np.inf)
         self.seen_high = np.full(len(self.places), -np.inf)
 
@@ -140,12 +158,37 @@ class _Problem:
             return None
         return LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))
 
+    def _inequalities(
+        self, bounded: Sequence[tuple[Position, Position]]
+    ) -> LinearConstraint | None:
+        """value(a) - value(b) <= 0 for each pair, with shown values moved to the right."""
+        rows: list[np.ndarray] = []
+        rhs: list[float] = []
+        for a, b in bounded:
+            if a not in self.index and b not in self.index:
+                continue
+            inequality = np.zeros(len(self.places))
+            limit = 0.0
+            for (k, r, c), sign in ((a, 1.0), (b, -1.0)):
+                if (k, r, c) in self.index:
+                    inequality[self.index[(k, r, c)]] += sign
+                else:
+                    cell = self.tables[k].cells[r][c]
+                    assert isinstance(cell, int)
+                    limit -= sign * cell
+            rows.append(inequality)
+            rhs.append(limit)
+        if not rows:
+            return None
+        self.integrality = np.ones(len(self.places))
+        return LinearConstraint(np.array(rows), np.full(len(rows), -np.inf), np.array(rhs))
+
     def _solve(self, objective: np.ndarray) -> float:
         result = milp(
             objective,
             integrality=self.integrality,
             bounds=self.bounds,
-            constraints=[] if self.constraint is None else [self.constraint],
+            constraints=self.constraints,
         )
         if result.x is None:
             raise InputError("the published tables contradict each other", code="bad_table")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.stats.report_tables import YearCounts, agreeing, report_tables, shared_cells
+from bot.stats.report_tables import (
+    YearCounts,
+    agreeing,
+    bounded_cells,
+    holding,
+    report_tables,
+    shared_cells,
+)
 from bot.stats.report_year import PublishedYear
 from bot.stats.suppression import TableSpec, suppress_linked
 
@@ -25,7 +32,9 @@ def build_report(
     links = agreeing(
         shared_cells(quarters, unit_groups=bool(unit_groups)), [t.table for t in tables]
     )
-    published = suppress_linked(specs, links, threshold)
+    counted = [t.table for t in tables]
+    bounds = holding(bounded_cells(quarters), counted)
+    published = suppress_linked(specs, links, threshold, bounds)
     return PublishedYear(
         year=year,
         threshold=threshold,

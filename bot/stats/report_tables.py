@@ -109,6 +109,40 @@ def shared_cells(
     return tuple(links)
 
 
+def bounded_cells(columns: Sequence[str]) -> tuple[tuple[SharedCell, SharedCell], ...]:
+    """Pairs (a, b) with a <= b by how the bot counts, which a reader may use to narrow cells.
+
+    A kind is counted at most once per signal, with its signal: never above the signals of
+    the quarter. A topic and a funnel step are counted at most once per conversation, and
+    almost always in the quarter it began (a conversation lasts an hour or so).
+    """
+    pairs: list[tuple[SharedCell, SharedCell]] = []
+    for column in (*columns, TOTAL):
+        signals = ("signals", TOTAL, column)
+        pairs += [(("kinds", kind, column), signals) for kind in MEASURES["kinds"]]
+        conversations = ("funnel", "conversation", column)
+        pairs += [(("topics", topic, column), conversations) for topic in MEASURES["topics"]]
+        pairs += [(("funnel", step, column), conversations) for step in _FUNNEL_AFTER_START]
+    return tuple(pairs)
+
+
+_FUNNEL_AFTER_START = ("options", "signal_started")
+
+
+def holding(
+    pairs: Sequence[tuple[SharedCell, SharedCell]], tables: Sequence[CountTable]
+) -> tuple[tuple[SharedCell, SharedCell], ...]:
+    """The pairs that hold in these counts (a conversation across the new year may not)."""
+    by_name = {t.name: t for t in tables}
+    return tuple(
+        (a, b)
+        for a, b in pairs
+        if a[0] in by_name
+        and b[0] in by_name
+        and cell_value(by_name[a[0]], a[1], a[2]) <= cell_value(by_name[b[0]], b[1], b[2])
+    )
+
+
 def agreeing(
     links: Sequence[frozenset[SharedCell]], tables: Sequence[CountTable]
 ) -> tuple[frozenset[SharedCell], ...]:

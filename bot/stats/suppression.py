@@ -71,10 +71,17 @@ def suppress(
 
 
 def suppress_linked(
-    specs: Sequence[TableSpec], links: Sequence[frozenset[CellRef]], threshold: int
+    specs: Sequence[TableSpec],
+    links: Sequence[frozenset[CellRef]],
+    threshold: int,
+    bounded: Sequence[tuple[CellRef, CellRef]] = (),
 ) -> dict[str, PublishedTable]:
-    """Publish tables that share cells: a linked cell is hidden in all its tables or none."""
-    return _suppress(specs, links, threshold, {})
+    """Publish tables that share cells: a linked cell is hidden in all its tables or none.
+
+    ``bounded``: pairs ``(a, b)`` whose counts always satisfy a <= b (a kind of behaviour and
+    the quarter's signals); the audit reads them as a reader would.
+    """
+    return _suppress(specs, links, threshold, {}, bounded)
 
 
 def _suppress(
@@ -82,6 +89,7 @@ def _suppress(
     links: Sequence[frozenset[CellRef]],
     threshold: int,
     force: dict[str, frozenset[tuple[int, int]]],
+    bounded: Sequence[tuple[CellRef, CellRef]] = (),
 ) -> dict[str, PublishedTable]:
     _check_threshold(threshold)
     patterns = [Pattern(s.table, threshold, s.row_totals, s.column_totals) for s in specs]
@@ -89,27 +97,39 @@ def _suppress(
     if len(set(names)) != len(names):
         raise InputError("two tables have the same name", code="bad_table")
     groups = [_resolve(link, patterns) for link in links]
+    pairs = [_resolve_bound(pair, patterns) for pair in bounded]
     for pattern in patterns:
         pattern.hide_primary(force.get(pattern.name, frozenset()))
     while True:
         _secondary(patterns, groups)
         published = [pattern.published() for pattern in patterns]
-        if not _protect(patterns, _audit(published, groups)):
+        if not _protect(patterns, _audit(published, groups, pairs)):
             return dict(zip(names, published, strict=True))
 
 
-def _audit(published: list[PublishedTable], groups: list[frozenset[Position]]) -> list[Position]:
-    """Solvable cells, table group by table group: only linked tables are read together."""
+def _audit(
+    published: list[PublishedTable],
+    groups: list[frozenset[Position]],
+    pairs: Sequence[tuple[Position, Position]] = (),
+) -> list[Position]:
+    """Solvable cells, table group by table group: only tables linked (or bounded) together
+    are read together."""
     found: list[Position] = []
-    for members in _linked_together(len(published), groups):
+    joined = [*groups, *(frozenset(pair) for pair in pairs)]
+    for members in _linked_together(len(published), joined):
         local = {k: i for i, k in enumerate(members)}
         inside = [
             frozenset((local[k], r, c) for k, r, c in group)
             for group in groups
             if next(iter(group))[0] in local
         ]
+        bounds = [
+            ((local[a[0]], a[1], a[2]), (local[b[0]], b[1], b[2]))
+            for a, b in pairs
+            if a[0] in local
+        ]
         tables = [published[k] for k in members]
-        found += [(members[i], r, c) for i, r, c in determined_cells(tables, inside)]
+        found += [(members[i], r, c) for i, r, c in determined_cells(tables, inside, bounds)]
     return sorted(found)
 
 
@@ -161,6 +181,21 @@ def _protect(patterns: list[Pattern], determined: list[Position]) -> bool:
             if place is not None:
                 changed.add((k, *place))
     return bool(changed)
+
+
+def _resolve_bound(
+    pair: tuple[CellRef, CellRef], patterns: list[Pattern]
+) -> tuple[Position, Position]:
+    places = []
+    for name, row, column in pair:
+        found = [k for k, pattern in enumerate(patterns) if pattern.name == name]
+        if not found:
+            raise InputError(f"a bound names an unknown table {name!r}", code="bad_table")
+        places.append((found[0], *patterns[found[0]].place_of(row, column)))
+    (ka, ra, ca), (kb, rb, cb) = places
+    if patterns[ka].values[ra][ca] > patterns[kb].values[rb][cb]:
+        raise InputError(f"the bound {pair[0]} <= {pair[1]} does not hold", code="bad_table")
+    return places[0], places[1]
 
 
 def _resolve(link: frozenset[CellRef], patterns: list[Pattern]) -> frozenset[Position]:

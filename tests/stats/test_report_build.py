@@ -11,8 +11,17 @@ from bot.stats.categories import QUARTERS
 from bot.stats.feasible import determined_cells, feasible_range
 from bot.stats.report import build_report
 from bot.stats.report_html import render_html
-from bot.stats.report_tables import YearCounts, cell_value, report_tables, shared_cells
+from bot.stats.report_tables import (
+    YearCounts,
+    agreeing,
+    bounded_cells,
+    cell_value,
+    holding,
+    report_tables,
+    shared_cells,
+)
 from bot.stats.report_year import PublishedYear
+from bot.stats.suppression import TableSpec, suppress_linked
 from bot.stats.tables import TOTAL, below
 from tests.stats.report_page import shown_numbers, texts_of
 from tests.stats.report_seeds import small_year, three_signals
@@ -62,21 +71,9 @@ def test_cells_two_tables_share_are_hidden_in_both(seed: int) -> None:
 
 
 def test_the_whole_report_leaves_no_hidden_cell_determined_even_across_links() -> None:
+    # Read as a reader who knows the links and the bounds (a kind never above the signals).
     for seed in SEEDS:
-        year = _seeded(seed)
-        names = [t.name for t in year.tables]
-        links = [
-            frozenset(
-                (
-                    names.index(name),
-                    year.tables[names.index(name)].rows.index(row),
-                    year.tables[names.index(name)].columns.index(column),
-                )
-                for name, row, column in link
-            )
-            for link in shared_cells(QUARTERS)
-        ]
-        assert determined_cells(list(year.tables), links) == []
+        assert _determined_with_bounds(_seeded(seed), small_year(seed)) == []
 
 
 def test_counters_that_disagree_across_a_link_still_make_a_report() -> None:
@@ -115,3 +112,49 @@ def test_a_year_of_many_signals_shows_the_count() -> None:
     year = build_report(counts, 2025, THRESHOLD, QUARTERS)
     assert year.cell("signals", TOTAL, TOTAL) == 240
     assert texts_of(render_html(year, "nl"), "dd")[0] == "240"
+
+
+def _kinds_bound_year() -> dict[tuple[str, str, int], int]:
+    """A year where a published kind would pin a hidden total of signals: a kind is never
+    above the quarter's signals, and nothing else in the tables says so."""
+    modes = {1: (17, 3), 2: (0, 0), 3: (20, 10), 4: (20, 10)}
+    counts: dict[tuple[str, str, int], int] = {}
+    for quarter, (anonymous, named) in modes.items():
+        counts[("signals", "anonymous", quarter)] = anonymous
+        counts[("signals", "named", quarter)] = named
+        counts[("roles", "target", quarter)] = anonymous + named
+        counts[("funnel", "signal_left", quarter)] = anonymous + named
+    for quarter, value in zip((1, 2, 3, 4), (20, 0, 12, 11), strict=True):
+        counts[("kinds", "discrimination", quarter)] = value
+    return counts
+
+
+def _determined_with_bounds(year: PublishedYear, counts: YearCounts) -> list[tuple[int, int, int]]:
+    names = [t.name for t in year.tables]
+
+    def place(name: str, row: str, column: str) -> tuple[int, int, int]:
+        table = year.tables[names.index(name)]
+        return names.index(name), table.rows.index(row), table.columns.index(column)
+
+    tables = [t.table for t in report_tables(counts, year.quarters)]
+    links = [frozenset(place(*ref) for ref in link) for link in shared_cells(year.quarters)]
+    bounds = [(place(*a), place(*b)) for a, b in holding(bounded_cells(year.quarters), tables)]
+    return determined_cells(list(year.tables), links, bounds)
+
+
+def test_a_kind_never_above_the_quarters_signals_gives_no_hidden_cell_away() -> None:
+    counts = _kinds_bound_year()
+    year = build_report(counts, 2025, THRESHOLD, QUARTERS)
+    assert _determined_with_bounds(year, counts) == []
+
+
+def test_without_the_bounds_the_same_year_gives_hidden_cells_away() -> None:
+    # The audit of the test above can fail: suppressed without the bounds, a reader who
+    # uses them works out hidden cells (a quarter with no signal at all, among them).
+    counts = _kinds_bound_year()
+    tables = report_tables(counts, QUARTERS)
+    specs = [TableSpec(t.table, True, t.total_row) for t in tables]
+    links = agreeing(shared_cells(QUARTERS), [t.table for t in tables])
+    published = suppress_linked(specs, links, THRESHOLD)
+    year = PublishedYear(2025, THRESHOLD, QUARTERS, tuple(published[t.table.name] for t in tables))
+    assert _determined_with_bounds(year, counts) != []
