@@ -51,6 +51,8 @@ from typing import Any, TypeGuard
 from bot.errors import ConfigError
 from bot.stats.tables import TOTAL
 
+_FORMULA_STARTS = frozenset("=+-@")
+
 # The row for signals whose unit is in no group, or that gave none.
 OTHER_GROUP = "other"
 
@@ -168,6 +170,10 @@ def _group(fail: Fail, number: int, entry: dict[str, Any], minimum: int) -> Unit
         raise fail(f"group {number}: {OTHER_GROUP!r} is the row of units in no group")
     if any(unicodedata.category(character).startswith("C") for character in name):
         raise fail(f"group {number}: the name has a control or unassigned character")
+    if name[0] in _FORMULA_STARTS:
+        # A spreadsheet reads a CSV cell that starts with one of these as a formula (OWASP,
+        # "CSV Injection"); the report's CSV carries the name as it is.
+        raise fail(f"group {number}: the name may not start with {name[0]!r}")
     size = entry.get("size")
     if not _whole(size):
         raise fail(f"group {name!r}: size must be the whole number of people in it")

@@ -186,3 +186,9 @@ def test_any_case_and_spacing_of_a_configured_unit_finds_its_group(
     cased = "".join(c.upper() if up else c.lower() for c, up in zip(unit, upper, strict=False))
     written = pad + cased.replace(" ", " " + pad) + pad
     assert example.group_of(written) == example.group_of(unit) is not None
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","a")', "+1", "-DG", "@SUM(A1)"])
+def test_a_name_a_spreadsheet_would_read_as_a_formula_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ConfigError, match="may not start with"):
+        UnitGroups.load(overlay(tmp_path, group(name.replace('"', "'"))))
