@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.mattermost import setup_mattermost
 from adapters.teams import PUBLIC_CLOUD, TeamsEndpoints, TeamsNoticeChannel, setup_teams
-from adapters.webchat import ConversationTokens, add_health_check, setup_webchat
+from adapters.webchat import ConversationTokens, setup_webchat
 from bot import migrate
 from bot.compaction import DailyRewrite
 from bot.conversation import ConversationService, utc_now
@@ -24,6 +24,7 @@ from bot.delivery import NoticeTasks, notice_channels
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
+from bot.health import HEALTH, DatabaseProbe, Health, channel_states, mount_health
 from bot.knowledge_settings import load_knowledge
 from bot.metrics import AppMetrics, setup_metrics
 from bot.metrics.channels import channel_health
@@ -249,6 +250,13 @@ def create_app(
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
     app.cleanup_ctx.append(_lifetime)
+    mattermost = None
+    if settings.mattermost_enabled:  # mounted below; /healthz reads its state when asked
+        mattermost = setup_mattermost(
+            app, services.conversations, settings, services.sessions, secret_of(settings)
+        )
+    states = channel_states(mattermost.health if mattermost else None)
+    mount_health(app, Health(DatabaseProbe(services.engine), states))
     setup_webchat(
         app,
         services.conversations,
@@ -268,12 +276,8 @@ def create_app(
             app, services.conversations, settings, services.sessions, endpoints=teams_endpoints
         )
         chat_channels.append(TeamsNoticeChannel(teams.notifier, settings.teams_tenant_id))
-    if settings.mattermost_enabled:
-        mattermost = setup_mattermost(
-            app, services.conversations, settings, services.sessions, secret_of(settings)
-        )
+    if mattermost is not None:
         chat_channels.append(mattermost.notices)
-        add_health_check(app, mattermost.health)
         mattermost_health = mattermost.health
     elif settings.mattermost_url or settings.mattermost_token:
         log.warning(
@@ -304,6 +308,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     ):
         yield
     await stats.flush()  # a graceful stop keeps what was counted since the last flush
+    await app[HEALTH].close()
     await services.engine.dispose()
     services.signals.kdf_pool.close()
 

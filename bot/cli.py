@@ -98,7 +98,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(settings)
     ready = f"Meldwijzer is running: web chat at http://{host}:{port}/  (Ctrl+C to stop)"
     # Called once the database is ready and the port is open.
-    run(app, host, port, ServerLimits.from_settings(settings), lambda: print(ready, flush=True))
+    limits = ServerLimits.from_settings(settings)
+    drain = settings.http_drain_seconds
+    run(app, host, port, limits, lambda: print(ready, flush=True), drain_seconds=drain)
     return 0
 
 

@@ -124,10 +124,28 @@ class GuardedRequestHandler(web.RequestHandler):
             return
         self._last_active = self._loop.time()
         before = self._request_count
-        super().data_received(data)
+        if self._request_in_progress and (self._close or self._force_close) and self.transport:
+            self._finish_reading(data)
+        else:
+            super().data_received(data)
         # aiohttp counts each request head it has parsed; bytes that completed none are
         # part of a head still coming in.
         self._head_pending = bool(data) and self._request_count == before
+
+    def _finish_reading(self, data: bytes) -> None:
+        """The rest of a request in flight when a graceful stop began, read all the same.
+
+        Once a stop began aiohttp drops what a connection sends (``data_received`` returns
+        while ``_close`` or ``_force_close`` is set, web_protocol.py), so a turn whose body
+        was still on its way would wait for it until the body timeout and answer 408 instead
+        of finishing. Its flags are restored at once: nothing after this request is served.
+        """
+        flags = (self._close, self._force_close)
+        self._close = self._force_close = False
+        try:
+            super().data_received(data)
+        finally:
+            self._close, self._force_close = flags
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)

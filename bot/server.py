@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from aiohttp import hdrs, web
 from adapters.webchat import RouteAccessLogger
 from adapters.webchat.refusal import refusal_response
 from bot.connection import GuardedRequestHandler, ServerLimits
+from bot.health import HEALTH
 
 __all__ = ["GuardedRequestHandler", "GuardedRunner", "GuardedServer", "ServerLimits", "run"]
 
@@ -37,6 +39,11 @@ log = logging.getLogger("meldwijzer.http")
 # aiohttp keeps reading and discarding it for this long so the client sees the answer
 # (web_protocol.py, RequestHandler.start; its default is 10 s).
 LINGERING_SECONDS = 2.0
+# On a graceful stop, how long a request in flight may still take: a turn waits at most
+# for its body (MELDWIJZER_HTTP_BODY_TIMEOUT_SECONDS, 20 s) and an Argon2id run (its wait is
+# bounded by MELDWIJZER_KDF_WAIT_SECONDS); after this aiohttp cancels it.
+IN_FLIGHT_SECONDS = 30.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class GuardedServer(web.Server):
@@ -165,22 +172,61 @@ class GuardedRunner(web.AppRunner):
 
 
 async def serve(
-    app: web.Application, host: str, port: int, limits: ServerLimits, on_ready: Callable[[], None]
+    app: web.Application,
+    host: str,
+    port: int,
+    limits: ServerLimits,
+    on_ready: Callable[[], None],
+    *,
+    drain_seconds: float = 0.0,
 ) -> None:
-    """Serve until SIGINT or SIGTERM (aiohttp raises ``GracefulExit``), then clean up."""
-    runner = GuardedRunner(app, limits, handle_signals=True)
+    """Serve until SIGTERM or SIGINT, then stop gracefully (see :func:`_stop_when_asked`)."""
+    runner = GuardedRunner(app, limits, handle_signals=False, shutdown_timeout=IN_FLIGHT_SECONDS)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         on_ready()
-        await asyncio.Event().wait()
+        await _stop_when_asked(app, drain_seconds)
     finally:
         await runner.cleanup()
 
 
+async def _stop_when_asked(app: web.Application, drain_seconds: float) -> None:
+    """Wait for SIGTERM or SIGINT; then /healthz says "stopping" for ``drain_seconds``.
+
+    After that ``runner.cleanup`` closes the port, lets the requests in flight finish (up to
+    ``IN_FLIGHT_SECONDS``) and only then ends the app's lifetime: the background loops finish
+    their round and hand back what they hold (bot/stopping.py). aiohttp's own handling
+    (``handle_signals=True``) raises ``GracefulExit`` out of the event loop instead, and
+    ``asyncio.run`` then cancels every task at once, the turns in flight among them
+    (asyncio/runners.py, ``_cancel_all_tasks``). A second signal stops at once.
+    """
+    loop = asyncio.get_running_loop()
+    asked = asyncio.Event()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, asked.set)
+    try:
+        await asked.wait()
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+    log.info("stopping: finishing the requests in flight")
+    health = app.get(HEALTH)
+    if health is not None:
+        health.begin_stopping()
+    if drain_seconds > 0:
+        await asyncio.sleep(drain_seconds)
+
+
 def run(
-    app: web.Application, host: str, port: int, limits: ServerLimits, on_ready: Callable[[], None]
+    app: web.Application,
+    host: str,
+    port: int,
+    limits: ServerLimits,
+    on_ready: Callable[[], None],
+    *,
+    drain_seconds: float = 0.0,
 ) -> None:
     """What ``meldwijzer serve`` runs: :func:`serve` in a fresh event loop."""
-    with contextlib.suppress(web.GracefulExit, KeyboardInterrupt):
-        asyncio.run(serve(app, host, port, limits, on_ready))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(app, host, port, limits, on_ready, drain_seconds=drain_seconds))

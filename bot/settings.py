@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     http_keepalive_seconds: float = Field(default=15.0, gt=0, le=3600)
     http_max_connections: int = Field(default=512, ge=1, le=100_000)
+    # On SIGTERM, how long /healthz says "stopping" while requests are still served, so a
+    # load balancer that polls it stops sending first (docs/deploy.md); 0 behind nginx,
+    # which moves on to the next replica as soon as this one's port is closed.
+    http_drain_seconds: float = Field(default=0.0, ge=0, le=300)
     new_conversations_per_minute: int = Field(default=300, ge=1, le=100_000)
     new_conversations_burst: int = Field(default=60, ge=1, le=100_000)
     # -- end of the HTTP edge

@@ -2,8 +2,7 @@
 
 The channel with the strongest anonymity: from a personal device nobody but the
 person can link a conversation to them. ``setup_webchat`` adds it to the app;
-``RouteAccessLogger`` keeps addresses and tokens out of the access log;
-``add_health_check`` lets other channels report their state in ``/healthz``.
+``RouteAccessLogger`` keeps addresses and tokens out of the access log.
 """
 
 from __future__ import annotations
@@ -11,17 +10,15 @@ from __future__ import annotations
 from adapters.webchat.access_log import ACCESS_LOG_FORMAT, RouteAccessLogger
 from adapters.webchat.rate_limit import TurnRateLimiter
 from adapters.webchat.request_body import body_limit_for
-from adapters.webchat.routes import HealthCheck, TurnHandler, add_health_check, setup_webchat
+from adapters.webchat.routes import TurnHandler, setup_webchat
 from adapters.webchat.tokens import ConversationTokens
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "ConversationTokens",
-    "HealthCheck",
     "RouteAccessLogger",
     "TurnHandler",
     "TurnRateLimiter",
-    "add_health_check",
     "body_limit_for",
     "setup_webchat",
 ]

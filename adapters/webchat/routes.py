@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from aiohttp import web
@@ -29,12 +29,6 @@ HEALTH = "/healthz"
 # it against; the default bucket, should the app not pass one, is generous for one process.
 DEFAULT_NEW_CONVERSATIONS_PER_MINUTE = 300
 DEFAULT_NEW_CONVERSATIONS_BURST = 60
-
-
-# What other parts of the app add to /healthz (a channel's state), without the web chat
-# knowing them: each callable returns a small mapping merged into the answer.
-HealthCheck = Callable[[], Mapping[str, object]]
-HEALTH_CHECKS = web.AppKey("health_checks", list[HealthCheck])
 
 
 class TurnHandler(Protocol):
@@ -104,19 +98,9 @@ class ConversationApi:
         return await read_json_object(request, self._body_limit, self._body_timeout)
 
 
-async def health(request: web.Request) -> web.Response:
-    """Liveness, plus what the channels report; "ok" while this process serves requests."""
-    body: dict[str, object] = {}
-    for check in request.app.get(HEALTH_CHECKS, []):
-        body.update(check())
-    return web.json_response({**body, "status": "ok"})
-
-
-def add_health_check(app: web.Application, check: HealthCheck) -> None:
-    """Have ``/healthz`` include what ``check`` reports (called before the app starts)."""
-    if HEALTH_CHECKS not in app:
-        app[HEALTH_CHECKS] = []
-    app[HEALTH_CHECKS].append(check)
+async def health(_request: web.Request) -> web.Response:
+    """Liveness of the web chat alone; the whole app mounts its own first (bot/health.py)."""
+    return web.json_response({"status": "ok"})
 
 
 def setup_webchat(

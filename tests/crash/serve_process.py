@@ -91,6 +91,17 @@ class ServeProcess:
                 child.kill()
                 child.wait()
 
+    def terminate(self) -> None:
+        """SIGTERM without waiting: the test watches the stop as it happens."""
+        assert self._child is not None, "no server is running"
+        self._child.terminate()
+
+    def exit_code(self, timeout: float = 60.0) -> int:
+        """Wait for the server to end on its own after :meth:`terminate`; its exit status."""
+        child = self._take()
+        assert child is not None, "no server was running"
+        return child.wait(timeout=timeout)
+
     def _take(self) -> subprocess.Popen[str] | None:
         child, self._child = self._child, None
         if child is not None and child.stdout is not None:

@@ -100,10 +100,12 @@ async def eventually_async(check: Callable[[], Awaitable[bool]], what: str) -> N
 
 
 async def health(client: Client) -> dict[str, Any]:
+    """``/healthz`` (a 200), with the channel's own detail beside it under "mattermost":
+    /healthz says only up, down or standby, the detail is for the log and the metrics."""
     response = await client.get("/healthz")
     assert response.status == 200
     body: dict[str, Any] = await response.json()
-    return body
+    return {**body, **channel_of(client).health()}
 
 
 async def connected(client: Client) -> None:

@@ -216,11 +216,29 @@ async def test_a_reply_the_server_refuses_is_logged_and_the_listener_goes_on(
 
 
 async def test_healthz_shows_the_channel_state(fake: FakeMattermost, client: Client) -> None:
-    assert (await health(client)) == {
+    response = await client.get("/healthz")
+    assert await response.json() == {
         "status": "ok",
-        "mattermost": {"listener": "single", "socket": "connected"},
+        "database": "up",
+        "channels": {"webchat": "up", "mattermost": "up"},
     }
+    assert (await health(client))["mattermost"] == {"listener": "single", "socket": "connected"}
     assert fake.sockets_open == 1
+
+
+async def test_healthz_says_down_without_the_reason_when_the_token_is_refused(
+    fake: FakeMattermost, tmp_path: Path
+) -> None:
+    fake.revoke_token()
+    async with running_app(fake, tmp_path / "data") as client:
+
+        async def refused() -> bool:
+            return bool((await health(client))["mattermost"]["socket"] == "unauthorized")
+
+        await eventually_async(refused, "the channel reported unauthorized")
+        public = await (await client.get("/healthz")).json()
+    assert public["channels"] == {"webchat": "up", "mattermost": "down"}
+    assert "unauthorized" not in json.dumps(public)
 
 
 async def test_a_revoked_token_is_unauthorized_in_healthz_and_the_web_chat_keeps_serving(

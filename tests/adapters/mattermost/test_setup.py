@@ -34,7 +34,11 @@ async def test_without_mattermost_settings_nothing_of_it_is_mounted(tmp_path: Pa
     async with TestClient(TestServer(app)) as client:
         for path in PATHS:
             assert (await client.post(path, json={})).status == 404
-        assert await (await client.get("/healthz")).json() == {"status": "ok"}
+        assert await (await client.get("/healthz")).json() == {
+            "status": "ok",
+            "database": "up",
+            "channels": {"webchat": "up"},
+        }
 
 
 async def test_with_url_and_token_the_channel_is_mounted_and_sends_notices(
