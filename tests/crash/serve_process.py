@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 READY = "Meldwijzer is running"
-START_SECONDS = 60.0  # a cold start on a loaded two-core machine; normally two seconds
+START_SECONDS = 240.0  # a cold start on a loaded two-core machine; normally a few seconds
 REPO = Path(__file__).resolve().parents[2]
 
 
