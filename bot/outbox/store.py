@@ -175,6 +175,26 @@ class OutboxStore:
             raise StorageError("cannot record sent notices") from exc
         return marked
 
+    async def release(self, deliveries: list[DeliveryRow]) -> int:
+        """Hand back the leases of notices a stopping worker had not finished: due again at
+        once, for any worker, and the attempt the stop cut short not counted. Only rows this
+        claim still holds change (a notice already marked keeps its mark); returns how many.
+        A notice that did reach its recipient is sent again under the same idempotency key,
+        as after a lease that ran out."""
+        released = 0
+        try:
+            async with self._sessions.begin() as db:
+                for delivery in deliveries:
+                    result = await db.execute(
+                        self._held(delivery).values(
+                            status=PENDING, lease_until=None, attempts=DeliveryRow.attempts - 1
+                        )
+                    )
+                    released += getattr(result, "rowcount", 0)
+        except SQLAlchemyError as exc:
+            raise StorageError("cannot hand back the outbox leases") from exc
+        return released
+
     async def mark_failed(
         self, delivery: DeliveryRow, failure: Failure, now: datetime
     ) -> str | None:

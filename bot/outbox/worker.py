@@ -93,6 +93,24 @@ class OutboxWorker:
         """Claim the notices due at ``now`` (the worker's clock if not given), handle each."""
         moment = now or self._now()
         claimed = await self._store.claim(moment, self._batch_size)
+        try:
+            return await self._handle_all(claimed, moment)
+        except asyncio.CancelledError:
+            # Cancelled: a stop whose grace this round outlived (bot/stopping.py). What it
+            # had not finished goes back to the queue now rather than when the leases end.
+            await self._hand_back(claimed)
+            raise
+
+    async def _hand_back(self, claimed: list[DeliveryRow]) -> None:
+        try:
+            released = await self._store.release(claimed)
+        except StorageError as exc:
+            log.warning("outbox leases not handed back, they run out instead: %s", exc)
+            return
+        if released:
+            log.info("handed back %d outbox lease(s) on stopping", released)
+
+    async def _handle_all(self, claimed: list[DeliveryRow], moment: datetime) -> Round:
         letters = await self._compose_all(claimed)
         outcomes = await asyncio.gather(
             *(
