@@ -8,7 +8,6 @@ turn is read from the replicas' own access logs (one line per request, route and
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import ssl
 import subprocess
@@ -123,8 +122,9 @@ async def test_a_conversation_alternating_between_replicas_continues(
             assert replies and all(reply["lang"] == "en" for reply in replies)
     served = deployment.turns_served()
     assert sum(served) == 6 and min(served) >= 2, served  # both replicas took turns
-    assert_no_address_or_token(deployment.nginx.logs().replace(token, "TOKEN-SEEN"))
-    assert "TOKEN-SEEN" not in deployment.nginx.logs().replace(token, "TOKEN-SEEN")
+    logs = deployment.nginx.logs()
+    assert token not in logs
+    assert_no_address_or_token(logs)
 
 
 async def test_a_replica_killed_mid_conversation_the_next_turn_works_on_the_other(
@@ -155,8 +155,3 @@ async def test_the_turn_limit_holds_across_replicas(deployment: Deployment) -> N
                 statuses.append(answer.status)
     assert statuses.count(200) == TURN_LIMIT, statuses
     assert set(statuses[TURN_LIMIT:]) == {429}
-
-
-def test_the_token_pattern_is_what_the_logs_would_show() -> None:
-    # The check above must be able to fail: a real token is found where it is written.
-    assert re.search(r"[A-Za-z0-9_-]{20,}", secrets.token_urlsafe(24))
