@@ -8,6 +8,8 @@ bot/connection.py); so does an ``Expect`` we cannot meet. The guards against slo
 are here too: a deadline for the first request head, a short keep-alive, a cap on requests
 and lifetime per connection, and a bound on open connections per process at which the
 connection idle longest makes way (the body timeout is the web chat's, where it reads).
+And the graceful stop on SIGTERM: "stopping" in /healthz, the port closed, the requests in
+flight finished, then the app's lifetime ended (:func:`serve`).
 
 Hooked in through aiohttp's extension points: ``Server.__call__`` (the asyncio protocol
 factory) and ``Server.connection_made``/``connection_lost`` (web_server.py), and

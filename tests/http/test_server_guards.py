@@ -71,3 +71,15 @@ def test_the_connection_state_we_read_is_where_we_read_it() -> None:
     # GuardedServer._note_head marks a connection's last request with _replace.
     assert callable(getattr(RawRequestMessage, "_replace", None))
     assert callable(getattr(PyRawRequestMessage, "_replace", None))
+
+
+def test_a_stopping_connection_drops_what_arrives_unless_we_read_it() -> None:
+    # RequestHandler.data_received returns while _close or _force_close is set
+    # (web_protocol.py); GuardedRequestHandler reads on for a request in flight, which
+    # aiohttp marks with _request_in_progress (RequestHandler._handle_request).
+    source = inspect.getsource(web.RequestHandler.data_received)
+    assert "if self._force_close or self._close:" in source
+    assert {"_close", "_force_close", "_request_in_progress"} <= set(web.RequestHandler.__slots__)
+    assert "self._request_in_progress = True" in inspect.getsource(
+        web.RequestHandler._handle_request
+    )
