@@ -263,8 +263,10 @@ def create_app(
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
     app.cleanup_ctx.append(_lifetime)
-    # Both limits live in the database, so every replica counts the same turns and tokens.
-    limits = LimitWrites(services.engine)
+    # Both limits live in the database, so every replica counts the same turns and tokens;
+    # checked on every turn, they have a small pool of their own (bot.limits.writes).
+    limits = LimitWrites.own_pool(settings.database_url or sqlite_url(settings.data_dir))
+    app.on_cleanup.append(lambda _app: limits.close())
     setup_webchat(
         app,
         services.conversations,

@@ -6,7 +6,7 @@ Every test here runs on the embedded SQLite file and on PostgreSQL (marker ``pos
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import migrate
 from bot.db import create_engine, sqlite_url
+from bot.limits import LimitWrites
 from tests.signals.conftest import POSTGRES_URL, empty_postgres
 
-Replica = Callable[[], AsyncEngine]
 SECRET = b"limits-test-secret-" + b"x" * 13
 
 
@@ -46,15 +46,32 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await empty_postgres()
 
 
-@pytest.fixture
-async def replica(database_url: str) -> AsyncIterator[Replica]:
-    """Makes engines on the one database, disposed after the test."""
-    engines: list[AsyncEngine] = []
+class Replica:
+    """Makes what one more replica would have on the one database: ``replica()`` an engine,
+    ``replica.writes()`` the limits' writes (on the app's pool, or on a pool of their own)."""
 
-    def make() -> AsyncEngine:
-        engines.append(create_engine(database_url))
-        return engines[-1]
+    def __init__(self, url: str, own_pool: bool) -> None:
+        self.url, self.own_pool = url, own_pool
+        self.engines: list[AsyncEngine] = []
+        self.pools: list[LimitWrites] = []
 
-    yield make
-    for engine in engines:
+    def __call__(self) -> AsyncEngine:
+        self.engines.append(create_engine(self.url))
+        return self.engines[-1]
+
+    def writes(self) -> LimitWrites:
+        if not self.own_pool:
+            return LimitWrites(self())
+        self.pools.append(LimitWrites.own_pool(self.url))
+        return self.pools[-1]
+
+
+@pytest.fixture(params=["app pool", "own pool"])
+async def replica(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[Replica]:
+    """Replicas on the one database, their engines and pools closed after the test."""
+    made = Replica(database_url, request.param == "own pool")
+    yield made
+    for engine in made.engines:
         await engine.dispose()
+    for pool in made.pools:
+        await pool.close()

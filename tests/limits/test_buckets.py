@@ -19,7 +19,7 @@ SLOW = 0.001  # tokens a minute: none flows back while a test runs
 def bucket(
     replica: Replica, burst: int, rate: float = SLOW, clock: Now | None = None
 ) -> SharedBucket:
-    return SharedBucket(LimitWrites(replica()), "test", rate, burst, clock=clock or Now())
+    return SharedBucket(replica.writes(), "test", rate, burst, clock=clock or Now())
 
 
 async def test_a_client_alternating_between_replicas_gets_the_burst_once(
@@ -89,7 +89,7 @@ async def test_a_refused_take_writes_nothing(replica: Replica) -> None:
 
 
 async def test_buckets_of_other_names_are_apart(replica: Replica) -> None:
-    writes = LimitWrites(replica())
+    writes = replica.writes()
     conversations = SharedBucket(writes, "new-conversations", SLOW, 1)
     signals = SharedBucket(writes, "new-signals", SLOW, 1)
     assert await conversations.take() and not await conversations.take()
@@ -100,17 +100,20 @@ async def test_the_wait_it_gives_is_one_tokens_refill(replica: Replica) -> None:
     assert bucket(replica, 1, rate=6).seconds_until_next() == pytest.approx(10.0)
 
 
+@pytest.mark.parametrize("own_pool", [False, True])
 @pytest.mark.parametrize("broken", ["no tables", "no server"])
 async def test_a_database_that_cannot_answer_is_busy_not_an_error(
-    tmp_path: Path, broken: str
+    tmp_path: Path, broken: str, own_pool: bool
 ) -> None:
     # Far side of the wire: a database without the schema, or nothing listening at all.
     url = sqlite_url(tmp_path) if broken == "no tables" else "postgresql://nobody@127.0.0.1:1/none"
     engine = create_engine(url)
+    writes = LimitWrites.own_pool(url) if own_pool else LimitWrites(engine)
     try:
         with pytest.raises(ServerBusy):
-            await SharedBucket(LimitWrites(engine), "test", SLOW, 1).take()
+            await SharedBucket(writes, "test", SLOW, 1).take()
     finally:
+        await writes.close()
         await engine.dispose()
 
 

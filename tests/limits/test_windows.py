@@ -19,7 +19,7 @@ TOKEN = "token-canary-5f1e"
 def limit(
     replica: Replica, most: int, clock: Now | None = None, secret: bytes = SECRET
 ) -> SharedTurnLimit:
-    return SharedTurnLimit(LimitWrites(replica()), secret, most=most, clock=clock or Now())
+    return SharedTurnLimit(replica.writes(), secret, most=most, clock=clock or Now())
 
 
 async def all_rows(replica: Replica) -> list[tuple[object, ...]]:
@@ -115,16 +115,20 @@ async def test_housekeeping_deletes_windows_older_than_an_hour_in_bounded_batche
         assert await connection.scalar(select(func.count()).select_from(RateWindowRow)) == 2
 
 
+@pytest.mark.parametrize("own_pool", [False, True])
 @pytest.mark.parametrize("broken", ["no tables", "no server"])
 async def test_a_database_that_cannot_answer_is_busy_not_an_error(
-    tmp_path: Path, broken: str
+    tmp_path: Path, broken: str, own_pool: bool
 ) -> None:
+    # Far side of the wire: a database without the schema, or nothing listening at all.
     url = sqlite_url(tmp_path) if broken == "no tables" else "postgresql://nobody@127.0.0.1:1/none"
     engine = create_engine(url)
+    writes = LimitWrites.own_pool(url) if own_pool else LimitWrites(engine)
     try:
         with pytest.raises(ServerBusy):
-            await SharedTurnLimit(LimitWrites(engine), SECRET).allow(TOKEN)
+            await SharedTurnLimit(writes, SECRET).allow(TOKEN)
     finally:
+        await writes.close()
         await engine.dispose()
 
 
