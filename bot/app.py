@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,6 +27,14 @@ from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.health import HEALTH, DatabaseProbe, Health, channel_states, mount_health
 from bot.knowledge_settings import load_knowledge
+from bot.limits import (
+    NEW_CONVERSATIONS,
+    NEW_SIGNALS,
+    LimitWrites,
+    SharedBucket,
+    SharedTurnLimit,
+    purge_stale_windows,
+)
 from bot.metrics import AppMetrics, setup_metrics
 from bot.metrics.channels import channel_health
 from bot.outbox.enqueue import Outbox
@@ -52,7 +61,6 @@ from bot.state import ConversationStore
 from bot.stats.recorder import StatsRecorder, flush_minutes
 from bot.stats.unit_groups import UnitGroups
 from bot.stopping import Stopping, looping
-from bot.throttle import TokenBucket
 from dialogs.messages import Messages
 from dialogs.registry import all_dialogs
 from knowledge.base import KnowledgeBase
@@ -129,7 +137,13 @@ def build_signal_services(
     )
     previous = settings.previous_secret.get_secret_value() if settings.previous_secret else None
     index = ReceiptIndex(secret, kdf, previous_secret(previous))
-    submissions = TokenBucket(settings.signals_per_minute, settings.signals_burst)
+    # Shared by every replica on this database: the deployment admits the rate, once.
+    submissions = SharedBucket(
+        LimitWrites(sessions.kw["bind"]),
+        NEW_SIGNALS,
+        settings.signals_per_minute,
+        settings.signals_burst,
+    )
     writer = SignalWriter(sessions)
     limits = ReceiptLimits(
         sessions,
@@ -257,12 +271,20 @@ def create_app(
         )
     states = channel_states(mattermost.health if mattermost else None)
     mount_health(app, Health(DatabaseProbe(services.engine), states))
+    # Both limits live in the database, so every replica counts the same turns and tokens;
+    # checked on every turn, they have a small pool of their own (bot.limits.writes).
+    limits = LimitWrites.own_pool(settings.database_url or sqlite_url(settings.data_dir))
+    app.on_cleanup.append(lambda _app: limits.close())
     setup_webchat(
         app,
         services.conversations,
         max_message_chars=settings.max_message_chars,
-        new_conversations=TokenBucket(
-            settings.new_conversations_per_minute, settings.new_conversations_burst
+        limiter=SharedTurnLimit(limits, secret_of(settings)),
+        new_conversations=SharedBucket(
+            limits,
+            NEW_CONVERSATIONS,
+            settings.new_conversations_per_minute,
+            settings.new_conversations_burst,
         ),
         body_timeout_seconds=settings.http_body_timeout_seconds,
         tokens=ConversationTokens.from_secret(
@@ -315,8 +337,8 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
 
 async def _housekeeping(services: Services, stopping: Stopping) -> None:
     """Expired conversations and adviser sessions, closed signals past retention, the key
-    wraps of advisers disabled longer ago than the grace period; then, once a day, SQLite
-    rewritten in key order (``bot.compaction``)."""
+    wraps of advisers disabled longer ago than the grace period, stale rate-limit windows;
+    then, once a day, SQLite rewritten in key order (``bot.compaction``)."""
     rewrite = DailyRewrite(services.engine)
     while not stopping.requested:
         try:
@@ -325,6 +347,7 @@ async def _housekeeping(services: Services, stopping: Stopping) -> None:
             grace = services.settings.disabled_wrap_grace_days
             await services.signals.desk.remove_lapsed_wraps(grace)
             await services.signals.follow_up.purge_counters(utc_now())
+            await purge_stale_windows(services.engine, time.time())
             await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
             await services.signals.absences.hand_over_absent(today())
         except StorageError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.mattermost.once import OnceRow
 from adapters.teams.references import AdviserConversationRow
+from bot.limits.models import RateBucketRow, RateWindowRow
 from bot.outbox.models import DeliveryItemRow, DeliveryRow, DigestRunRow
 from bot.routing.models import AbsenceRow
 from bot.signals.models import (
@@ -40,6 +41,8 @@ __all__ = [
     "MessageRow",
     "MetaRow",
     "OnceRow",
+    "RateBucketRow",
+    "RateWindowRow",
     "SignalOpenRow",
     "SignalRecusalRow",
     "SignalRow",

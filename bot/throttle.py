@@ -1,12 +1,13 @@
-"""A token bucket: bounded work for traffic that carries no identity to count by.
+"""A token bucket in process memory: bounded work for traffic with no identity to count by.
 
 The web chat has no login and we never look at IP addresses, so a limit cannot be per
-person. What a stranger can be kept from is making *this process* do unbounded work: new
+person. What a stranger can be kept from is making the server do unbounded work: new
 conversations and new signals draw from one bucket each. Follow-up on an existing signal
 never draws from them, so a flood of new traffic cannot keep anyone from their signal.
 
-Each replica keeps its own bucket (a guard, not state that matters); with N replicas the
-deployment allows N times the rate, which a reverse proxy can narrow further.
+The served app draws from buckets every replica shares (:class:`bot.limits.SharedBucket`),
+so N replicas admit the configured rate, not N times it. This one is the default for the
+web chat adapter on its own, where one process is the whole deployment.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class TokenBucket:
         self._level = float(burst)
         self._updated = clock()
 
-    def take(self) -> bool:
+    async def take(self) -> bool:
         """Spend one token if there is one; False means "busy, try again shortly"."""
         now = self._clock()
         elapsed = max(0.0, now - self._updated)

@@ -1,9 +1,13 @@
-"""A per-conversation turn limit, so one script cannot flood the core through one token.
+"""What the web chat needs of its limits, and the in-memory turn limit it uses by default.
 
-It lives in process memory on purpose: it is a guard, not state that matters. With
-several replicas each keeps its own count, which only makes the limit looser.
-Starting conversations is not limited here (there is no identity to count by:
-we never look at IP addresses); a reverse proxy can limit that.
+The adapter sees only two protocols: :class:`TurnLimit` (turns per conversation token) and
+:class:`Admission` (the bucket new conversations draw from). ``bot.app`` hands it the ones
+every replica shares through the database (:mod:`bot.limits`); the in-memory classes here
+and in :mod:`bot.throttle` are the defaults for the adapter on its own (its tests, a single
+process trying it out), where one process is the whole deployment.
+
+Either may raise :class:`~bot.errors.ServerBusy` when it cannot tell (its database is
+down): the adapter answers 503 "busy" and the turn does not happen.
 """
 
 from __future__ import annotations
@@ -12,6 +16,23 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class TurnLimit(Protocol):
+    """Counts one turn for a conversation token; False when it is over the limit."""
+
+    async def allow(self, token: str) -> bool: ...
+
+
+class Admission(Protocol):
+    """Admits new conversations as a whole: there is no identity to count them by."""
+
+    async def take(self) -> bool: ...
+
+    def seconds_until_next(self) -> float:
+        """How long until a refused take could succeed (an upper bound will do)."""
+        ...
 
 
 @dataclass(slots=True)
@@ -21,7 +42,11 @@ class _Window:
 
 
 class TurnRateLimiter:
-    """At most ``max_turns`` per token in each window of ``window_seconds``."""
+    """At most ``max_turns`` per token in each window of ``window_seconds``, in this process.
+
+    Bounded at ``max_tracked`` tokens (the least recently used go first): a flood of
+    conversations costs a fixed amount of memory, and a forgotten one only starts afresh.
+    """
 
     def __init__(
         self,
@@ -37,7 +62,7 @@ class TurnRateLimiter:
         self._clock = clock
         self._windows: OrderedDict[str, _Window] = OrderedDict()
 
-    def allow(self, token: str) -> bool:
+    async def allow(self, token: str) -> bool:
         """Count one turn for ``token``; False when it is over the limit."""
         now = self._clock()
         window = self._windows.pop(token, None)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 from aiohttp import web
 
 from adapters.webchat.boundary import add_security_headers, webchat_error_boundary
 from adapters.webchat.problems import WebchatProblem
-from adapters.webchat.rate_limit import TurnRateLimiter
+from adapters.webchat.rate_limit import Admission, TurnLimit, TurnRateLimiter
 from adapters.webchat.request_body import (
     DEFAULT_BODY_TIMEOUT_SECONDS,
     body_limit_for,
@@ -20,6 +20,7 @@ from adapters.webchat.static_files import StaticFiles
 from adapters.webchat.tokens import ConversationTokens, Standing
 from adapters.webchat.wire import message_incoming, replies_json, start_incoming
 from bot.core import Incoming, Reply
+from bot.errors import ServerBusy
 from bot.throttle import TokenBucket
 
 CONVERSATIONS = "/api/webchat/conversations"
@@ -29,6 +30,8 @@ HEALTH = "/healthz"
 # it against; the default bucket, should the app not pass one, is generous for one process.
 DEFAULT_NEW_CONVERSATIONS_PER_MINUTE = 300
 DEFAULT_NEW_CONVERSATIONS_BURST = 60
+# A limit its database could not check: ask again soon, the database may be back.
+UNCHECKED_RETRY_SECONDS = 5
 
 
 class TurnHandler(Protocol):
@@ -45,8 +48,8 @@ class ConversationApi:
         handler: TurnHandler,
         *,
         max_message_chars: int,
-        limiter: TurnRateLimiter,
-        new_conversations: TokenBucket,
+        limiter: TurnLimit,
+        new_conversations: Admission,
         body_timeout_seconds: float,
         tokens: ConversationTokens,
     ) -> None:
@@ -62,7 +65,7 @@ class ConversationApi:
         body = await self._body(request)
         # Only starting draws from the bucket: a turn in an existing conversation (and so
         # follow-up with a receipt) never waits for strangers' new conversations.
-        self._draw_a_new_conversation()
+        await self._draw_a_new_conversation()
         token = self._tokens.issue()
         replies = await self._handler.handle(start_incoming(body, token))
         payload = {
@@ -79,20 +82,28 @@ class ConversationApi:
         standing = self._tokens.standing(token)
         if standing is Standing.UNKNOWN:
             raise WebchatProblem(404, "not_found")
-        if not self._limiter.allow(token):
+        if not await self._checked(self._limiter.allow(token)):
             raise WebchatProblem(429, "rate_limited")
         body = await self._body(request)
         if standing is Standing.LAPSED:
             # Its conversation may have expired, and the core would start a fresh one:
             # a token kept from earlier costs what a new conversation costs.
-            self._draw_a_new_conversation()
+            await self._draw_a_new_conversation()
         replies = await self._handler.handle(message_incoming(body, token))
         return web.json_response({"replies": replies_json(replies)})
 
-    def _draw_a_new_conversation(self) -> None:
-        if not self._new_conversations.take():
+    async def _draw_a_new_conversation(self) -> None:
+        if not await self._checked(self._new_conversations.take()):
             wait = math.ceil(self._new_conversations.seconds_until_next())
             raise WebchatProblem(503, "busy", retry_after=max(1, wait))
+
+    @staticmethod
+    async def _checked(check: Awaitable[bool]) -> bool:
+        """A limit that cannot be checked refuses as "busy": no turn happens without it."""
+        try:
+            return await check
+        except ServerBusy:
+            raise WebchatProblem(503, "busy", retry_after=UNCHECKED_RETRY_SECONDS) from None
 
     async def _body(self, request: web.Request) -> dict[str, object]:
         return await read_json_object(request, self._body_limit, self._body_timeout)
@@ -108,16 +119,18 @@ def setup_webchat(
     handler: TurnHandler,
     *,
     max_message_chars: int,
-    limiter: TurnRateLimiter | None = None,
-    new_conversations: TokenBucket | None = None,
+    limiter: TurnLimit | None = None,
+    new_conversations: Admission | None = None,
     body_timeout_seconds: float = DEFAULT_BODY_TIMEOUT_SECONDS,
     tokens: ConversationTokens | None = None,
 ) -> None:
     """Add the page, its files, the conversation API and ``/healthz`` (unless present).
 
-    ``new_conversations`` is the process-wide bucket that starting a conversation draws
-    from; ``body_timeout_seconds`` bounds reading one request body. ``tokens`` issues and
-    recognises conversation tokens: replicas must share one made from the server secret.
+    ``limiter`` counts turns per conversation and ``new_conversations`` is the bucket that
+    starting a conversation draws from (in this process unless given: ``bot.app`` passes
+    the ones all replicas share); ``body_timeout_seconds`` bounds reading one request body.
+    ``tokens`` issues and recognises conversation tokens: replicas must share one made from
+    the server secret.
     """
     api = ConversationApi(
         handler,

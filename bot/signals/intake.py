@@ -6,6 +6,7 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,15 +32,20 @@ from bot.signals.content import SignalContent
 from bot.signals.models import RECEIPT_SCHEME, MessageRow, SignalRow, SignalWrapRow
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.signals.writer import SignalWriter
-from bot.throttle import TokenBucket
+
+
+class NewSignals(Protocol):
+    """The bucket new signals draw from; :class:`ServerBusy` when it cannot be checked."""
+
+    async def take(self) -> bool: ...
 
 
 class SignalIntake:
     """Seals a reporter's signal for the eligible advisers and the reporter's receipt.
 
-    New signals draw from one token bucket per process (:mod:`bot.throttle`): a flood of
-    submissions gets "busy, try again in a minute" instead of every core; follow-up on an
-    existing signal never draws from it.
+    New signals draw from one token bucket that every replica shares
+    (:class:`bot.limits.SharedBucket`): a flood of submissions gets "busy, try again in a
+    minute" instead of every core; follow-up on an existing signal never draws from it.
     """
 
     def __init__(
@@ -47,7 +53,7 @@ class SignalIntake:
         sessions: async_sessionmaker[AsyncSession],
         registry: AdviserRegistry,
         index: ReceiptIndex,
-        kdf: tuple[KdfPool, TokenBucket],
+        kdf: tuple[KdfPool, NewSignals],
         writer: SignalWriter,
         outbox: Outbox,
         now: Callable[[], datetime],
@@ -67,7 +73,7 @@ class SignalIntake:
         return eligible(await self._registry.all(), Request(), away)
 
     async def submit(self, content: SignalContent) -> Receipt:
-        if not self._bucket.take():
+        if not await self._bucket.take():  # ServerBusy as well when it cannot tell
             raise ServerBusy("too many new signals right now")
         now = self._now()
         today = now.date()

@@ -34,19 +34,19 @@ async def test_access_log_names_the_route_not_the_token_or_address(
     assert all(token not in line and "127.0.0.1" not in line for line in lines)
 
 
-def test_limiter_allows_up_to_the_limit_then_refuses() -> None:
+async def test_limiter_allows_up_to_the_limit_then_refuses() -> None:
     now = [0.0]
     limiter = TurnRateLimiter(max_turns=3, window_seconds=60, clock=lambda: now[0])
-    assert [limiter.allow("t") for _ in range(4)] == [True, True, True, False]
-    assert limiter.allow("other")
+    assert [await limiter.allow("t") for _ in range(4)] == [True, True, True, False]
+    assert await limiter.allow("other")
     now[0] = 61.0
-    assert limiter.allow("t")
+    assert await limiter.allow("t")
 
 
-def test_limiter_forgets_the_least_recently_used_beyond_its_size() -> None:
+async def test_limiter_forgets_the_least_recently_used_beyond_its_size() -> None:
     limiter = TurnRateLimiter(max_turns=1, max_tracked=2, clock=lambda: 0.0)
-    limiter.allow("a")
-    limiter.allow("b")
-    limiter.allow("c")  # "a" is forgotten and starts afresh
-    assert limiter.allow("a")
-    assert not limiter.allow("c")
+    await limiter.allow("a")
+    await limiter.allow("b")
+    await limiter.allow("c")  # "a" is forgotten and starts afresh
+    assert await limiter.allow("a")
+    assert not await limiter.allow("c")

@@ -160,7 +160,7 @@ async def test_a_lapsed_token_draws_from_the_bucket_and_talks_on(
     ]
     clock.pass_minutes(TTL_MINUTES + 1)
     assert (await client.post(messages_path(token), json={"text": "hallo"})).status == 200
-    assert not bucket.take()  # the lapsed turn took the second token
+    assert not await bucket.take()  # the lapsed turn took the second token
 
 
 async def test_tokens_past_the_maximum_age_or_of_the_previous_format_are_a_404(

@@ -28,10 +28,16 @@ async def say(client: Client, token: str, body: dict[str, Any]) -> list[dict[str
 
 
 async def every_row(client: Client) -> str:
-    """Every row of every table, as text."""
+    """Every row of every table but the turn counts, as text.
+
+    Every turn counts in ``rate_windows`` (a keyed hash and two numbers, nothing typed).
+    """
     app: web.Application = client.server.app  # type: ignore[assignment]
     async with app[SERVICES].sessions() as db:
-        query = text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        query = text(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'rate_windows' "
+            "ORDER BY name"
+        )
         names = [row[0] for row in (await db.execute(query)).all()]
         rows = [(await db.execute(text(f'SELECT * FROM "{name}"'))).all() for name in names]
     return repr(rows)

@@ -1,0 +1,41 @@
+"""The two tables every replica shares its rate limits through.
+
+Neither names a person, a conversation or a signal: a window is keyed by a keyed hash of
+what it counts (never a raw token), a bucket by the fixed name of what it admits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Double, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class RateWindowRow(Base):
+    """How often one thing was done in the window that began at ``window`` (epoch second).
+
+    One row per counted thing, not per thing and window: a new window overwrites the old one
+    in the same statement, so a conversation costs one small row however long it goes on.
+    """
+
+    __tablename__ = "rate_windows"
+    __table_args__ = NO_ROWID
+
+    bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Indexed so housekeeping deletes stale windows by range, a batch at a time.
+    window: Mapped[int] = mapped_column(Integer, index=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RateBucketRow(Base):
+    """A token bucket: ``level`` tokens saved up when last changed at ``updated`` (epoch s)."""
+
+    __tablename__ = "rate_buckets"
+    __table_args__ = NO_ROWID
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[float] = mapped_column(Double)
+    updated: Mapped[float] = mapped_column(Double)
