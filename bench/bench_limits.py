@@ -1,11 +1,12 @@
 """What a rate-limit check costs: in process memory, and shared through SQLite or PostgreSQL.
 
-Four checks, each ``--checks`` times one after another (cost per check, the median of
+Two checks, each ``--checks`` times one after another (cost per check, the median of
 ``--rounds`` rounds) and from 10 tasks at once (checks per second): a web chat turn
 counted for one of 1,000 conversations (``TurnRateLimiter`` in memory, ``SharedTurnLimit``
 in ``rate_windows``) and a token taken from a bucket (``TokenBucket`` in memory,
 ``SharedBucket`` in ``rate_buckets``), with limits so wide that every check succeeds (the
-write path). The in-memory checks are the baseline measured in the same run.
+write path), on the app's pool and on the limits' own pool (``LimitWrites.own_pool``).
+The in-memory checks are the baseline measured in the same run.
 
 PostgreSQL comes from ``--database-url`` (every table in it is dropped first, then the
 migrations run); without one, only SQLite (a fresh file in a temporary folder) is measured.
@@ -56,8 +57,7 @@ def in_memory() -> dict[str, Check]:
     }
 
 
-def shared(engine: AsyncEngine) -> dict[str, Check]:
-    writes = LimitWrites(engine)
+def shared(writes: LimitWrites) -> dict[str, Check]:
     turns = SharedTurnLimit(writes, SECRET, most=WIDE)
     bucket = SharedBucket(writes, "bench", WIDE, WIDE)
     return {
@@ -101,6 +101,23 @@ async def measure(
     }
 
 
+async def both_pools(
+    results: dict[str, dict[str, tuple[float, float]]],
+    name: str,
+    url: str,
+    args: argparse.Namespace,
+) -> None:
+    """On the app's pool (a transaction around each check), then on the limits' own pool."""
+    engine = await migrated(url)
+    results[f"{name}, app pool"] = await measure(
+        shared(LimitWrites(engine)), args.checks, args.rounds
+    )
+    own = LimitWrites.own_pool(url)
+    results[f"{name}, own pool"] = await measure(shared(own), args.checks, args.rounds)
+    await own.close()
+    await engine.dispose()
+
+
 async def migrated(url: str) -> AsyncEngine:
     engine = create_engine(url)
     if engine.dialect.name != "sqlite":
@@ -128,13 +145,9 @@ async def main() -> None:
     load = os.getloadavg()[0]
     results = {"in memory": await measure(in_memory(), args.checks, args.rounds)}
     with tempfile.TemporaryDirectory(prefix="meldwijzer-bench-") as folder:
-        engine = await migrated(sqlite_url(Path(folder)))
-        results["SQLite"] = await measure(shared(engine), args.checks, args.rounds)
-        await engine.dispose()
+        await both_pools(results, "SQLite", sqlite_url(Path(folder)), args)
     if args.database_url:
-        engine = await migrated(args.database_url)
-        results["PostgreSQL"] = await measure(shared(engine), args.checks, args.rounds)
-        await engine.dispose()
+        await both_pools(results, "PostgreSQL", args.database_url, args)
     lines = report(results, args, load)
     print("\n".join(lines))
     if args.write:
@@ -154,7 +167,10 @@ def report(
         "A check is one web chat turn counted for one of 1,000 conversations (`turn`) or one",
         "token taken from a bucket (`bucket`), every check allowed (the write path). Cost: the",
         f"median of {args.rounds} rounds of one check after another; throughput: {TASKS} tasks",
-        "at once. Ratios are against the in-memory check of the same run.",
+        'at once. Ratios are against the in-memory check of the same run. "App pool": the',
+        "check in a transaction on the app's own connections (set relaxed durability, count,",
+        'commit), as the new-signal bucket does; "own pool": autocommit connections relaxed',
+        "once, as `create_app` gives the turn limit and the new-conversation bucket.",
         "",
         "| store | check | µs per check | × in memory | checks/s, 10 at once |",
         "|---|---|---:|---:|---:|",
