@@ -5,7 +5,9 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -39,8 +41,25 @@ def free_port() -> int:
         return port
 
 
+def quiet_notice_day() -> str:
+    """A notice day two days from now: the app's own digest tick makes nothing due today.
+
+    Without it, between the digest hour (08:00) and midnight the running app writes the
+    day's digests (the admin's, when dead notices were seeded), and the backlog a test
+    expects would depend on the hour it runs.
+    """
+    day = datetime.now(ZoneInfo("Europe/Amsterdam")) + timedelta(days=2)
+    return day.strftime("%a").lower()
+
+
 def metrics_settings(tmp_path: Path, **overrides: object) -> Settings:
-    values = {"data_dir": tmp_path / "data", "metrics_port": free_port(), **TEST_KDF, **overrides}
+    values = {
+        "data_dir": tmp_path / "data",
+        "metrics_port": free_port(),
+        "notice_days": quiet_notice_day(),
+        **TEST_KDF,
+        **overrides,
+    }
     return Settings(**values)  # type: ignore[arg-type]
 
 
