@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from bot.errors import KnowledgeError
 from knowledge.crisis import CrisisDetector
 
 CRISIS = [
@@ -209,3 +213,30 @@ def test_danger_now_without_the_usual_words_is_crisis(detector: CrisisDetector, 
 @pytest.mark.parametrize("text", NOT_DANGER_NOW)
 def test_a_come_on_or_stalking_to_report_is_no_crisis(detector: CrisisDetector, text: str) -> None:
     assert not detector.is_crisis(text)
+
+
+def _crisis_file(tmp_path: Path, suicide: list[str]) -> Path:
+    path = tmp_path / "crisis.toml"
+    lists = {"suicide": suicide, "present": [], "danger": [], "not_acute": [], "acute": []}
+    lines = [f"{name} = {json.dumps(patterns)}" for name, patterns in lists.items()]
+    path.write_text("\n".join([*lines, "repair = []", "keep = []"]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_pattern_list_matches_when_any_of_its_patterns_does(tmp_path: Path) -> None:
+    detector = CrisisDetector.load(
+        path=_crisis_file(tmp_path, [r"\bdood\b", r"\b(eind|einde) ~ leven\b"])
+    )
+    assert detector.is_crisis("ik wil dood")
+    assert detector.is_crisis("een einde maken aan mijn leven")
+    assert not detector.is_crisis("de dode hoek")
+
+
+def test_a_pattern_that_refers_back_to_a_group_is_refused(tmp_path: Path) -> None:
+    # The patterns of a list are searched as one expression: "\1" would mean another group.
+    with pytest.raises(KnowledgeError, match=r"refers back"):
+        CrisisDetector.load(path=_crisis_file(tmp_path, [r"\b(ik) wil\b", r"\b(\w+) \1\b"]))
+
+
+def test_an_empty_pattern_list_matches_nothing(tmp_path: Path) -> None:
+    assert not CrisisDetector.load(path=_crisis_file(tmp_path, [])).is_crisis("ik wil dood")
