@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,43 +11,13 @@ from rapidfuzz.distance import OSA
 
 from bot.errors import KnowledgeError
 from knowledge.analyser import MIN_CORRECTABLE, allowed_edits
+from knowledge.crisis_patterns import CrisisPatterns, compile_list
 from knowledge.lexicon import DATA_DIR
 from knowledge.normalise import normalise
 from knowledge.toml_file import read_toml
 
 CRISIS_FILE = DATA_DIR / "crisis.toml"
-# "~ " in a pattern stands for up to three words of any kind ("ik wil echt gewoon dood").
-_GAP = "~ "
-_GAP_PATTERN = r"(?:\w+ ){0,3}"
 _PATTERN_LISTS = ("suicide", "present", "danger", "not_acute", "acute")
-
-
-# A backreference (\1, (?P=name)) would point at another pattern's group once a list is
-# one expression; no pattern needs one.
-_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
-
-
-@dataclass(frozen=True, slots=True)
-class CrisisPatterns:
-    """Suicide and danger to oneself now always count; other danger unless online, not acute.
-
-    Each list is one expression, its patterns as alternatives: one search instead of one per
-    pattern (about a hundred for a question), and "any pattern matches" is "the alternation
-    matches" for patterns without backreferences.
-    """
-
-    suicide: re.Pattern[str]
-    present: re.Pattern[str]
-    danger: re.Pattern[str]
-    not_acute: re.Pattern[str]
-    acute: re.Pattern[str]
-
-    def fire(self, text: str) -> bool:
-        if self.suicide.search(text) or self.present.search(text):
-            return True
-        if not self.danger.search(text):
-            return False
-        return not self.not_acute.search(text) or bool(self.acute.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +32,7 @@ class CrisisDetector:
     def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
         """``known`` words and the file's ``keep`` list are never "repaired" into crisis words."""
         data = read_toml(path)
-        compiled = {name: _compile_list(_texts(data, name, path), path) for name in _PATTERN_LISTS}
+        compiled = {name: compile_list(_texts(data, name, path), path) for name in _PATTERN_LISTS}
         repair = set(_texts(data, "repair", path))
         keep = set(_texts(data, "keep", path))
         return cls(
@@ -97,24 +66,3 @@ def _texts(data: dict[str, object], name: str, path: Path) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise KnowledgeError(f"{path}: {name!r} must be a list of texts")
     return value
-
-
-def _compile_list(patterns: list[str], path: Path) -> re.Pattern[str]:
-    for pattern in patterns:
-        _compile(pattern, path)  # each on its own first, so an error names its pattern
-        if _BACKREFERENCE.search(pattern):
-            raise KnowledgeError(f"{path}: pattern {pattern!r} refers back to a group")
-    if not patterns:
-        return re.compile(r"(?!)")  # matches nothing, as an empty list did
-    return re.compile(
-        "|".join(f"(?:{pattern.replace(_GAP, _GAP_PATTERN)})" for pattern in patterns)
-    )
-
-
-def _compile(pattern: str, path: Path) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern.replace(_GAP, _GAP_PATTERN))
-    except re.error as exc:
-        raise KnowledgeError(
-            f"{path}: pattern {pattern!r} is not a valid expression: {exc}"
-        ) from None

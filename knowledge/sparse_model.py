@@ -67,8 +67,8 @@ class LanguageModel:
         )
         found_grams: Counter[int] = Counter()
         for word in text.split():
-            columns = self.word_columns.get(word)
-            found_grams.update(self._columns(word) if columns is None else columns)
+            known = self.word_columns.get(word)
+            found_grams.update(self._columns(word) if known is None else known)
         # One array for both blocks (numpy's cost here is per call, not per element); each
         # block is scaled to unit length on its own, as each vectoriser does.
         split = len(found_terms)

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.errors import KnowledgeError
-from knowledge.crisis import CrisisDetector
+from knowledge.crisis import CRISIS_FILE, CrisisDetector
+from knowledge.crisis_patterns import compile_list
+from knowledge.normalise import normalise
+from knowledge.toml_file import read_toml
 
 CRISIS = [
     # suicidal thoughts, Dutch
@@ -240,3 +244,39 @@ def test_a_pattern_that_refers_back_to_a_group_is_refused(tmp_path: Path) -> Non
 
 def test_an_empty_pattern_list_matches_nothing(tmp_path: Path) -> None:
     assert not CrisisDetector.load(path=_crisis_file(tmp_path, [])).is_crisis("ik wil dood")
+
+
+def test_patterns_of_other_shapes_are_searched_as_written(tmp_path: Path) -> None:
+    # The boundary of "\bniets|dood\b" belongs to "niets" alone, and "(ik)? wil" may start at
+    # the space before "wil": neither can be searched only where a word begins.
+    suicide = [r"\bniets|dood\b", r"\b(ik)? wil weg\b", r"\b(een )?eind\b"]
+    detector = CrisisDetector.load(path=_crisis_file(tmp_path, suicide))
+    assert detector.is_crisis("mijndood")
+    assert detector.is_crisis("ja wil weg")
+    assert detector.is_crisis("voor een eind")
+    assert not detector.is_crisis("wil weg")
+
+
+def test_each_shipped_list_answers_as_its_patterns_do_one_by_one() -> None:
+    data = read_toml(CRISIS_FILE)
+    texts = [
+        normalise(text)
+        for text in (*CRISIS, *CALM, *NEAR_MISSES, *DANGER_NOW, *NOT_DANGER_NOW, *_labelled_texts())
+    ]
+    for name in ("suicide", "present", "danger", "not_acute", "acute"):
+        written = data[name]
+        assert isinstance(written, list)
+        one_by_one = [re.compile(str(p).replace("~ ", r"(?:\w+ ){0,3}")) for p in written]
+        combined = compile_list([str(p) for p in written], CRISIS_FILE)
+        for text in texts:
+            expected = any(pattern.search(text) for pattern in one_by_one)
+            assert combined.search(text, " " + text) == expected, (name, text)
+            assert combined.search(text, None) == expected, (name, text)
+
+
+def _labelled_texts() -> list[str]:
+    folder = Path(__file__).parents[1] / "data"
+    lines = [
+        line for path in sorted(folder.glob("*.tsv")) for line in path.read_text().splitlines()
+    ]
+    return [line.split("\t")[2] for line in lines if line.strip() and not line.startswith("#")]
