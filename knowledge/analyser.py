@@ -91,7 +91,9 @@ class Analyser:
             # A typo is only ever repaired into a content word: "morgen" read as the
             # stop word "mogen" would turn chatter into a question about nothing.
             _candidates=_candidates_by_length(sorted(content - self.lexicon.stopwords)),
-            _known_stems=MappingProxyType({w: self.lexicon.stem(w) for w in every_known}),
+            # A plain dict, not a read-only view: looked up once per word of every message,
+            # and a view's ``get`` costs twice a dict's. Nothing outside this class holds it.
+            _known_stems={w: self.lexicon.stem(w) for w in every_known},
         )
 
     def words(self, text: str) -> list[str]:
