@@ -285,6 +285,6 @@ def _labelled_texts() -> list[str]:
 def test_the_answers_remembered_are_bounded(detector: CrisisDetector) -> None:
     # Strangers choose the texts: however many arrive, only the last few answers are kept.
     for number in range(3 * REMEMBERED_ANSWERS):
-        assert not detector.is_crisis(f"waar vind ik formulier {number}")
+        assert not detector.is_crisis(f"waar vind ik formulier x{number}")
     assert detector.is_crisis("ik wil dood") and detector.is_crisis("ik wil dood")
     assert len(detector._answers) <= REMEMBERED_ANSWERS
