@@ -92,12 +92,15 @@ def cost(kb: KnowledgeBase) -> dict[str, float]:
     return {"median": statistics.median(best), "p95": p95, "messages": len(texts)}
 
 
-def cost_elsewhere(package_dir: Path) -> dict[str, float]:
-    """:func:`cost` of the ``knowledge`` package in ``package_dir``, in its own process."""
+def measure_elsewhere(package_dir: Path) -> dict[str, object]:
+    """:func:`cost` and :func:`accuracy` of the ``knowledge`` package in ``package_dir``, in
+    its own process."""
     code = (
         "import sys, json; sys.path.insert(0, sys.argv[1]); "
-        "from knowledge.base import KnowledgeBase; from bench.bench_matcher import cost; "
-        "kb = KnowledgeBase.load(); kb.matcher.warm(); print(json.dumps(cost(kb)))"
+        "from knowledge.base import KnowledgeBase; "
+        "from bench.bench_matcher import accuracy, cost; "
+        "kb = KnowledgeBase.load(); kb.matcher.warm(); "
+        "print(json.dumps({'cost': cost(kb), 'accuracy': accuracy(kb)}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(package_dir)],
@@ -106,32 +109,45 @@ def cost_elsewhere(package_dir: Path) -> dict[str, float]:
         text=True,
         cwd=Path(__file__).parents[1],
     )
-    found: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    found: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return found
 
 
-def accuracy(kb: KnowledgeBase) -> list[str]:
-    """One table row per labelled set: top-1 and shown."""
-    lines = []
+def accuracy(kb: KnowledgeBase) -> dict[str, list[object]]:
+    """Per labelled set: its rows, top-1 and shown."""
+    found: dict[str, list[object]] = {}
     for path in sorted(DATA.glob("utterances*.tsv")):
         labelled = rows(path.name)
-        found = [(kb.match(text, lang), topic) for lang, topic, text in labelled]
-        top = sum(match.topic == topic for match, topic in found) / len(labelled)
-        seen = sum(is_shown(match, topic) for match, topic in found) / len(labelled)
-        lines.append(f"| {path.name} | {len(labelled)} | {top:.3f} | {seen:.3f} |")
+        matches = [(kb.match(text, lang), topic) for lang, topic, text in labelled]
+        top = sum(match.topic == topic for match, topic in matches) / len(labelled)
+        seen = sum(is_shown(match, topic) for match, topic in matches) / len(labelled)
+        found[path.name] = [len(labelled), top, seen]
+    return found
+
+
+def accuracy_table(after: dict[str, list[object]], before: object) -> list[str]:
+    lines = ["| labelled set | rows | top-1 | shown | before: top-1 | before: shown |"]
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    old = before if isinstance(before, dict) else {}
+    for name, (count, top, seen) in after.items():
+        was = old.get(name, ["", "–", "–"])
+        cells = [f"{value:.3f}" if isinstance(value, float) else str(value) for value in was[1:]]
+        lines.append(f"| {name} | {count} | {top:.3f} | {seen:.3f} | {' | '.join(cells)} |")
     return lines
 
 
 def cost_section(kb: KnowledgeBase, before_dir: Path | None) -> list[str]:
-    before = cost_elsewhere(before_dir) if before_dir else None
+    measured = measure_elsewhere(before_dir) if before_dir else {}
+    before = measured.get("cost")
     after = cost(kb)
     head = "| matcher | median µs | p95 µs | × before (median) |"
     lines = [head, "|---|---:|---:|---:|"]
-    if before is not None:
+    ratio = "–"
+    if isinstance(before, dict):
         lines.append(f"| before | {before['median']:.0f} | {before['p95']:.0f} | 1.00 |")
-    ratio = f"{after['median'] / before['median']:.2f}" if before else "–"
+        ratio = f"{after['median'] / before['median']:.2f}"
     lines.append(f"| this change | {after['median']:.0f} | {after['p95']:.0f} | {ratio} |")
-    return lines
+    return [*lines, "", *accuracy_table(accuracy(kb), measured.get("accuracy"))]
 
 
 def main() -> None:
