@@ -198,8 +198,9 @@ def main() -> None:
         ]
         if before is not None:
             intro[0] += (
-                " The before columns time the previous analyser (no bounds) in a second "
-                "process of the same run."
+                " The before columns time the previous `knowledge` package (given with "
+                "--before) in a second process of the same run, on the same machine under "
+                "the same load."
             )
         write_section(args.write, "Analyser: worst-case messages", intro + lines)
 

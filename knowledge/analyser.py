@@ -69,7 +69,7 @@ class Analyser:
     _words_memo: BoundedMemo[str, tuple[str, ...]] = field(
         default_factory=lambda: BoundedMemo(MEMO_TEXTS), repr=False, compare=False
     )
-    _terms_memo: BoundedMemo[tuple[str, bool], tuple[str, ...]] = field(
+    _terms_memo: BoundedMemo[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(
         default_factory=lambda: BoundedMemo(MEMO_TEXTS), repr=False, compare=False
     )
     _stems_memo: BoundedMemo[str, str] = field(
@@ -91,7 +91,9 @@ class Analyser:
             # A typo is only ever repaired into a content word: "morgen" read as the
             # stop word "mogen" would turn chatter into a question about nothing.
             _candidates=_candidates_by_length(sorted(content - self.lexicon.stopwords)),
-            _known_stems=MappingProxyType({w: self.lexicon.stem(w) for w in every_known}),
+            # A plain dict, not a read-only view: looked up once per word of every message,
+            # and a view's ``get`` costs twice a dict's. Nothing outside this class holds it.
+            _known_stems={w: self.lexicon.stem(w) for w in every_known},
         )
 
     def words(self, text: str) -> list[str]:
@@ -113,22 +115,19 @@ class Analyser:
 
     def terms(self, text: str, *, keep_stopwords: bool = False) -> list[str]:
         """The stemmed terms of ``text``, stop words only when asked for."""
-        return list(self._terms_memo.get((text, keep_stopwords), self._analyse_terms))
+        every, content = self._terms_memo.get(text, self._analyse_terms)
+        return list(every if keep_stopwords else content)
 
-    def _analyse_terms(self, question: tuple[str, bool]) -> tuple[str, ...]:
-        text, keep_stopwords = question
+    def _analyse_terms(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # Both readings at once: the matcher wants the content terms, the classifier all.
+        # Stop words are known words (their stems were computed with the vocabulary), so
+        # dropping them never changes which unknown words fall within the stemming bound.
         concepts = self.lexicon.replace_concepts(self.words(text))
-        stopwords = () if keep_stopwords else self.lexicon.stopwords
-        return tuple(self._stems([word for word in concepts if word not in stopwords]))
-
-    def query_terms(self, text: str) -> list[str]:
-        """Content terms, or every term when the text is nothing but stop words ("wat kun jij")."""
-        return self.terms(text) or self.terms(text, keep_stopwords=True)
-
-    def _stems(self, words: list[str]) -> list[str]:
-        stems: list[str] = []
+        stopwords = self.lexicon.stopwords
+        every: list[str] = []
+        content: list[str] = []
         unknown = 0
-        for word in words:
+        for word in concepts:
             stem = self._known_stems.get(word)
             if stem is None:
                 unknown += 1
@@ -136,8 +135,14 @@ class Analyser:
                 if self.vocabulary and unknown > MAX_UNKNOWN_STEMS:
                     continue
                 stem = self._stems_memo.get(word, self.lexicon.stem)
-            stems.append(stem)
-        return stems
+            every.append(stem)
+            if word not in stopwords:
+                content.append(stem)
+        return tuple(every), tuple(content)
+
+    def query_terms(self, text: str) -> list[str]:
+        """Content terms, or every term when the text is nothing but stop words ("wat kun jij")."""
+        return self.terms(text) or self.terms(text, keep_stopwords=True)
 
     def _repairable(self, word: str) -> bool:
         return bool(self.vocabulary) and word not in self.known and len(word) >= MIN_CORRECTABLE

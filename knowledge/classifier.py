@@ -19,14 +19,12 @@ train before they take the first message.
 
 from __future__ import annotations
 
-import math
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +33,7 @@ from knowledge.analyser import Analyser
 from knowledge.memo import BoundedMemo
 from knowledge.model import Topic
 from knowledge.normalise import normalise
+from knowledge.sparse_model import LanguageModel, read_out
 
 if TYPE_CHECKING:
     from sklearn.pipeline import FeatureUnion
@@ -61,43 +60,6 @@ Row = tuple[str, str, str]  # (lang, topic id, text)
 
 
 @dataclass(frozen=True, slots=True)
-class FeatureBlock:
-    """One TF-IDF vectoriser's vocabulary and weights, its columns starting at ``offset``."""
-
-    analyse: Callable[[str], list[str]]
-    columns: Mapping[str, int]
-    idf: Any  # numpy array, one weight per column
-    offset: int
-
-
-@dataclass(frozen=True, slots=True)
-class LanguageModel:
-    """A trained model, read out of scikit-learn: scoring one message by hand takes tens of
-    microseconds, the pipeline's own ``decision_function`` about two milliseconds (its
-    checks and sparse matrices are made for many rows at once). Same numbers: a test says so.
-    """
-
-    classes: tuple[str, ...]
-    blocks: tuple[FeatureBlock, ...]
-    weights: Any  # numpy array, topics x columns
-    intercept: Any
-
-    def margins(self, document: str) -> Any:
-        columns: list[int] = []
-        values: list[float] = []
-        for block in self.blocks:
-            counts = Counter(block.analyse(document))
-            found = [(block.columns[g], n) for g, n in counts.items() if g in block.columns]
-            weights = [(1.0 + math.log(n)) * float(block.idf[c]) for c, n in found]
-            norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-            columns.extend(block.offset + c for c, _ in found)
-            values.extend(w / norm for w in weights)
-        margins = self.weights[:, columns] @ np.array(values) + self.intercept
-        # With two topics LinearSVC keeps one row, for the second: the first gets minus it.
-        return np.concatenate([-margins, margins]) if margins.size == 1 else margins
-
-
-@dataclass(frozen=True, slots=True)
 class TopicClassifier:
     """One trained model per language; :meth:`probabilities` is cheap and pure."""
 
@@ -108,7 +70,8 @@ class TopicClassifier:
         model = self.models.get(lang)
         if model is None or not text.strip():
             return {}
-        margins = model.margins(_document(text, analyser)) * SHARPNESS
+        terms = analyser.terms(text, keep_stopwords=True)[:MAX_TERMS]
+        margins = model.margins_of(normalise(text)[:MAX_CHARS], terms) * SHARPNESS
         shares = np.exp(margins - margins.max())
         shares /= shares.sum()
         return {topic: float(p) for topic, p in zip(model.classes, shares, strict=True)}
@@ -178,20 +141,10 @@ def _fit(rows: tuple[Row, ...], analysers: Mapping[str, Analyser]) -> TopicClass
             continue
         model = make_pipeline(_features(), _regression())
         model.fit(texts, labels)
-        models[lang] = _read_out(model)
+        # The n-gram columns of every word the model can expect are looked up once, now.
+        words = {word for text in texts for word in _text_of(text).split()} | analyser.known
+        models[lang] = read_out(model, words)
     return TopicClassifier(MappingProxyType(models))
-
-
-def _read_out(model: Any) -> LanguageModel:
-    union, svm = model.steps[0][1], model.steps[1][1]
-    blocks: list[FeatureBlock] = []
-    offset = 0
-    for _, vectoriser in union.transformer_list:
-        columns = {str(g): int(c) for g, c in vectoriser.vocabulary_.items()}
-        blocks.append(FeatureBlock(vectoriser.build_analyzer(), columns, vectoriser.idf_, offset))
-        offset += len(columns)
-    classes = tuple(str(topic) for topic in svm.classes_)
-    return LanguageModel(classes, tuple(blocks), np.asarray(svm.coef_), svm.intercept_)
 
 
 def _features() -> FeatureUnion:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import process
@@ -12,33 +11,15 @@ from rapidfuzz.distance import OSA
 
 from bot.errors import KnowledgeError
 from knowledge.analyser import MIN_CORRECTABLE, allowed_edits
+from knowledge.crisis_patterns import CrisisPatterns, compile_list
 from knowledge.lexicon import DATA_DIR
+from knowledge.memo import BoundedMemo
 from knowledge.normalise import normalise
 from knowledge.toml_file import read_toml
 
 CRISIS_FILE = DATA_DIR / "crisis.toml"
-# "~ " in a pattern stands for up to three words of any kind ("ik wil echt gewoon dood").
-_GAP = "~ "
-_GAP_PATTERN = r"(?:\w+ ){0,3}"
 _PATTERN_LISTS = ("suicide", "present", "danger", "not_acute", "acute")
-
-
-@dataclass(frozen=True, slots=True)
-class CrisisPatterns:
-    """Suicide and danger to oneself now always count; other danger unless online, not acute."""
-
-    suicide: tuple[re.Pattern[str], ...]
-    present: tuple[re.Pattern[str], ...]
-    danger: tuple[re.Pattern[str], ...]
-    not_acute: tuple[re.Pattern[str], ...]
-    acute: tuple[re.Pattern[str], ...]
-
-    def fire(self, text: str) -> bool:
-        if _any(self.suicide, text) or _any(self.present, text):
-            return True
-        if not _any(self.danger, text):
-            return False
-        return not _any(self.not_acute, text) or _any(self.acute, text)
+REMEMBERED_ANSWERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +29,17 @@ class CrisisDetector:
     patterns: CrisisPatterns
     repair_words: tuple[str, ...]
     known: frozenset[str]
+    # A turn asks about one message twice (the router first, then the knowledge base's match)
+    # and a form's words once more: the answer for the last few messages is remembered.
+    _answers: BoundedMemo[str, bool] = field(
+        default_factory=lambda: BoundedMemo(REMEMBERED_ANSWERS), repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
         """``known`` words and the file's ``keep`` list are never "repaired" into crisis words."""
         data = read_toml(path)
-        compiled = {
-            name: tuple(_compile(pattern, path) for pattern in _texts(data, name, path))
-            for name in _PATTERN_LISTS
-        }
+        compiled = {name: compile_list(_texts(data, name, path), path) for name in _PATTERN_LISTS}
         repair = set(_texts(data, "repair", path))
         keep = set(_texts(data, "keep", path))
         return cls(
@@ -66,6 +49,9 @@ class CrisisDetector:
         )
 
     def is_crisis(self, text: str) -> bool:
+        return self._answers.get(text, self._is_crisis)
+
+    def _is_crisis(self, text: str) -> bool:
         plain = normalise(text)
         if self._matches(plain):
             return True
@@ -90,16 +76,3 @@ def _texts(data: dict[str, object], name: str, path: Path) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise KnowledgeError(f"{path}: {name!r} must be a list of texts")
     return value
-
-
-def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    return any(pattern.search(text) for pattern in patterns)
-
-
-def _compile(pattern: str, path: Path) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern.replace(_GAP, _GAP_PATTERN))
-    except re.error as exc:
-        raise KnowledgeError(
-            f"{path}: pattern {pattern!r} is not a valid expression: {exc}"
-        ) from None

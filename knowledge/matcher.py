@@ -17,6 +17,7 @@ from knowledge.index import TopicIndex, build_index
 from knowledge.lexicon import Lexicon, Phrase
 from knowledge.model import FALLBACK_TOPIC, MAX_CHOICES, TOPIC_IDS, Match, Scored, Topic
 from knowledge.normalise import normalise, tokenize
+from knowledge.scope import contains_phrase
 
 FALLBACK = FALLBACK_TOPIC
 HELP = "help"
@@ -157,7 +158,9 @@ class Matcher:
             return {}
         terms = main.analyser.query_terms(text)
         tokens = tokenize(text)
-        spoke_up = _contains(tokens, self.spoke_up) and _contains(tokens, self.worse_off)
+        spoke_up = contains_phrase(tokens, self.spoke_up) and contains_phrase(
+            tokens, self.worse_off
+        )
         if spoke_up:
             terms = [*terms, *main.analyser.terms(RETALIATION_CONCEPT.get(lang, ""))]
         totals = main.index.scores(terms, normalise(text))
@@ -275,15 +278,6 @@ def _out_of_scope(probabilities: Mapping[str, float]) -> bool:
 
 def _scored(ranked: list[tuple[str, float]]) -> tuple[Scored, ...]:
     return tuple(Scored(topic, round(score, 3)) for topic, score in ranked)
-
-
-def _contains(words: list[str], phrases: frozenset[Phrase]) -> bool:
-    lengths = {len(phrase) for phrase in phrases}
-    return any(
-        tuple(words[start : start + length]) in phrases
-        for start in range(len(words))
-        for length in lengths
-    )
 
 
 def _vocabulary(topics: Iterable[Topic]) -> set[str]:

@@ -51,18 +51,35 @@ class Scope:
 
 def count_phrases(words: list[str], phrases: frozenset[Phrase]) -> int:
     """How many of ``phrases`` occur in ``words`` as whole words (each counted once)."""
-    found = {
-        tuple(words[start : start + length])
-        for length in _lengths(phrases)
-        for start in range(len(words) - length + 1)
-    }
-    return len(found & phrases)
+    by_first = _by_first_word(phrases)
+    found: set[Phrase] = set()
+    for start, word in enumerate(words):
+        for phrase in by_first.get(word, ()):
+            if len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase:
+                found.add(phrase)
+    return len(found)
+
+
+def contains_phrase(words: list[str], phrases: frozenset[Phrase]) -> bool:
+    """True when one of ``phrases`` occurs in ``words`` as whole words."""
+    by_first = _by_first_word(phrases)
+    return any(
+        len(phrase) == 1 or tuple(words[start : start + len(phrase)]) == phrase
+        for start, word in enumerate(words)
+        for phrase in by_first.get(word, ())
+    )
 
 
 # Once per phrase list, not once per message: a frozenset keeps its hash, so this is cheap.
+# A message is read word by word, each word looking up only the phrases it can begin, rather
+# than cutting the message into every slice of every phrase length.
 @functools.cache
-def _lengths(phrases: frozenset[Phrase]) -> frozenset[int]:
-    return frozenset(len(phrase) for phrase in phrases)
+def _by_first_word(phrases: frozenset[Phrase]) -> Mapping[str, tuple[Phrase, ...]]:
+    by_first: dict[str, list[Phrase]] = {}
+    for phrase in phrases:
+        if phrase:
+            by_first.setdefault(phrase[0], []).append(phrase)
+    return MappingProxyType({word: tuple(found) for word, found in by_first.items()})
 
 
 def read_scope(table: object, path: Path) -> Scope:

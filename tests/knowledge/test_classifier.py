@@ -12,16 +12,19 @@ import pytest
 from bot.errors import KnowledgeError
 from knowledge.base import KnowledgeBase
 from knowledge.classifier import (
+    CHAR_NGRAMS,
     LABELLED,
     MAX_CHARS,
     MAX_TERMS,
     TrainedOnFirstUse,
     _document,
     _features,
-    _read_out,
     _regression,
+    _terms_of,
+    _text_of,
     read_labelled,
 )
+from knowledge.sparse_model import LetterGrams, read_out
 
 
 def test_the_shipped_labels_are_topics() -> None:
@@ -75,12 +78,29 @@ def test_scoring_by_hand_gives_the_pipelines_margins(shipped_kb: KnowledgeBase) 
     from sklearn.pipeline import make_pipeline
 
     model = make_pipeline(_features(), _regression())
-    model.fit([_document(text, analyser) for _, _, text in rows], [t for _, t, _ in rows])
-    read_out = _read_out(model)
-    for text in ("mijn collega scheldt me uit", "kantine open?", "ik heb mijn code verloren"):
+    documents = [_document(text, analyser) for _, _, text in rows]
+    model.fit(documents, [t for _, t, _ in rows])
+    # Words looked up when the model is read out, and words cut into n-grams per message
+    # (none known: "kantien" and "verlooren" are typos), give the pipeline's numbers.
+    looked_up = read_out(model, {word for doc in documents for word in _text_of(doc).split()})
+    cut_per_message = read_out(model, ())
+    texts = ("mijn collega scheldt me uit", "kantien open?", "ik heb mijn code verlooren", "a")
+    for text in (*texts, *(text for _, _, text in rows[::50])):
         document = _document(text, analyser)
         expected = model.decision_function([document])[0]
-        assert np.allclose(read_out.margins(document), expected)
+        letters, terms = _text_of(document), _terms_of(document)
+        assert np.allclose(looked_up.margins_of(letters, terms), expected)
+        assert np.allclose(cut_per_message.margins_of(letters, terms), expected)
+
+
+def test_the_letter_grams_are_the_vectorisers(shipped_kb: KnowledgeBase) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS)
+    analyse = vectoriser.build_analyzer()
+    grams = LetterGrams(*CHAR_NGRAMS)
+    for word in ("a", "ab", "abc", "abcd", "abcde", "discriminatie", "ik"):
+        assert grams.of(word) == analyse(word)
 
 
 def test_the_classifier_reads_a_bounded_part_of_a_long_message(shipped_kb: KnowledgeBase) -> None:

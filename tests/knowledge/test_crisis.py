@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
-from knowledge.crisis import CrisisDetector
+from bot.errors import KnowledgeError
+from knowledge.crisis import CRISIS_FILE, REMEMBERED_ANSWERS, CrisisDetector
+from knowledge.crisis_patterns import compile_list
+from knowledge.normalise import normalise
+from knowledge.toml_file import read_toml
 
 CRISIS = [
     # suicidal thoughts, Dutch
@@ -209,3 +217,74 @@ def test_danger_now_without_the_usual_words_is_crisis(detector: CrisisDetector, 
 @pytest.mark.parametrize("text", NOT_DANGER_NOW)
 def test_a_come_on_or_stalking_to_report_is_no_crisis(detector: CrisisDetector, text: str) -> None:
     assert not detector.is_crisis(text)
+
+
+def _crisis_file(tmp_path: Path, suicide: list[str]) -> Path:
+    path = tmp_path / "crisis.toml"
+    lists = {"suicide": suicide, "present": [], "danger": [], "not_acute": [], "acute": []}
+    lines = [f"{name} = {json.dumps(patterns)}" for name, patterns in lists.items()]
+    path.write_text("\n".join([*lines, "repair = []", "keep = []"]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_pattern_list_matches_when_any_of_its_patterns_does(tmp_path: Path) -> None:
+    detector = CrisisDetector.load(
+        path=_crisis_file(tmp_path, [r"\bdood\b", r"\b(eind|einde) ~ leven\b"])
+    )
+    assert detector.is_crisis("ik wil dood")
+    assert detector.is_crisis("een einde maken aan mijn leven")
+    assert not detector.is_crisis("de dode hoek")
+
+
+def test_a_pattern_that_refers_back_to_a_group_is_refused(tmp_path: Path) -> None:
+    # The patterns of a list are searched as one expression: "\1" would mean another group.
+    with pytest.raises(KnowledgeError, match=r"refers back"):
+        CrisisDetector.load(path=_crisis_file(tmp_path, [r"\b(ik) wil\b", r"\b(\w+) \1\b"]))
+
+
+def test_an_empty_pattern_list_matches_nothing(tmp_path: Path) -> None:
+    assert not CrisisDetector.load(path=_crisis_file(tmp_path, [])).is_crisis("ik wil dood")
+
+
+def test_patterns_of_other_shapes_are_searched_as_written(tmp_path: Path) -> None:
+    # The boundary of "\bniets|dood\b" belongs to "niets" alone, and "(ik)? wil" may start at
+    # the space before "wil": neither can be searched only where a word begins.
+    suicide = [r"\bniets|dood\b", r"\b(ik)? wil weg\b", r"\b(een )?eind\b"]
+    detector = CrisisDetector.load(path=_crisis_file(tmp_path, suicide))
+    assert detector.is_crisis("mijndood")
+    assert detector.is_crisis("ja wil weg")
+    assert detector.is_crisis("voor een eind")
+    assert not detector.is_crisis("wil weg")
+
+
+def test_each_shipped_list_answers_as_its_patterns_do_one_by_one() -> None:
+    data = read_toml(CRISIS_FILE)
+    texts = [
+        normalise(text)
+        for text in (*CRISIS, *CALM, *NEAR_MISSES, *DANGER_NOW, *NOT_DANGER_NOW, *_labelled_texts())
+    ]
+    for name in ("suicide", "present", "danger", "not_acute", "acute"):
+        written = data[name]
+        assert isinstance(written, list)
+        one_by_one = [re.compile(str(p).replace("~ ", r"(?:\w+ ){0,3}")) for p in written]
+        combined = compile_list([str(p) for p in written], CRISIS_FILE)
+        for text in texts:
+            expected = any(pattern.search(text) for pattern in one_by_one)
+            assert combined.search(text, " " + text) == expected, (name, text)
+            assert combined.search(text, None) == expected, (name, text)
+
+
+def _labelled_texts() -> list[str]:
+    folder = Path(__file__).parents[1] / "data"
+    lines = [
+        line for path in sorted(folder.glob("*.tsv")) for line in path.read_text().splitlines()
+    ]
+    return [line.split("\t")[2] for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_the_answers_remembered_are_bounded(detector: CrisisDetector) -> None:
+    # Strangers choose the texts: however many arrive, only the last few answers are kept.
+    for number in range(3 * REMEMBERED_ANSWERS):
+        assert not detector.is_crisis(f"waar vind ik formulier x{number}")
+    assert detector.is_crisis("ik wil dood") and detector.is_crisis("ik wil dood")
+    assert len(detector._answers) <= REMEMBERED_ANSWERS
