@@ -170,13 +170,12 @@ def main() -> None:
                 "the load average during the run is below.",
                 "",
             ]
-            table = ["| labelled set | rows | top-1 | shown |", "|---|---:|---:|---:|"]
             load = (
                 Path("/proc/loadavg").read_text().split()[:3]
                 if Path("/proc/loadavg").exists()
                 else []
             )
-            tail = ["", *table, *accuracy(kb), "", f"- Load average at the end: {' '.join(load)}."]
+            tail = ["", f"- Load average at the end: {' '.join(load)}."]
             write_section(write_to, "Topic matcher", intro + lines + tail)
         return
     heldout = rows("utterances_heldout.tsv")
