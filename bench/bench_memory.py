@@ -37,6 +37,7 @@ USERS = 32  # concurrent clients
 SIGNALS_PER_CHAT = 8  # 24 turns: one conversation, within the web chat's 25
 SETTINGS = {
     "MELDWIJZER_KDF_MEMORY_KIB": "64",
+    "MELDWIJZER_DEMO_ADVISER": "true",  # one enrolled adviser to receive the signals
     "MELDWIJZER_SIGNALS_PER_MINUTE": "100000",
     "MELDWIJZER_SIGNALS_BURST": "100000",
 }
@@ -132,6 +133,27 @@ async def table_bytes_postgres(url: str) -> dict[str, int]:
         return {str(name): int(size) for name, size in await cursor.fetchall()}
 
 
+def rows_sqlite(folder: str) -> int:
+    with sqlite3.connect(Path(folder) / "meldwijzer.db") as db:
+        return int(db.execute("SELECT count(*) FROM conversations").fetchone()[0])
+
+
+async def rows_postgres(url: str) -> int:
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    async with await psycopg.AsyncConnection.connect(plain, autocommit=True) as db:
+        found = await (await db.execute("SELECT count(*) FROM conversations")).fetchone()
+        return int(found[0]) if found else 0
+
+
+async def conversation_rows(database_url: str | None, folder: str) -> int:
+    """Counted in the database, not assumed: what the replica really stored."""
+    if database_url:
+        return await rows_postgres(database_url)
+    return await asyncio.to_thread(rows_sqlite, folder)
+
+
 async def empty_postgres(url: str) -> None:
     import psycopg
 
@@ -160,50 +182,28 @@ async def measure(database_url: str | None, conversations: list[int], signals: i
         base, process = replicas.urls[0], replicas.processes[0]
         pid, folder = serve_pid(process.port), process.env["MELDWIJZER_DATA_DIR"]
         steps: list[Step] = []
+
+        async def record(label: str, signals_left: int, began: float) -> None:
+            seconds = time.perf_counter() - began
+            rss = await settle(pid)
+            rows = await conversation_rows(database_url, folder)
+            steps.append(Step(label, rows, signals_left, rss, seconds, os.getloadavg()[0]))
+
         began = time.perf_counter()
         await start_conversations(base, WARM_UP)
+        await record("warm-up (baseline)", 0, began)
         done = WARM_UP
-
-        steps.append(
-            Step(
-                "warm-up (baseline)",
-                done,
-                0,
-                await settle(pid),
-                time.perf_counter() - began,
-                os.getloadavg()[0],
-            )
-        )
         for target in conversations:
             began = time.perf_counter()
             refused = await start_conversations(base, target - done)
             if refused:
                 raise SystemExit(f"{refused} conversations refused; raise the bench's limits")
             done = target
-            steps.append(
-                Step(
-                    f"{target:,} conversations",
-                    done,
-                    0,
-                    await settle(pid),
-                    time.perf_counter() - began,
-                    os.getloadavg()[0],
-                )
-            )
+            await record(f"{target:,} conversations", 0, began)
         before = await stored(database_url, folder)
         began = time.perf_counter()
         await leave_signals(base, signals)
-        chats = -(-signals // SIGNALS_PER_CHAT)
-        steps.append(
-            Step(
-                f"+ {signals:,} signals",
-                done + chats,
-                signals,
-                await settle(pid),
-                time.perf_counter() - began,
-                os.getloadavg()[0],
-            )
-        )
+        await record(f"+ {signals:,} signals", signals, began)
         after = await stored(database_url, folder)
     grown = {name: after.get(name, 0) - before.get(name, 0) for name in after}
     signal_bytes = sum(grown.get(name, 0) for name in SIGNAL_TABLES) / max(signals, 1)
