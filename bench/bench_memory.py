@@ -262,9 +262,18 @@ def report(runs: list[Run], signals: int) -> list[str]:
 async def main_async(args: argparse.Namespace) -> list[Run]:
     conversations = [int(n) for n in args.conversations.split(",")]
     runs = [await measure(None, conversations, args.signals)]
+    publish(runs, args)  # a long PostgreSQL run that is stopped keeps the SQLite numbers
     if args.database_url:
         runs.append(await measure(args.database_url, conversations, args.signals))
+        publish(runs, args)
     return runs
+
+
+def publish(runs: list[Run], args: argparse.Namespace) -> None:
+    lines = report(runs, args.signals)
+    print("\n".join(lines), flush=True)
+    if args.write:
+        write_section(args.write, SECTION, lines)
 
 
 def main() -> None:
@@ -274,11 +283,7 @@ def main() -> None:
     parser.add_argument("--signals", type=int, default=10_000)
     parser.add_argument("--write", type=Path)
     args = parser.parse_args()
-    runs = asyncio.run(main_async(args))
-    lines = report(runs, args.signals)
-    print("\n".join(lines))
-    if args.write:
-        write_section(args.write, SECTION, lines)
+    asyncio.run(main_async(args))
 
 
 if __name__ == "__main__":
