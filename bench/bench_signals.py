@@ -1,119 +1,204 @@
-"""Cost of taking in one signal (seal + store + index) and of a reporter's follow-up look-up.
+"""Signals left through the web chat by 1, 10 and 100 concurrent users, on real replicas.
 
-Runs the real services on a temporary SQLite file, with three enrolled advisers, once with
-Argon2id at the production cost and once at a trivial cost (which shows the cost without
-the KDF). Baseline in the same run: storing and reading a plaintext row of the same size
-in the same database, without any cryptography.
+``meldwijzer serve`` replicas (``bench/replicas.py``) on SQLite and, with ``--database-url``,
+on PostgreSQL; one replica, and two on one database. Each user leaves signals in one web
+chat conversation (three turns each: the topic, anonymous, the form); the form's turn is
+what is timed: Argon2id over the receipt (production cost, 46 MiB), sealing to the enrolled
+adviser, storing and indexing. Users are spread over the replicas round robin.
 
-Run: ``.venv/bin/python -m bench.bench_signals [--rounds 30] [--write bench/RESULTS.md]``
+Baseline in the same run: a bare aiohttp server in its own process that stores each POST's
+text of the same size as a plaintext row in the same database (one transaction each), at the
+same concurrency.
+
+Run: ``.venv/bin/python -m bench.bench_signals [--database-url postgresql://…]
+[--write bench/RESULTS.md]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import tempfile
-import time
-from collections.abc import Awaitable, Callable
+import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import aiohttp
+from aiohttp import web
 from sqlalchemy import text
 
+from bench.bench_flood import SIGNAL, Chat
+from bench.load import Load, Recorder, child_server, drive
+from bench.replicas import running
 from bench.results import machine_line, write_section
-from bot.app import build_services, prepare_database
-from bot.settings import Settings
-from bot.signals.content import SignalContent
-from bot.signals.registry import NewAdviser
 
-WHAT = "Tijdens het teamoverleg maakte mijn leidinggevende opnieuw een opmerking. " * 12
-PASSPHRASE = "bench-passphrase-long-enough"
-
-
-async def timed(action: Callable[[], Awaitable[object]], rounds: int) -> list[float]:
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        await action()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+SECTION = "Sealed signals"
+USERS = (1, 10, 100)
+SIGNALS_PER_USER = {1: 20, 10: 4, 100: 2}
+SIGNALS_PER_CHAT = 8
+SETTINGS = {
+    "MELDWIJZER_DEMO_ADVISER": "true",  # one enrolled adviser receives the signals
+    "MELDWIJZER_SIGNALS_PER_MINUTE": "100000",
+    "MELDWIJZER_SIGNALS_BURST": "100000",
+}
+FORM = {"form": "signal:intake", "data": {**SIGNAL, "kinds": ["racism"]}}
+BODY = "Tijdens het teamoverleg maakte mijn leidinggevende opnieuw een opmerking. " * 4
 
 
-async def scenario(memory_kib: int, rounds: int) -> dict[str, list[float]]:
-    with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(  # type: ignore[call-arg]
-            data_dir=Path(folder), kdf_memory_kib=memory_kib, kdf_iterations=1, demo_adviser=False
+@dataclass(frozen=True, slots=True)
+class Row:
+    database: str
+    server: str  # "baseline" or "N replica(s)"
+    load: Load
+    load_average: float
+
+
+def plain_insert_app(database_url: str) -> web.Application:
+    """The baseline: one plaintext row per POST, its own transaction."""
+    from bot.db import create_engine
+
+    engine = create_engine(database_url)
+    create = "CREATE TABLE IF NOT EXISTS bench_plain (id BIGSERIAL PRIMARY KEY, body TEXT)"
+    if engine.dialect.name == "sqlite":
+        create = "CREATE TABLE IF NOT EXISTS bench_plain (id INTEGER PRIMARY KEY, body TEXT)"
+
+    async def insert(request: web.Request) -> web.Response:
+        body = await request.text()
+        async with engine.begin() as db:
+            await db.execute(text("INSERT INTO bench_plain (body) VALUES (:b)"), {"b": body})
+        return web.Response(status=201)
+
+    async def prepare(_app: web.Application) -> None:
+        async with engine.begin() as db:
+            await db.execute(text(create))
+
+    async def close(_app: web.Application) -> None:
+        await engine.dispose()
+
+    app = web.Application()
+    app.router.add_post("/plain", insert)
+    app.on_startup.append(prepare)
+    app.on_cleanup.append(close)
+    return app
+
+
+async def leave(urls: tuple[str, ...], users: int) -> Load:
+    count = SIGNALS_PER_USER[users]
+    connector = aiohttp.TCPConnector(limit=users * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def user(n: int, recorder: Recorder) -> None:
+            chat = Chat(session, urls[n % len(urls)])
+
+            async def submit() -> bool:
+                replies = await chat.say(FORM)
+                return any(r.get("sensitive") for r in replies)
+
+            for index in range(count):
+                if index and index % SIGNALS_PER_CHAT == 0:  # 24 turns: within the web chat's 25
+                    chat = Chat(session, urls[n % len(urls)])
+                await chat.say({"action": "topic:signal"})
+                await chat.say({"action": "signal:mode:anonymous"})
+                await recorder.timed(submit())
+
+        return await drive(users, user)
+
+
+async def plain(url: str, users: int) -> Load:
+    count = SIGNALS_PER_USER[users]
+    connector = aiohttp.TCPConnector(limit=users * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post() -> bool:
+            async with session.post(url + "/plain", data=BODY) as response:
+                return response.status == 201
+
+        async def user(_n: int, recorder: Recorder) -> None:
+            for _ in range(count):
+                await recorder.timed(post())
+
+        return await drive(users, user)
+
+
+async def empty_postgres(url: str) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
+        await db.execute("DROP SCHEMA public CASCADE")
+        await db.execute("CREATE SCHEMA public")
+
+
+async def measure(database_url: str | None, users_list: tuple[int, ...]) -> list[Row]:
+    database = "PostgreSQL" if database_url else "SQLite"
+    rows: list[Row] = []
+    for count in (1, 2):
+        if database_url:
+            await empty_postgres(database_url)
+        with running(count, database_url=database_url, settings=SETTINGS) as replicas:
+            await leave(replicas.urls, 1)  # warm-up: first Argon2id, caches, connections
+            if count == 1:
+                folder = replicas.processes[0].env["MELDWIJZER_DATA_DIR"]
+                url = database_url or f"sqlite:///{folder}/meldwijzer.db"
+                with child_server(plain_insert_app, url) as base:
+                    for users in users_list:
+                        rows.append(
+                            Row(database, "baseline", await plain(base, users), os.getloadavg()[0])
+                        )
+            name = f"{count} replica" + ("s" if count > 1 else "")
+            for users in users_list:
+                load = await leave(replicas.urls, users)
+                rows.append(Row(database, name, load, os.getloadavg()[0]))
+    return rows
+
+
+def report(rows: list[Row]) -> list[str]:
+    lines = [
+        f"Measured {date.today().isoformat()} on {machine_line()}. `meldwijzer serve` replicas "
+        "(bench/replicas.py) with one enrolled adviser, Argon2id 46 MiB × 1 (production), "
+        "one KDF worker per CPU per replica; users in the benchmark's process, each in one web "
+        "chat conversation, spread over the replicas round robin; per signal three turns, the "
+        f"form's turn timed. Signals per user: "
+        + ", ".join(f"{SIGNALS_PER_USER[u]} at {u}" for u in USERS)
+        + ". Baseline: a bare aiohttp server in its own process storing the same-size text "
+        "as a plaintext row per POST (one transaction) in the same database, at the same "
+        "concurrency. Load: the machine's 1-minute load average after the row (2 CPUs, "
+        "shared with other work).",
+        "",
+        "| database | server | users | signals | failed | signals/s | p50 ms | p95 ms | p99 ms "
+        "| × baseline/s | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    baseline = {(r.database, r.load.users): r.load for r in rows if r.server == "baseline"}
+    for r in rows:
+        base = baseline[(r.database, r.load.users)]
+        lines.append(
+            f"| {r.database} | {r.server} | {r.load.users} | {len(r.load.latencies_ms)} "
+            f"| {r.load.failed} | {r.load.per_second:.1f} | {r.load.percentile(50):.1f} "
+            f"| {r.load.percentile(95):.1f} | {r.load.percentile(99):.1f} "
+            f"| {r.load.per_second / base.per_second:.3f} | {r.load_average:.1f} |"
         )
-        services = build_services(settings)
-        await prepare_database(services)
-        for n in range(3):
-            adviser = await services.signals.registry.add(NewAdviser(name=f"adviser {n}"))
-            await services.signals.registry.enrol(adviser.id, PASSPHRASE)
-        content = SignalContent(what=WHAT, role="target", kinds=("racism",))
-        receipts: list[str] = []
-
-        async def submit() -> None:
-            receipts.append((await services.signals.intake.submit(content)).display())
-
-        async def follow_up() -> None:
-            await services.signals.follow_up.read(receipts[-1], "bench")
-
-        async with services.engine.begin() as db:
-            await db.execute(text("create table plain (id integer primary key, body text)"))
-
-        async def plain_write() -> None:
-            async with services.engine.begin() as db:
-                await db.execute(text("insert into plain (body) values (:b)"), {"b": WHAT})
-
-        async def plain_read() -> None:
-            async with services.engine.connect() as db:
-                await db.execute(text("select body from plain order by id desc limit 1"))
-
-        results = {
-            "submit (seal, store, index)": await timed(submit, rounds),
-            "follow-up read (index, unwrap, open)": await timed(follow_up, rounds),
-            "baseline: plaintext insert": await timed(plain_write, rounds),
-            "baseline: plaintext read": await timed(plain_read, rounds),
-        }
-        await services.engine.dispose()
-        return results
-
-
-def table(all_results: dict[str, dict[str, list[float]]]) -> list[str]:
-    lines = ["| KDF | operation | median ms | p95 ms | × baseline |", "|---|---|---:|---:|---:|"]
-    for kdf, results in all_results.items():
-        base_write = statistics.median(results["baseline: plaintext insert"])
-        base_read = statistics.median(results["baseline: plaintext read"])
-        for name, samples in results.items():
-            median = statistics.median(samples)
-            p95 = sorted(samples)[int(len(samples) * 0.95) - 1]
-            base = base_read if "read" in name else base_write
-            lines.append(f"| {kdf} | {name} | {median:.2f} | {p95:.2f} | {median / base:.1f} |")
     return lines
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--write", type=Path)
+async def main_async(database_url: str, users: tuple[int, ...]) -> list[Row]:
+    rows = await measure(None, users)
+    if database_url:
+        rows += await measure(database_url, users)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--users", default="1,10,100", help="concurrent users, of 1,10,100")
+    parser.add_argument("--write", type=Path, help="update the section in this Markdown file")
     args = parser.parse_args()
-    all_results = {
-        "Argon2id 46 MiB × 1 (production)": await scenario(47104, args.rounds),
-        "Argon2id 64 KiB × 1 (≈ without KDF)": await scenario(64, args.rounds),
-    }
-    lines = table(all_results)
+    users = tuple(int(n) for n in args.users.split(","))
+    lines = report(asyncio.run(main_async(args.database_url, users)))
     print("\n".join(lines))
     if args.write:
-        intro = [
-            f"Measured {date.today().isoformat()} on {machine_line()}; {args.rounds} rounds "
-            "each, SQLite (WAL, synchronous=FULL) in a temporary folder, three enrolled "
-            "advisers. The KDF is Argon2id over the receipt (index and receipt key) and, for "
-            "the intake, nothing else: advisers' keys are not unlocked to seal.",
-            "",
-        ]
-        write_section(args.write, "Sealed signals", intro + lines)
+        write_section(args.write, SECTION, lines)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -1,63 +1,55 @@
-"""Throughput of POST /api/messages: a bare botbuilder echo bot against our Teams adapter.
+"""Throughput of POST /api/messages: a bare botbuilder echo bot against Meldwijzer's Teams turn.
 
-Run: ``.venv/bin/python -m bench.bench_teams [--turns 300] [--write bench/RESULTS.md]``.
-Everything runs on 127.0.0.1: a fake Bot Connector (replies and the bot's token endpoint)
-and OpenID metadata + JWKS served from a thread. Each configuration answers recorded Teams
-messages; requests are sequential so the numbers show per-turn cost, not concurrency.
+1, 10 and 100 concurrent users (a Teams conversation each) against ``meldwijzer serve``
+replicas (``bench/replicas.py``) on SQLite and, with ``--database-url``, on PostgreSQL; one
+replica, and two on one database (users spread round robin). Each user alternates two
+questions, so every turn changes and writes its conversation's state. Replies go to a fake
+Bot Connector on 127.0.0.1 in a process of its own.
 
-* ``bare``: botbuilder's ``CloudAdapter.process`` with an ``ActivityHandler`` echo bot, the
-  SDK's own connector factory (a new ConnectorClient per turn). With auth on it gets our
-  credentials factory, because the SDK's MSAL credentials only accept an https authority and
-  would call login.microsoftonline.com for instance discovery.
-* ``ours+echo``: ``setup_teams`` with a one-line echo handler (adapter cost alone).
-* ``ours+core``: ``setup_teams`` around the real core from ``bot.app.create_app``.
+Baseline in the same run: botbuilder's ``CloudAdapter.process`` with an ``ActivityHandler``
+echo bot (the SDK's own connector factory, a new ConnectorClient per turn), served by aiohttp
+in its own process, at the same concurrency. Authentication is off on both sides: a serve
+replica checks tokens against Microsoft's OpenID metadata only, and a benchmark sends nothing
+off this machine.
+
+Run: ``.venv/bin/python -m bench.bench_teams [--database-url postgresql://…]
+[--write bench/RESULTS.md]``
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import json
-import statistics
-import sys
-import tempfile
-import time
-from collections.abc import Sequence
+import os
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from aiohttp import ClientSession, web
-from aiohttp.test_utils import TestServer
+import aiohttp
+from aiohttp import web
 
+import tests.crash.serve_process
+from bench.load import Load, Recorder, child_server, drive
+from bench.replicas import running
+from bench.results import machine_line, write_section
+from tests.adapters.teams.fakes import FakeConnector
+
+# A cold start on this shared two-core machine, with other replicas starting, can take
+# longer than the 60 s the crash tests allow.
+tests.crash.serve_process.START_SECONDS = 240.0
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from adapters.teams import TeamsEndpoints, setup_teams  # noqa: E402
-from adapters.teams.credentials import TeamsCredentialsFactory  # noqa: E402
-from adapters.teams.endpoints import sdk_configuration  # noqa: E402
-from adapters.teams.tokens import BotTokenSource  # noqa: E402
-from bench.results import machine_line, write_section  # noqa: E402
-from bot.core import Incoming, Reply  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from tests.adapters.teams.fakes import (  # noqa: E402
-    FakeConnector,
-    OpenIdServer,
-    SigningKey,
-    channel_claims,
-)
-
-APP_ID = "c9e8c047-2a74-40a2-b28a-b162d5f5327c"
 FIXTURE = ROOT / "tests/adapters/teams/fixtures/message.json"
+SECTION = "Teams turn (POST /api/messages)"
+USERS = (1, 10, 100)
+TURNS_PER_USER = {1: 200, 10: 30, 100: 5}
+QUESTIONS = ("Wat zijn mijn mogelijkheden?", "Ik zag dat een collega werd uitgescholden")
 
 
-class Echo:
-    async def handle(self, incoming: Incoming) -> Sequence[Reply]:
-        return [Reply(f"echo {incoming.text}")]
-
-
-def bare_app(settings: Settings, endpoints: TeamsEndpoints) -> web.Application:
+def bare_echo_app() -> web.Application:
     from botbuilder.core import ActivityHandler, MessageFactory
     from botbuilder.integration.aiohttp import (
         CloudAdapter,
@@ -70,14 +62,7 @@ def bare_app(settings: Settings, endpoints: TeamsEndpoints) -> web.Application:
                 MessageFactory.text(f"echo {turn_context.activity.text}")
             )
 
-    if settings.teams_app_id:
-        tokens = BotTokenSource(APP_ID, "s3cret", endpoints.token_url(settings.teams_tenant_id))
-        auth = ConfigurationBotFrameworkAuthentication(
-            sdk_configuration(settings, endpoints),
-            credentials_factory=TeamsCredentialsFactory(APP_ID, tokens),
-        )
-    else:
-        auth = ConfigurationBotFrameworkAuthentication(SimpleNamespace(APP_ID="", APP_PASSWORD=""))
+    auth = ConfigurationBotFrameworkAuthentication(SimpleNamespace(APP_ID="", APP_PASSWORD=""))
     adapter, bot = CloudAdapter(auth), EchoBot()
 
     async def messages(request: web.Request) -> web.StreamResponse:
@@ -86,130 +71,135 @@ def bare_app(settings: Settings, endpoints: TeamsEndpoints) -> web.Application:
 
     app = web.Application()
     app.router.add_post("/api/messages", messages)
-    if settings.teams_app_id:
-
-        async def close(_app: web.Application) -> None:
-            await tokens.close()
-
-        app.on_cleanup.append(close)
     return app
 
 
-def ours_app(settings: Settings, endpoints: TeamsEndpoints, core: bool) -> web.Application:
-    if core:
-        from bot.app import create_app
+def fake_connector_app() -> web.Application:
+    return FakeConnector().app()
 
-        return create_app(settings, teams_endpoints=endpoints)
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    app = web.Application()
-    setup_teams(app, Echo(), settings, async_sessionmaker(), endpoints=endpoints)
-    return app
+@dataclass(frozen=True, slots=True)
+class Row:
+    database: str
+    server: str  # "bare echo" or "N replica(s)"
+    load: Load
+    load_average: float
+
+
+def activities(connector: str, user: int) -> list[str]:
+    """The user's two messages, in a conversation of their own, replies to ``connector``."""
+    template = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    template["serviceUrl"] = connector + "/"
+    template["conversation"]["id"] = f"a:bench-conversation-{user}"
+    template["from"]["id"] = f"29:bench-user-{user}"
+    bodies = []
+    for question in QUESTIONS:
+        activity: dict[str, Any] = copy.deepcopy(template)
+        activity["text"] = question
+        bodies.append(json.dumps(activity))
+    return bodies
+
+
+async def turns(urls: tuple[str, ...], connector: str, users: int) -> Load:
+    count = TURNS_PER_USER[users]
+    headers = {"Content-Type": "application/json"}
+    http = aiohttp.TCPConnector(limit=users * 2)
+    async with aiohttp.ClientSession(connector=http) as session:
+
+        async def post(url: str, body: str) -> bool:
+            async with session.post(url + "/api/messages", data=body, headers=headers) as answer:
+                await answer.read()
+                return answer.status < 300
+
+        async def user(n: int, recorder: Recorder) -> None:
+            bodies = activities(connector, n)
+            url = urls[n % len(urls)]
+            for index in range(count):
+                await recorder.timed(post(url, bodies[index % 2]))
+
+        return await drive(users, user)
+
+
+async def empty_postgres(url: str) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as db:
+        await db.execute("DROP SCHEMA public CASCADE")
+        await db.execute("CREATE SCHEMA public")
 
 
 async def measure(
-    app: web.Application, activities: list[dict[str, Any]], token: str | None, turns: int
-) -> list[float]:
-    server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
-    url = str(server.make_url("/api/messages"))
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    bodies = [json.dumps(activity) for activity in activities]
-    headers["Content-Type"] = "application/json"
-    timings: list[float] = []
-    try:
-        async with ClientSession() as session:
-            for index in range(turns + 20):
-                started = time.perf_counter()
-                body = bodies[index % len(bodies)]
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    if response.status >= 300:
-                        raise SystemExit(f"unexpected HTTP {response.status}")
-                if index >= 20:  # warm-up turns are not counted
-                    timings.append(time.perf_counter() - started)
-    finally:
-        await server.close()
-    return timings
+    database_url: str | None, connector: str, users_list: tuple[int, ...]
+) -> list[Row]:
+    database = "PostgreSQL" if database_url else "SQLite"
+    rows: list[Row] = []
+    if not database_url:  # the baseline has no database: measured once
+        with child_server(bare_echo_app) as bare:
+            await turns((bare,), connector, 1)  # warm-up
+            for users in users_list:
+                load = await turns((bare,), connector, users)
+                rows.append(Row("none", "bare echo", load, os.getloadavg()[0]))
+    for count in (1, 2):
+        if database_url:
+            await empty_postgres(database_url)
+        with running(count, database_url=database_url) as replicas:
+            await turns(replicas.urls, connector, 1)  # warm-up
+            name = f"{count} replica" + ("s" if count > 1 else "")
+            for users in users_list:
+                load = await turns(replicas.urls, connector, users)
+                rows.append(Row(database, name, load, os.getloadavg()[0]))
+    return rows
 
 
-async def main(turns: int, write: Path | None) -> None:
-    fake = FakeConnector()
-    connector = TestServer(fake.app(), host="127.0.0.1", port=0)
-    await connector.start_server()
-    fake.url = str(connector.make_url("")).rstrip("/")
-    key = SigningKey("bench-key")
-    rows: list[tuple[str, str, list[float]]] = []
-    with OpenIdServer([key]) as openid, tempfile.TemporaryDirectory() as data:
-        endpoints = TeamsEndpoints(
-            login_host=fake.url,
-            channel_openid_metadata_url=openid.metadata_url,
-            emulator_openid_metadata_url=openid.metadata_url,
-            oauth_api_url=fake.url,
-        )
-        activity = json.loads(FIXTURE.read_text(encoding="utf-8"))
-        activity["serviceUrl"] = fake.url + "/"
-        # The same question every turn leaves the conversation's state as it was (no write);
-        # alternating two questions changes it every turn (one database write per turn).
-        other = {**activity, "text": "Ik zag dat een collega werd uitgescholden"}
-        scenarios = {"same": [activity], "changing": [activity, other]}
-        token = key.token(**channel_claims(APP_ID, activity["serviceUrl"]))
-        for auth in ("off", "on"):
-            ids = {"teams_app_id": APP_ID, "teams_app_password": "s3cret"} if auth == "on" else {}
-            for name in ("bare", "ours+echo", "ours+core", "ours+core*"):
-                settings = Settings(
-                    data_dir=Path(data) / f"{name}-{auth}", kdf_memory_kib=64, **ids
-                )  # type: ignore[arg-type]
-                app = (
-                    bare_app(settings, endpoints)
-                    if name == "bare"
-                    else ours_app(settings, endpoints, core=name.startswith("ours+core"))
-                )
-                sent = scenarios["changing" if name.endswith("*") else "same"]
-                timings = await measure(app, sent, token if auth == "on" else None, turns)
-                rows.append((name, auth, timings))
-    await connector.close()
-    report(rows, turns, write)
-
-
-def report(rows: list[tuple[str, str, list[float]]], turns: int, write: Path | None) -> None:
+def report(rows: list[Row]) -> list[str]:
     lines = [
-        "| adapter | auth | turns/s | p50 ms | p95 ms | × bare echo |",
-        "|---|---|---:|---:|---:|---:|",
+        f"Measured {date.today().isoformat()} on {machine_line()}. `meldwijzer serve` replicas "
+        "(bench/replicas.py), Teams authentication off on both sides (see bench/bench_teams.py), "
+        "users in the benchmark's process, each its own Teams conversation alternating two "
+        "questions (every turn writes the conversation's state), spread over the replicas "
+        "round robin; replies posted to a fake Bot Connector in its own process. Turns per "
+        "user: "
+        + ", ".join(f"{TURNS_PER_USER[u]} at {u}" for u in USERS)
+        + ". Baseline: botbuilder's CloudAdapter with an echo ActivityHandler in its own "
+        "process, the same users, in the same run. Load: the machine's 1-minute load average "
+        "after the row (2 CPUs, shared with other work).",
+        "",
+        "| database | server | users | turns | failed | turns/s | p50 ms | p95 ms | p99 ms "
+        "| × bare echo | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    bare = {auth: len(t) / sum(t) for name, auth, t in rows if name == "bare"}
-    for name, auth, timings in rows:
-        rate = len(timings) / sum(timings)
-        p50 = statistics.median(timings) * 1000
-        p95 = statistics.quantiles(timings, n=20)[18] * 1000
+    bare = {r.load.users: r.load for r in rows if r.server == "bare echo"}
+    for r in rows:
+        base = bare[r.load.users]
         lines.append(
-            f"| {name} | {auth} | {rate:.1f} | {p50:.2f} | {p95:.2f} | {rate / bare[auth]:.2f} |"
+            f"| {r.database} | {r.server} | {r.load.users} | {len(r.load.latencies_ms)} "
+            f"| {r.load.failed} | {r.load.per_second:.1f} | {r.load.percentile(50):.1f} "
+            f"| {r.load.percentile(95):.1f} | {r.load.percentile(99):.1f} "
+            f"| {r.load.per_second / base.per_second:.2f} | {r.load_average:.1f} |"
         )
+    return lines
+
+
+async def main_async(database_url: str, users: tuple[int, ...]) -> list[Row]:
+    with child_server(fake_connector_app) as connector:
+        rows = await measure(None, connector, users)
+        if database_url:
+            rows += await measure(database_url, connector, users)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--users", default="1,10,100", help="concurrent users, of 1,10,100")
+    parser.add_argument("--write", type=Path, help="update the section in this Markdown file")
+    args = parser.parse_args()
+    users = tuple(int(n) for n in args.users.split(","))
+    lines = report(asyncio.run(main_async(args.database_url, users)))
     print("\n".join(lines))
-    if write:
-        intro = [
-            f"Measured {date.today().isoformat()} on {machine_line()}; {turns} sequential turns "
-            "per row after 20 warm-up turns, fake Bot Connector and OpenID metadata on 127.0.0.1.",
-            "",
-            "* bare: botbuilder's CloudAdapter.process with an echo ActivityHandler (a new "
-            "ConnectorClient every turn). With auth on it gets our token source, since the SDK's "
-            "MSAL credentials cannot be pointed at a local token endpoint.",
-            "* ours+echo: our Teams adapter around a one-line echo handler.",
-            "* ours+core: our adapter around the real core (create_app), the same question every "
-            "turn, so the conversation state does not change and is not written.",
-            "* ours+core*: the same, alternating two questions, so every turn writes the "
-            "conversation state (SQLite; that commit with synchronous=NORMAL, see bot/state.py).",
-            "* Our adapter posts replies to the Bot Connector itself (adapters/teams/replies.py) "
-            "and reuses connector clients and tokens; the bare bot pays msrest's per-turn "
-            "client construction and model serialisation.",
-            "",
-        ]
-        write_section(write, "Teams turn (POST /api/messages)", intro + lines)
+    if args.write:
+        write_section(args.write, SECTION, lines)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--turns", type=int, default=300, help="measured turns per configuration")
-    parser.add_argument("--write", type=Path, help="update the section in this Markdown file")
-    args = parser.parse_args()
-    asyncio.run(main(max(20, min(args.turns, 5000)), args.write))
+    main()

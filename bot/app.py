@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -340,17 +340,23 @@ async def _housekeeping(services: Services, stopping: Stopping) -> None:
     wraps of advisers disabled longer ago than the grace period, stale rate-limit windows;
     then, once a day, SQLite rewritten in key order (``bot.compaction``)."""
     rewrite = DailyRewrite(services.engine)
+    settings, signals = services.settings, services.signals
+    steps: tuple[Callable[[], Awaitable[object]], ...] = (
+        lambda: services.store.purge_expired(utc_now()),  # bounded per round (bot/state.py)
+        signals.sessions.purge_expired,
+        lambda: signals.desk.remove_lapsed_wraps(settings.disabled_wrap_grace_days),
+        lambda: signals.follow_up.purge_counters(utc_now()),
+        lambda: purge_stale_windows(services.engine, time.time()),  # bounded (bot/limits)
+        lambda: purge_closed_signals(services.sessions, today(), settings.retention_days),
+        lambda: signals.absences.hand_over_absent(today()),
+    )
     while not stopping.requested:
-        try:
-            await services.store.purge_expired(utc_now())
-            await services.signals.sessions.purge_expired()
-            grace = services.settings.disabled_wrap_grace_days
-            await services.signals.desk.remove_lapsed_wraps(grace)
-            await services.signals.follow_up.purge_counters(utc_now())
-            await purge_stale_windows(services.engine, time.time())
-            await purge_closed_signals(services.sessions, today(), services.settings.retention_days)
-            await services.signals.absences.hand_over_absent(today())
-        except StorageError as exc:
-            log.warning("housekeeping failed: %s", exc)
+        # Each step on its own: one that fails (a lock timeout, a broken table) is logged
+        # and retried next round, and does not keep the others from running.
+        for step in steps:
+            try:
+                await step()
+            except StorageError as exc:
+                log.warning("housekeeping failed: %s", exc)
         await rewrite.run_if_due(utc_now())
         await stopping.pause(HOUSEKEEPING_EVERY_SECONDS)

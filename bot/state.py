@@ -57,6 +57,25 @@ _BY_KEY = select(
 ).where(ConversationRow.key == bindparam("key"))
 
 
+# Rows deleted per transaction, and transactions per housekeeping round (every ten minutes):
+# up to 240,000 expired conversations an hour, each transaction a few milliseconds.
+PURGE_BATCH = 1000
+PURGE_BATCHES = 40
+
+# The keys come from the index on ``expires_at``. The outer condition repeats the expiry
+# because on PostgreSQL a row saved (and so renewed) by a turn while this statement waits
+# for its lock is re-checked against the outer WHERE only (READ COMMITTED's re-evaluation,
+# postgresql.org/docs/current/transaction-iso.html): without it the renewed row would go.
+_EXPIRED_KEYS = (
+    select(ConversationRow.key)
+    .where(ConversationRow.expires_at <= bindparam("now"))
+    .limit(bindparam("batch"))
+)
+_EXPIRED = delete(ConversationRow).where(
+    ConversationRow.key.in_(_EXPIRED_KEYS), ConversationRow.expires_at <= bindparam("now")
+)
+
+
 class ConversationStore:
     """Loads and saves sessions; an expired conversation starts afresh.
 
@@ -137,15 +156,28 @@ class ConversationStore:
             await connection.exec_driver_sql("PRAGMA synchronous=FULL")
             await connection.commit()
 
-    async def purge_expired(self, now: datetime) -> int:
-        try:
-            async with self._engine.begin() as connection:
-                result = await connection.execute(
-                    delete(ConversationRow).where(ConversationRow.expires_at <= now)
-                )
-        except SQLAlchemyError as exc:
-            raise StorageError("cannot purge expired conversations") from exc
-        return int(result.rowcount or 0)
+    async def purge_expired(
+        self, now: datetime, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES
+    ) -> int:
+        """Delete expired conversations, ``batch`` rows per short transaction, at most
+        ``batches`` transactions per call; what is left goes in the next housekeeping round.
+
+        One unbounded ``DELETE`` holds SQLite's only write lock (and PostgreSQL's row locks)
+        for as long as it takes, however many rows expired: every turn waits behind it.
+        """
+        purged = 0
+        for _ in range(batches):
+            try:
+                async with self._writer, self._engine.begin() as connection:
+                    result = await connection.execute(_EXPIRED, {"now": now, "batch": batch})
+            except SQLAlchemyError as exc:
+                raise StorageError("cannot purge expired conversations") from exc
+            deleted = int(result.rowcount or 0)
+            purged += deleted
+            if deleted < batch:
+                break
+            await asyncio.sleep(0)  # turns queued behind the writer go before the next batch
+        return purged
 
 
 def _upsert(insert: Callable[[type[ConversationRow]], Any]) -> Executable:

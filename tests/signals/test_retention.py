@@ -102,3 +102,20 @@ async def test_a_reporters_own_delete_leaves_no_ciphertext_while_the_server_runs
     remaining = file_bytes(services)
     for blob in sealed:
         assert blob[16:80] not in remaining
+
+
+async def test_one_round_deletes_at_most_its_batches(services: Services) -> None:
+    for n in range(3):
+        await submit_signal(services, what=f"Canary-Text-b{n}")
+    ids = await signal_ids(services)
+    desk = await adviser_in_teams(services, "aad-batches")
+    await desk.unlock()
+    for signal_id in ids:
+        await desk.close(signal_id, "complaint-committee")
+    when = today() + timedelta(days=services.settings.retention_days)
+    days = services.settings.retention_days
+    assert await purge_closed_signals(services.sessions, when, days, batch=2, batches=1) == 2
+    assert len(await signal_ids(services)) == 1
+    assert await purge_closed_signals(services.sessions, when, days, batch=2, batches=1) == 1
+    assert await signal_ids(services) == []
+    assert await count(services, "signal_messages") == 0
