@@ -18,12 +18,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from bot.core import Incoming
 from bot.db import Base, as_utc
 from bot.errors import StorageError
 from bot.router import Session
+from bot.state_driver import (
+    AUTOCOMMIT,
+    STORAGE_ERRORS,
+    CompiledStatement,
+    sqlite_fetch_one,
+    sqlite_write_relaxed,
+)
 from dialogs.base import DialogState
 
 
@@ -91,6 +98,14 @@ class ConversationStore:
         self._ttl = ttl
         self._sqlite = engine.dialect.name == "sqlite"
         self._upsert = _upsert(sqlite_insert if self._sqlite else postgresql_insert)
+        # SQLite's hot path skips the adapter's per-statement hand-offs (bot.state_driver).
+        self._by_key_sql: CompiledStatement | None = None
+        self._upsert_sql: CompiledStatement | None = None
+        if self._sqlite:
+            self._by_key_sql = CompiledStatement.of(_BY_KEY, engine.dialect)
+            self._upsert_sql = CompiledStatement.of(
+                cast(ClauseElement, self._upsert), engine.dialect
+            )
         self._writer: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if self._sqlite else contextlib.nullcontext()
         )
@@ -109,16 +124,29 @@ class ConversationStore:
 
     async def load_with_expiry(self, key: str, now: datetime) -> tuple[Session, datetime] | None:
         try:
-            async with self._engine.connect() as connection:
-                row = (await connection.execute(_BY_KEY, {"key": key})).one_or_none()
-        except SQLAlchemyError as exc:
+            row = await self._read(key)
+        except STORAGE_ERRORS as exc:
             raise StorageError("cannot read conversation state") from exc
-        if row is None or as_utc(row.expires_at) <= now:
+        if row is None:
             return None
-        state = DialogState(row.dialog, row.step, MappingProxyType(_decode(row.data)))
-        counted = frozenset(row.counted.split())
-        session = Session(row.lang, row.lang_chosen, state, row.adviser_session, counted)
-        return session, as_utc(row.expires_at)
+        lang, lang_chosen, dialog, step, data, adviser_session, counted, expires_at = row
+        expires = as_utc(cast(datetime, expires_at))
+        if expires <= now:
+            return None
+        state = DialogState(str(dialog), str(step), MappingProxyType(_decode(str(data))))
+        words = frozenset(str(counted).split())
+        session = Session(str(lang), bool(lang_chosen), state, str(adviser_session), words)
+        return session, expires
+
+    async def _read(self, key: str) -> tuple[object, ...] | None:
+        if self._by_key_sql is not None:
+            async with self._engine.connect() as connection:
+                return await sqlite_fetch_one(connection, self._by_key_sql, {"key": key})
+        # One SELECT needs no transaction: no BEGIN and ROLLBACK round trips.
+        async with self._engine.connect() as connection:
+            autocommit = await connection.execution_options(**AUTOCOMMIT)
+            found = (await autocommit.execute(_BY_KEY, {"key": key})).one_or_none()
+        return None if found is None else tuple(found)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
         values = {
@@ -135,26 +163,17 @@ class ConversationStore:
             # SQLite has one writer at a time; queueing here is cheaper than its busy
             # handler, which sleeps for milliseconds when writers collide.
             async with self._writer, self._engine.connect() as connection:
-                await self._relaxed(connection, self._upsert, {"key": key, **values})
-        except SQLAlchemyError as exc:
+                await self._relaxed(connection, {"key": key, **values})
+        except STORAGE_ERRORS as exc:
             raise StorageError("cannot save conversation state") from exc
 
-    async def _relaxed(
-        self, connection: AsyncConnection, statement: Executable, values: dict[str, object]
-    ) -> None:
-        if not self._sqlite:
-            await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            await connection.execute(statement, values)
-            await connection.commit()
+    async def _relaxed(self, connection: AsyncConnection, values: dict[str, object]) -> None:
+        if self._upsert_sql is not None:
+            await sqlite_write_relaxed(connection, self._upsert_sql, values)
             return
-        await connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
-        try:
-            await connection.execute(statement, values)
-            await connection.commit()
-        finally:
-            # The pool hands this connection to signal writes next: full durability again.
-            await connection.exec_driver_sql("PRAGMA synchronous=FULL")
-            await connection.commit()
+        await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        await connection.execute(self._upsert, values)
+        await connection.commit()
 
     async def purge_expired(
         self, now: datetime, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES
