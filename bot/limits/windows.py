@@ -99,11 +99,17 @@ def _count_statement(sqlite: bool) -> Executable:
 
 
 async def purge_stale_windows(
-    engine: AsyncEngine, now: float, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES
+    engine: AsyncEngine,
+    now: float,
+    *,
+    older_than: int = LONGEST_WINDOW_SECONDS,
+    batch: int = PURGE_BATCH,
+    batches: int = PURGE_BATCHES,
 ) -> int:
-    """Delete windows that began over an hour ago: ``batch`` rows per short transaction, at
-    most ``batches`` of them per call (housekeeping comes back for the rest)."""
-    cutoff = int(now) - LONGEST_WINDOW_SECONDS
+    """Delete windows that began ``older_than`` seconds ago or earlier (so have ended, for
+    windows no longer than that): ``batch`` rows per short transaction, at most ``batches``
+    of them per call (the caller comes back for the rest)."""
+    cutoff = int(now) - older_than
     stale = RateWindowRow.window < cutoff
     oldest = select(RateWindowRow.bucket).where(stale).limit(batch)
     # ``stale`` again outside: a row counted anew meanwhile is rechecked and kept.

@@ -6,7 +6,6 @@ Each app is the real ``create_app`` (its own engine, core and limits, as another
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -79,18 +78,11 @@ async def test_turns_alternating_between_replicas_get_the_allowance_once(
         assert (await refused.json())["error"]["code"] == "rate_limited"
 
 
-async def test_new_conversations_alternating_between_replicas_get_the_burst_once(
-    replicas: Replicas,
-) -> None:
-    one, other = await replicas(new_conversations_per_minute=1, new_conversations_burst=3)
+async def test_new_conversations_draw_from_each_replicas_own_bucket(replicas: Replicas) -> None:
+    """Per process on purpose: it bounds that process's work, and stores no moment (throttle)."""
+    one, other = await replicas(new_conversations_per_minute=1, new_conversations_burst=2)
     statuses = [await start(one if n % 2 else other) for n in range(6)]
-    assert statuses == [201, 201, 201, 503, 503, 503]
-
-
-async def test_starts_at_once_on_both_replicas_get_exactly_the_burst(replicas: Replicas) -> None:
-    one, other = await replicas(new_conversations_per_minute=1, new_conversations_burst=5)
-    statuses = await asyncio.gather(*(start(one if n % 2 else other) for n in range(16)))
-    assert sorted(statuses) == [201] * 5 + [503] * 11
+    assert statuses == [201, 201, 201, 201, 503, 503]
 
 
 async def test_a_turn_limit_the_database_cannot_check_is_busy_and_no_turn_happens(
@@ -107,14 +99,3 @@ async def test_a_turn_limit_the_database_cannot_check_is_busy_and_no_turn_happen
         assert (await refused.json())["error"]["code"] == "busy"
         assert int(refused.headers["Retry-After"]) >= 1
     assert await rows(one, "conversations") == before
-
-
-async def test_a_bucket_the_database_cannot_check_is_busy_and_starts_nothing(
-    replicas: Replicas,
-) -> None:
-    one, _ = await replicas()
-    await drop(one, "rate_buckets")
-    refused = await one.post(START, json={"locale": "en"})
-    assert refused.status == 503
-    assert (await refused.json())["error"]["code"] == "busy"
-    assert await rows(one, "conversations") == []
