@@ -264,7 +264,9 @@ def create_app(
     # The turn limit lives in the database, so every replica counts the same turns; checked
     # on every turn, it has a small pool of its own (bot.limits.writes). The bucket of new
     # conversations is this process's own, like the signal bucket (bot/throttle.py).
-    limits = LimitWrites.own_pool(settings.database_url or sqlite_url(settings.data_dir))
+    limits = LimitWrites.own_pool(
+        settings.database_url or sqlite_url(settings.data_dir), queue=services.store.writes_queue
+    )
     app.on_cleanup.append(lambda _app: limits.close())
     setup_webchat(
         app,

@@ -6,6 +6,7 @@ Each app is the real ``create_app`` (its own engine, core and limits, as another
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,23 @@ async def test_a_turn_limit_the_database_cannot_check_is_busy_and_no_turn_happen
         assert (await refused.json())["error"]["code"] == "busy"
         assert int(refused.headers["Retry-After"]) >= 1
     assert await rows(one, "conversations") == before
+
+
+async def test_on_sqlite_a_turns_check_waits_in_the_queue_of_the_files_other_writes(
+    replicas: Replicas, database_url: str
+) -> None:
+    """Two writers on one SQLite file that do not queue together collide, and SQLite's busy
+    handler sleeps for milliseconds: the turn limit waits behind the state's writes."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has no single writer to queue for")
+    one, _ = await replicas()
+    started = await one.post(START, json={"locale": "en"})
+    path = messages_path((await started.json())["conversation"])
+    app: web.Application = one.server.app  # type: ignore[assignment]
+    async with app[SERVICES].store.writes_queue:
+        turn = asyncio.ensure_future(one.post(path, json={"action": "lang:nl"}))
+        await asyncio.sleep(0.3)  # time enough to be counted, were it not queued
+        assert not turn.done()
+        assert await rows(one, "rate_windows") == []
+    assert (await turn).status == 200
+    assert len(await rows(one, "rate_windows")) == 1
