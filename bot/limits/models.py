@@ -6,7 +6,7 @@ counts (never a raw token).
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -26,5 +26,5 @@ class RateWindowRow(Base):
 
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Indexed so housekeeping deletes stale windows by range, a batch at a time.
-    window: Mapped[int] = mapped_column(Integer, index=True)
+    window: Mapped[int] = mapped_column(BigInteger, index=True)  # epoch seconds, past 2038
     count: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, delete, or_, select
+from sqlalchemy import BigInteger, bindparam, case, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,7 +83,7 @@ class SharedTurnLimit:
 def _count_statement(sqlite: bool) -> Executable:
     """Built once with bind parameters, so SQLAlchemy compiles it once per dialect."""
     insert: Any = sqlite_insert if sqlite else postgresql_insert
-    now = bindparam("now", type_=Integer)
+    now = bindparam("now", type_=BigInteger)
     statement = insert(RateWindowRow).values(bucket=bindparam("bucket"), window=now, count=1)
     # All of SET and WHERE see the row as it was before this statement (SQL's rule).
     ended = statement.excluded.window - RateWindowRow.window >= bindparam("seconds")

@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_table(
         "rate_windows",
         sa.Column("bucket", sa.String(64), primary_key=True),
-        sa.Column("window", sa.Integer(), nullable=False),
+        sa.Column("window", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         **NO_ROWID,
     )
