@@ -1,11 +1,11 @@
-"""What a rate-limit check costs: in process memory, and shared through SQLite or PostgreSQL.
+"""What the shared turn limit costs: in process memory, and through SQLite or PostgreSQL.
 
-Two checks, each ``--checks`` times one after another (cost per check, the median of
+The check, ``--checks`` times one after another (cost per check, the median of
 ``--rounds`` rounds) and from 10 tasks at once (checks per second): a web chat turn
 counted for one of 1,000 conversations (``TurnRateLimiter`` in memory, ``SharedTurnLimit``
-in ``rate_windows``) and a token taken from a bucket (``TokenBucket`` in memory,
-``SharedBucket`` in ``rate_buckets``), with limits so wide that every check succeeds (the
-write path), on the app's pool and on the limits' own pool (``LimitWrites.own_pool``).
+in ``rate_windows``), with a limit so wide that every check succeeds (the write path), on
+the app's pool and on the limit's own pool (``LimitWrites.own_pool``). The buckets of new
+conversations and signals stay in each process (bot/throttle.py says why).
 The in-memory checks are the baseline measured in the same run.
 
 PostgreSQL comes from ``--database-url`` (every table in it is dropped first, then the
@@ -38,8 +38,7 @@ from adapters.webchat.rate_limit import TurnRateLimiter  # noqa: E402
 from bench.results import machine_line, write_section  # noqa: E402
 from bot import migrate  # noqa: E402
 from bot.db import Base, create_engine, sqlite_url  # noqa: E402
-from bot.limits import LimitWrites, SharedBucket, SharedTurnLimit  # noqa: E402
-from bot.throttle import TokenBucket  # noqa: E402
+from bot.limits import LimitWrites, SharedTurnLimit  # noqa: E402
 
 SECRET = b"bench-secret-" + b"0" * 40
 CONVERSATIONS = 1_000
@@ -50,20 +49,12 @@ Check = Callable[[int], Awaitable[bool]]
 
 def in_memory() -> dict[str, Check]:
     turns = TurnRateLimiter(max_turns=WIDE, max_tracked=CONVERSATIONS * 2)
-    bucket = TokenBucket(rate_per_minute=WIDE, burst=WIDE)
-    return {
-        "turn": lambda n: turns.allow(f"conversation-{n % CONVERSATIONS}"),
-        "bucket": lambda n: bucket.take(),
-    }
+    return {"turn": lambda n: turns.allow(f"conversation-{n % CONVERSATIONS}")}
 
 
 def shared(writes: LimitWrites) -> dict[str, Check]:
     turns = SharedTurnLimit(writes, SECRET, most=WIDE)
-    bucket = SharedBucket(writes, "bench", WIDE, WIDE)
-    return {
-        "turn": lambda n: turns.allow(f"conversation-{n % CONVERSATIONS}"),
-        "bucket": lambda n: bucket.take(),
-    }
+    return {"turn": lambda n: turns.allow(f"conversation-{n % CONVERSATIONS}")}
 
 
 async def per_check(check: Check, checks: int, rounds: int) -> float:
@@ -160,17 +151,15 @@ def report(
     base = results["in memory"]
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
-        f"{machine_line()}; {when}; load average {load:.1f} at the start (the machine was",
-        "shared with other work: read the ratios, not the absolute numbers). "
+        f"{machine_line()}; {when}; load average {load:.1f} at the start. "
         f"`bench/bench_limits.py --checks {args.checks} --rounds {args.rounds}`.",
         "",
-        "A check is one web chat turn counted for one of 1,000 conversations (`turn`) or one",
-        "token taken from a bucket (`bucket`), every check allowed (the write path). Cost: the",
-        f"median of {args.rounds} rounds of one check after another; throughput: {TASKS} tasks",
-        'at once. Ratios are against the in-memory check of the same run. "App pool": the',
-        "check in a transaction on the app's own connections (set relaxed durability, count,",
-        'commit), as the new-signal bucket does; "own pool": autocommit connections relaxed',
-        "once, as `create_app` gives the turn limit and the new-conversation bucket.",
+        "A check is one web chat turn counted for one of 1,000 conversations, every check",
+        f"allowed (the write path). Cost: the median of {args.rounds} rounds of one check after",
+        f"another; throughput: {TASKS} tasks at once. Ratios are against the in-memory check of",
+        'the same run. "App pool": the check in a transaction on the app\'s own connections',
+        '(set relaxed durability, count, commit); "own pool": autocommit connections relaxed',
+        "once, as `create_app` gives the turn limit.",
         "",
         "| store | check | µs per check | × in memory | checks/s, 10 at once |",
         "|---|---|---:|---:|---:|",

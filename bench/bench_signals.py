@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bench.bench_flood import SIGNAL, Chat
-from bench.load import Load, Recorder, child_server, drive
+from bench.load import Load, Recorder, Row, child_server, drive, table
 from bench.replicas import running
 from bench.results import machine_line, write_section
 
@@ -43,14 +42,6 @@ SETTINGS = {
 }
 FORM = {"form": "signal:intake", "data": {**SIGNAL, "kinds": ["racism"]}}
 BODY = "Tijdens het teamoverleg maakte mijn leidinggevende opnieuw een opmerking. " * 4
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    database: str
-    server: str  # "baseline" or "N replica(s)"
-    load: Load
-    load_average: float
 
 
 def plain_insert_app(database_url: str) -> web.Application:
@@ -164,20 +155,9 @@ def report(rows: list[Row]) -> list[str]:
         "concurrency. Load: the machine's 1-minute load average after the row (2 CPUs, "
         "shared with other work).",
         "",
-        "| database | server | users | signals | failed | signals/s | p50 ms | p95 ms | p99 ms "
-        "| × baseline/s | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     baseline = {(r.database, r.load.users): r.load for r in rows if r.server == "baseline"}
-    for r in rows:
-        base = baseline[(r.database, r.load.users)]
-        lines.append(
-            f"| {r.database} | {r.server} | {r.load.users} | {len(r.load.latencies_ms)} "
-            f"| {r.load.failed} | {r.load.per_second:.1f} | {r.load.percentile(50):.1f} "
-            f"| {r.load.percentile(95):.1f} | {r.load.percentile(99):.1f} "
-            f"| {r.load.per_second / base.per_second:.3f} | {r.load_average:.1f} |"
-        )
-    return lines
+    return lines + table(rows, "signals", lambda r: baseline[(r.database, r.load.users)], 3)
 
 
 async def main_async(database_url: str, users: tuple[int, ...]) -> list[Row]:

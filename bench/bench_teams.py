@@ -23,7 +23,6 @@ import asyncio
 import copy
 import json
 import os
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,7 +32,7 @@ import aiohttp
 from aiohttp import web
 
 import tests.crash.serve_process
-from bench.load import Load, Recorder, child_server, drive
+from bench.load import Load, Recorder, Row, child_server, drive, table
 from bench.replicas import running
 from bench.results import machine_line, write_section
 from tests.adapters.teams.fakes import FakeConnector
@@ -76,14 +75,6 @@ def bare_echo_app() -> web.Application:
 
 def fake_connector_app() -> web.Application:
     return FakeConnector().app()
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    database: str
-    server: str  # "bare echo" or "N replica(s)"
-    load: Load
-    load_average: float
 
 
 def activities(connector: str, user: int) -> list[str]:
@@ -164,20 +155,9 @@ def report(rows: list[Row]) -> list[str]:
         "process, the same users, in the same run. Load: the machine's 1-minute load average "
         "after the row (2 CPUs, shared with other work).",
         "",
-        "| database | server | users | turns | failed | turns/s | p50 ms | p95 ms | p99 ms "
-        "| × bare echo | load |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     bare = {r.load.users: r.load for r in rows if r.server == "bare echo"}
-    for r in rows:
-        base = bare[r.load.users]
-        lines.append(
-            f"| {r.database} | {r.server} | {r.load.users} | {len(r.load.latencies_ms)} "
-            f"| {r.load.failed} | {r.load.per_second:.1f} | {r.load.percentile(50):.1f} "
-            f"| {r.load.percentile(95):.1f} | {r.load.percentile(99):.1f} "
-            f"| {r.load.per_second / base.per_second:.2f} | {r.load_average:.1f} |"
-        )
-    return lines
+    return lines + table(rows, "turns", lambda r: bare[r.load.users], 2)
 
 
 async def main_async(database_url: str, users: tuple[int, ...]) -> list[Row]:

@@ -60,6 +60,34 @@ class Recorder:
 User = Callable[[int, Recorder], Awaitable[None]]
 
 
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One measured line: the database, the server ("N replica(s)" or a baseline), the load."""
+
+    database: str
+    server: str
+    load: Load
+    load_average: float
+
+
+def table(rows: list[Row], counted: str, baseline: Callable[[Row], Load], digits: int) -> list[str]:
+    """The rows as Markdown, each with its throughput against ``baseline(row)``'s."""
+    lines = [
+        f"| database | server | users | {counted} | failed | {counted}/s | p50 ms | p95 ms "
+        "| p99 ms | × baseline | load |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = r.load.per_second / baseline(r).per_second
+        lines.append(
+            f"| {r.database} | {r.server} | {r.load.users} | {len(r.load.latencies_ms)} "
+            f"| {r.load.failed} | {r.load.per_second:.1f} | {r.load.percentile(50):.1f} "
+            f"| {r.load.percentile(95):.1f} | {r.load.percentile(99):.1f} "
+            f"| {ratio:.{digits}f} | {r.load_average:.1f} |"
+        )
+    return lines
+
+
 async def drive(users: int, user: User) -> Load:
     """``user(n, recorder)`` for n in range(users), all at once; their counts added up."""
     recorders = [Recorder() for _ in range(users)]

@@ -27,14 +27,7 @@ from bot.effects import EffectRunner, SignalServices
 from bot.errors import ConfigError, StorageError
 from bot.health import HEALTH, DatabaseProbe, Health, channel_states, mount_health
 from bot.knowledge_settings import load_knowledge
-from bot.limits import (
-    NEW_CONVERSATIONS,
-    NEW_SIGNALS,
-    LimitWrites,
-    SharedBucket,
-    SharedTurnLimit,
-    purge_stale_windows,
-)
+from bot.limits import TURN_WINDOW_SECONDS, LimitWrites, SharedTurnLimit, purge_stale_windows
 from bot.metrics import AppMetrics, setup_metrics
 from bot.metrics.channels import channel_health
 from bot.outbox.enqueue import Outbox
@@ -61,6 +54,7 @@ from bot.state import ConversationStore
 from bot.stats.recorder import StatsRecorder, flush_minutes
 from bot.stats.unit_groups import UnitGroups
 from bot.stopping import Stopping, looping
+from bot.throttle import TokenBucket
 from dialogs.messages import Messages
 from dialogs.registry import all_dialogs
 from knowledge.base import KnowledgeBase
@@ -137,13 +131,9 @@ def build_signal_services(
     )
     previous = settings.previous_secret.get_secret_value() if settings.previous_secret else None
     index = ReceiptIndex(secret, kdf, previous_secret(previous))
-    # Shared by every replica on this database: the deployment admits the rate, once.
-    submissions = SharedBucket(
-        LimitWrites(sessions.kw["bind"]),
-        NEW_SIGNALS,
-        settings.signals_per_minute,
-        settings.signals_burst,
-    )
+    # This process's own: it bounds this process's Argon2id work (bot/throttle.py says why
+    # it is not shared through the database).
+    submissions = TokenBucket(settings.signals_per_minute, settings.signals_burst)
     writer = SignalWriter(sessions)
     limits = ReceiptLimits(
         sessions,
@@ -271,20 +261,20 @@ def create_app(
         )
     states = channel_states(mattermost.health if mattermost else None)
     mount_health(app, Health(DatabaseProbe(services.engine), states))
-    # Both limits live in the database, so every replica counts the same turns and tokens;
-    # checked on every turn, they have a small pool of their own (bot.limits.writes).
-    limits = LimitWrites.own_pool(settings.database_url or sqlite_url(settings.data_dir))
+    # The turn limit lives in the database, so every replica counts the same turns; checked
+    # on every turn, it has a small pool of its own (bot.limits.writes). The bucket of new
+    # conversations is this process's own, like the signal bucket (bot/throttle.py).
+    limits = LimitWrites.own_pool(
+        settings.database_url or sqlite_url(settings.data_dir), queue=services.store.writes_queue
+    )
     app.on_cleanup.append(lambda _app: limits.close())
     setup_webchat(
         app,
         services.conversations,
         max_message_chars=settings.max_message_chars,
         limiter=SharedTurnLimit(limits, secret_of(settings)),
-        new_conversations=SharedBucket(
-            limits,
-            NEW_CONVERSATIONS,
-            settings.new_conversations_per_minute,
-            settings.new_conversations_burst,
+        new_conversations=TokenBucket(
+            settings.new_conversations_per_minute, settings.new_conversations_burst
         ),
         body_timeout_seconds=settings.http_body_timeout_seconds,
         tokens=ConversationTokens.from_secret(
@@ -326,6 +316,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         _housekeeping(services, stopping),
         *notices.loops(stopping),
         stats.run(stopping),
+        _forget_ended_windows(services.engine, stopping),
         stopping=stopping,
     ):
         yield
@@ -333,6 +324,21 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
     await app[HEALTH].close()
     await services.engine.dispose()
     services.signals.kdf_pool.close()
+
+
+async def _forget_ended_windows(engine: AsyncEngine, stopping: Stopping) -> None:
+    """Every minute, delete the turn windows that have ended (bounded, ``bot.limits``).
+
+    A window row holds the second its window began. Kept only while it runs, the table
+    shows no more than which conversations were active in the last minute or two, never
+    the moment of an older turn (docs/security.md).
+    """
+    while not stopping.requested:
+        try:
+            await purge_stale_windows(engine, time.time(), older_than=TURN_WINDOW_SECONDS)
+        except StorageError as exc:
+            log.warning("forgetting ended turn windows failed: %s", exc)
+        await stopping.pause(TURN_WINDOW_SECONDS)
 
 
 async def _housekeeping(services: Services, stopping: Stopping) -> None:
@@ -346,7 +352,7 @@ async def _housekeeping(services: Services, stopping: Stopping) -> None:
         signals.sessions.purge_expired,
         lambda: signals.desk.remove_lapsed_wraps(settings.disabled_wrap_grace_days),
         lambda: signals.follow_up.purge_counters(utc_now()),
-        lambda: purge_stale_windows(services.engine, time.time()),  # bounded (bot/limits)
+        lambda: purge_stale_windows(services.engine, time.time()),  # the minute loop's backstop
         lambda: purge_closed_signals(services.sessions, today(), settings.retention_days),
         lambda: signals.absences.hand_over_absent(today()),
     )

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -122,3 +123,21 @@ async def wipe_deleted(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions() as db:
         if db.get_bind().dialect.name == "sqlite":
             await db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+async def back_to_full_durability(connection: AsyncConnection) -> None:
+    """After a write relaxed to ``synchronous=NORMAL`` on SQLite, committed or failed.
+
+    The pool may hand the connection to a signal write next. SQLite refuses to change the
+    setting inside a transaction, which a refused statement leaves open: roll it back first;
+    a connection that cannot be set back (or whose task was cancelled meanwhile) is never
+    pooled again.
+    """
+    try:
+        if connection.in_transaction():
+            await connection.rollback()
+        await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+        await connection.commit()
+    except BaseException:
+        await connection.invalidate()
+        raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.mattermost.once import OnceRow
 from adapters.teams.references import AdviserConversationRow
-from bot.limits.models import RateBucketRow, RateWindowRow
+from bot.limits.models import RateWindowRow
 from bot.outbox.models import DeliveryItemRow, DeliveryRow, DigestRunRow
 from bot.routing.models import AbsenceRow
 from bot.signals.models import (
@@ -41,7 +41,6 @@ __all__ = [
     "MessageRow",
     "MetaRow",
     "OnceRow",
-    "RateBucketRow",
     "RateWindowRow",
     "SignalOpenRow",
     "SignalRecusalRow",

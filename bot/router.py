@@ -69,6 +69,9 @@ TOPIC_DIALOGS = {
     "fallback": "menu",
     **{route: "options" for route in ROUTE_TOPICS},
 }
+# An adviser's passphrase and a reporter's receipt hold no crisis, and the crisis check
+# remembers recent texts (knowledge/normalise.py): they are never read by it.
+SECRET_FIELDS = frozenset({"passphrase", "code"})
 
 
 class Knowledge(TopicSource, Protocol):
@@ -252,7 +255,7 @@ class Router:
             step = dialog.offer_again(ctx, form, data)
         if step is None:
             return self._refuse(ctx, session, "input.unknown_form")
-        if self._crisis_in(data.values()):
+        if self._crisis_in(v for k, v in data.items() if k not in SECRET_FIELDS):
             # Whatever the form does (stored, refused, shown again), 112 and 113 come first.
             notice = self._crisis.notice(ctx)
             counts = (*step.counts, *shown("crisis"))

@@ -110,6 +110,15 @@ class ConversationStore:
             asyncio.Lock() if self._sqlite else contextlib.nullcontext()
         )
 
+    @property
+    def writes_queue(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """The queue this process's writes to the SQLite file wait in (a no-op otherwise).
+
+        Writers on one SQLite file that do not share it collide, and SQLite's busy handler
+        then sleeps for milliseconds; the turn limit, written on every turn too, joins it.
+        """
+        return self._writer
+
     def key(self, event: Incoming) -> str:
         message = f"conversation\x1f{event.channel.value}\x1f{event.conversation}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()

@@ -95,8 +95,16 @@ async def sqlite_write_relaxed(
         await driver.commit()
     finally:
         # The pool hands this connection to signal writes next: full durability again.
-        # PRAGMA synchronous is no part of a transaction: it holds from here on.
-        await driver.execute("PRAGMA synchronous=FULL")
+        # PRAGMA synchronous is no part of a transaction: it holds from here on, and SQLite
+        # refuses it inside one, which a failed statement leaves open; a connection that
+        # cannot be set back is never pooled again.
+        try:
+            if driver.in_transaction:
+                await driver.rollback()
+            await driver.execute("PRAGMA synchronous=FULL")
+        except BaseException:
+            await connection.invalidate()
+            raise
 
 
 async def _driver(connection: AsyncConnection) -> Any:

@@ -5,9 +5,12 @@ person. What a stranger can be kept from is making the server do unbounded work:
 conversations and new signals draw from one bucket each. Follow-up on an existing signal
 never draws from them, so a flood of new traffic cannot keep anyone from their signal.
 
-The served app draws from buckets every replica shares (:class:`bot.limits.SharedBucket`),
-so N replicas admit the configured rate, not N times it. This one is the default for the
-web chat adapter on its own, where one process is the whole deployment.
+Each replica keeps its own buckets, on purpose: they bound the work of the process that
+does it (its Argon2id pool above all), so N replicas admit N times the rate and each does
+at most its share. Shared through the database, a bucket would have to store the moment it
+was last drawn from, and for the signal bucket that is the moment of the last signal, where
+signals keep dates only (docs/security.md). The turn limit per conversation is shared
+(:mod:`bot.limits`): it is about one client, not one process's work.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import process
@@ -13,13 +13,11 @@ from bot.errors import KnowledgeError
 from knowledge.analyser import MIN_CORRECTABLE, allowed_edits
 from knowledge.crisis_patterns import CrisisPatterns, compile_list
 from knowledge.lexicon import DATA_DIR
-from knowledge.memo import BoundedMemo
 from knowledge.normalise import normalise
 from knowledge.toml_file import read_toml
 
 CRISIS_FILE = DATA_DIR / "crisis.toml"
 _PATTERN_LISTS = ("suicide", "present", "danger", "not_acute", "acute")
-REMEMBERED_ANSWERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +27,6 @@ class CrisisDetector:
     patterns: CrisisPatterns
     repair_words: tuple[str, ...]
     known: frozenset[str]
-    # A turn asks about one message twice (the router first, then the knowledge base's match)
-    # and a form's words once more: the answer for the last few messages is remembered.
-    _answers: BoundedMemo[str, bool] = field(
-        default_factory=lambda: BoundedMemo(REMEMBERED_ANSWERS), repr=False, compare=False
-    )
 
     @classmethod
     def load(cls, known: Iterable[str] = (), path: Path = CRISIS_FILE) -> CrisisDetector:
@@ -49,9 +42,6 @@ class CrisisDetector:
         )
 
     def is_crisis(self, text: str) -> bool:
-        return self._answers.get(text, self._is_crisis)
-
-    def _is_crisis(self, text: str) -> bool:
         plain = normalise(text)
         if self._matches(plain):
             return True

@@ -1,10 +1,10 @@
 """What the web chat needs of its limits, and the in-memory turn limit it uses by default.
 
 The adapter sees only two protocols: :class:`TurnLimit` (turns per conversation token) and
-:class:`Admission` (the bucket new conversations draw from). ``bot.app`` hands it the ones
-every replica shares through the database (:mod:`bot.limits`); the in-memory classes here
-and in :mod:`bot.throttle` are the defaults for the adapter on its own (its tests, a single
-process trying it out), where one process is the whole deployment.
+:class:`Admission` (the bucket new conversations draw from). ``bot.app`` hands it the turn
+limit every replica shares through the database (:mod:`bot.limits`) and this process's own
+bucket (:mod:`bot.throttle` says why that one is not shared); the in-memory turn limit here
+is the default for the adapter on its own (its tests, a single process trying it out).
 
 Either may raise :class:`~bot.errors.ServerBusy` when it cannot tell (its database is
 down): the adapter answers 503 "busy" and the turn does not happen.

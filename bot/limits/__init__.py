@@ -1,8 +1,12 @@
-"""Rate limits every replica shares through the database (``rate_windows``, ``rate_buckets``).
+"""The rate limit every replica shares through the database (``rate_windows``).
 
 * :class:`SharedTurnLimit`: turns per web chat conversation in a window, counted under a
   keyed hash of its token.
-* :class:`SharedBucket`: the token buckets new conversations and new signals draw from.
+
+The buckets new conversations and new signals draw from stay in each process
+(:class:`bot.throttle.TokenBucket`): they bound the work of the process that does it, and a
+bucket shared through the database would have to store the moment it was last drawn from,
+which for the signal bucket is the moment of the last signal (signals keep dates only).
 
 Each check is one atomic statement with relaxed durability (:mod:`bot.limits.writes`);
 nothing per token or per conversation is kept in process memory. Stale windows are
@@ -11,18 +15,14 @@ deleted by housekeeping (:func:`purge_stale_windows`, bounded per round).
 
 from __future__ import annotations
 
-from bot.limits.buckets import NEW_CONVERSATIONS, NEW_SIGNALS, SharedBucket
-from bot.limits.models import RateBucketRow, RateWindowRow
-from bot.limits.windows import SharedTurnLimit, purge_stale_windows
+from bot.limits.models import RateWindowRow
+from bot.limits.windows import TURN_WINDOW_SECONDS, SharedTurnLimit, purge_stale_windows
 from bot.limits.writes import LimitWrites
 
 __all__ = [
-    "NEW_CONVERSATIONS",
-    "NEW_SIGNALS",
+    "TURN_WINDOW_SECONDS",
     "LimitWrites",
-    "RateBucketRow",
     "RateWindowRow",
-    "SharedBucket",
     "SharedTurnLimit",
     "purge_stale_windows",
 ]

@@ -1,12 +1,12 @@
-"""The two tables every replica shares its rate limits through.
+"""The table every replica shares its turn limit through.
 
-Neither names a person, a conversation or a signal: a window is keyed by a keyed hash of
-what it counts (never a raw token), a bucket by the fixed name of what it admits.
+It names no person, conversation or signal: a window is keyed by a keyed hash of what it
+counts (never a raw token).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Double, Integer, String
+from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -26,16 +26,5 @@ class RateWindowRow(Base):
 
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Indexed so housekeeping deletes stale windows by range, a batch at a time.
-    window: Mapped[int] = mapped_column(Integer, index=True)
+    window: Mapped[int] = mapped_column(BigInteger, index=True)  # epoch seconds, past 2038
     count: Mapped[int] = mapped_column(Integer)
-
-
-class RateBucketRow(Base):
-    """A token bucket: ``level`` tokens saved up when last changed at ``updated`` (epoch s)."""
-
-    __tablename__ = "rate_buckets"
-    __table_args__ = NO_ROWID
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    level: Mapped[float] = mapped_column(Double)
-    updated: Mapped[float] = mapped_column(Double)

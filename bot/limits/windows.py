@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, case, delete, or_, select
+from sqlalchemy import BigInteger, bindparam, case, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -83,7 +83,7 @@ class SharedTurnLimit:
 def _count_statement(sqlite: bool) -> Executable:
     """Built once with bind parameters, so SQLAlchemy compiles it once per dialect."""
     insert: Any = sqlite_insert if sqlite else postgresql_insert
-    now = bindparam("now", type_=Integer)
+    now = bindparam("now", type_=BigInteger)
     statement = insert(RateWindowRow).values(bucket=bindparam("bucket"), window=now, count=1)
     # All of SET and WHERE see the row as it was before this statement (SQL's rule).
     ended = statement.excluded.window - RateWindowRow.window >= bindparam("seconds")
@@ -99,11 +99,17 @@ def _count_statement(sqlite: bool) -> Executable:
 
 
 async def purge_stale_windows(
-    engine: AsyncEngine, now: float, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES
+    engine: AsyncEngine,
+    now: float,
+    *,
+    older_than: int = LONGEST_WINDOW_SECONDS,
+    batch: int = PURGE_BATCH,
+    batches: int = PURGE_BATCHES,
 ) -> int:
-    """Delete windows that began over an hour ago: ``batch`` rows per short transaction, at
-    most ``batches`` of them per call (housekeeping comes back for the rest)."""
-    cutoff = int(now) - LONGEST_WINDOW_SECONDS
+    """Delete windows that began ``older_than`` seconds ago or earlier (so have ended, for
+    windows no longer than that): ``batch`` rows per short transaction, at most ``batches``
+    of them per call (the caller comes back for the rest)."""
+    cutoff = int(now) - older_than
     stale = RateWindowRow.window < cutoff
     oldest = select(RateWindowRow.bucket).where(stale).limit(batch)
     # ``stale`` again outside: a row counted anew meanwhile is rechecked and kept.

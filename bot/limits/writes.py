@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.expression import Executable
 
-from bot.db import async_url, create_engine
+from bot.db import async_url, back_to_full_durability, create_engine
 from bot.errors import ServerBusy
 
 log = logging.getLogger("meldwijzer.limits")
@@ -38,24 +38,38 @@ class LimitWrites:
 
     __slots__ = ("_autocommit", "_engine", "_queue", "sqlite")
 
-    def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
-        """On ``engine``'s pool; ``autocommit`` only for an engine made by :meth:`own_pool`."""
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        autocommit: bool = False,
+        queue: contextlib.AbstractAsyncContextManager[object] | None = None,
+    ) -> None:
+        """On ``engine``'s pool; ``autocommit`` only for an engine made by :meth:`own_pool`;
+        ``queue``: the one this process's other writes to the same SQLite file wait in."""
         self._engine = engine
         self._autocommit = autocommit
         self.sqlite = engine.dialect.name == "sqlite"
         # SQLite has one writer at a time; queueing this process's checks is cheaper than
         # its busy handler, which sleeps for milliseconds when writers collide (bot.state).
         self._queue: contextlib.AbstractAsyncContextManager[object] = (
-            asyncio.Lock() if self.sqlite else contextlib.nullcontext()
+            (queue or asyncio.Lock()) if self.sqlite else contextlib.nullcontext()
         )
 
     @classmethod
-    def own_pool(cls, url: str) -> LimitWrites:
-        """Checks on a pool of their own on the database at ``url``; :meth:`close` it."""
+    def own_pool(
+        cls, url: str, *, queue: contextlib.AbstractAsyncContextManager[object] | None = None
+    ) -> LimitWrites:
+        """Checks on a pool of their own on the database at ``url``; :meth:`close` it.
+
+        ``queue``: on SQLite, the queue the process's other writes to that file wait in
+        (``ConversationStore.writes_queue``), so a check never collides with them.
+        """
         if async_url(url).startswith("sqlite"):
             engine = create_engine(url)  # the app's pragmas (file mode, WAL, busy timeout)
             event.listen(engine.sync_engine, "connect", _relaxed_sqlite)  # runs after them
-            return cls(engine.execution_options(isolation_level="AUTOCOMMIT"), autocommit=True)
+            autocommitted = engine.execution_options(isolation_level="AUTOCOMMIT")
+            return cls(autocommitted, autocommit=True, queue=queue)
         # No ping before each checkout (a round trip per check): after the server dropped
         # the connections, one check is "busy" and the pool is made anew.
         engine = create_async_engine(
@@ -96,8 +110,7 @@ class LimitWrites:
             return row
         finally:
             # The pool hands this connection to signal writes next: full durability again.
-            await connection.exec_driver_sql("PRAGMA synchronous=FULL")
-            await connection.commit()
+            await back_to_full_durability(connection)
 
 
 def _relaxed_sqlite(dbapi_connection: Any, _record: Any) -> None:

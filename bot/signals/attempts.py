@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import back_to_full_durability
 from bot.errors import RateLimited, StorageError
 from bot.signals.models import AttemptRow, SignalOpenRow
 from bot.signals.writer import SignalWriter
@@ -159,7 +160,7 @@ class ReceiptLimits:
                     await db.commit()
                 finally:
                     if sqlite:  # the pooled connection goes back to full durability
-                        await db.execute(text("PRAGMA synchronous=FULL"))
+                        await back_to_full_durability(await db.connection())
         except SQLAlchemyError as exc:
             raise StorageError("cannot count receipt look-ups") from exc
 

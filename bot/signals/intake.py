@@ -43,9 +43,9 @@ class NewSignals(Protocol):
 class SignalIntake:
     """Seals a reporter's signal for the eligible advisers and the reporter's receipt.
 
-    New signals draw from one token bucket that every replica shares
-    (:class:`bot.limits.SharedBucket`): a flood of submissions gets "busy, try again in a
-    minute" instead of every core; follow-up on an existing signal never draws from it.
+    New signals draw from this process's token bucket (:class:`bot.throttle.TokenBucket`):
+    a flood of submissions gets "busy, try again in a minute" instead of every core;
+    follow-up on an existing signal never draws from it.
     """
 
     def __init__(

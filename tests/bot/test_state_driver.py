@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -143,3 +144,31 @@ async def test_a_broken_table_is_a_storage_error_and_leaves_full_durability(
     with pytest.raises(StorageError):
         await services.store.load("k", NOW)
     assert await _synchronous(services) == 2
+
+
+async def _every_pooled_connection_synchronous(services: Services) -> set[int]:
+    """The setting of each connection the pool holds (checked out side by side)."""
+    async with contextlib.AsyncExitStack() as stack:
+        found = set()
+        for _ in range(services.engine.pool.size()):
+            connection = await stack.enter_async_context(services.engine.connect())
+            found.add(int((await connection.exec_driver_sql("PRAGMA synchronous")).scalar_one()))
+        return found
+
+
+async def test_a_write_refused_inside_its_transaction_leaves_full_durability(
+    services: Services,
+) -> None:
+    """A failed statement leaves its transaction open, where SQLite refuses to change the
+    setting: the connection must not go back to the pool relaxed, for signal writes."""
+    async with services.engine.begin() as connection:
+        await connection.execute(
+            text(
+                "CREATE TRIGGER refuse BEFORE INSERT ON conversations "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+        )
+    for _ in range(3):
+        with pytest.raises(StorageError):
+            await services.store.save("k", SESSION, NOW)
+    assert await _every_pooled_connection_synchronous(services) == {2}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import KnowledgeError
-from knowledge.crisis import CRISIS_FILE, REMEMBERED_ANSWERS, CrisisDetector
+from knowledge.crisis import CRISIS_FILE, CrisisDetector
 from knowledge.crisis_patterns import compile_list
 from knowledge.normalise import normalise
 from knowledge.toml_file import read_toml
@@ -280,11 +280,3 @@ def _labelled_texts() -> list[str]:
         line for path in sorted(folder.glob("*.tsv")) for line in path.read_text().splitlines()
     ]
     return [line.split("\t")[2] for line in lines if line.strip() and not line.startswith("#")]
-
-
-def test_the_answers_remembered_are_bounded(detector: CrisisDetector) -> None:
-    # Strangers choose the texts: however many arrive, only the last few answers are kept.
-    for number in range(3 * REMEMBERED_ANSWERS):
-        assert not detector.is_crisis(f"waar vind ik formulier x{number}")
-    assert detector.is_crisis("ik wil dood") and detector.is_crisis("ik wil dood")
-    assert len(detector._answers) <= REMEMBERED_ANSWERS

@@ -115,6 +115,27 @@ async def test_housekeeping_deletes_windows_older_than_an_hour_in_bounded_batche
         assert await connection.scalar(select(func.count()).select_from(RateWindowRow)) == 2
 
 
+async def test_ended_windows_are_forgotten_within_a_minute_and_running_ones_kept(
+    replica: Replica,
+) -> None:
+    """What the serving app does every minute: the table keeps no moment of an older turn."""
+    clock = Now(1_800_000_000)
+    turns = limit(replica, 5, clock)
+    assert await turns.allow("ended-a-while-ago")
+    clock.seconds += 30
+    assert await turns.allow("ends-next")
+    clock.seconds += 31
+    assert await turns.allow("still-running")
+    forgotten = await purge_stale_windows(replica(), clock.seconds, older_than=60)
+    assert forgotten == 1
+    clock.seconds += 30  # now the second one has ended too, the third runs on
+    assert await purge_stale_windows(replica(), clock.seconds, older_than=60) == 1
+    assert [row[0] for row in await all_rows(replica)] == [turns.bucket("still-running")]
+    for _ in range(4):  # the running window still counts: forgetting others did not reset it
+        assert await turns.allow("still-running")
+    assert not await turns.allow("still-running")
+
+
 @pytest.mark.parametrize("own_pool", [False, True])
 @pytest.mark.parametrize("broken", ["no tables", "no server"])
 async def test_a_database_that_cannot_answer_is_busy_not_an_error(

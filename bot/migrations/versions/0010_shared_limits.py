@@ -1,12 +1,11 @@
-"""Rate limits shared by every replica: fixed windows and token buckets.
+"""The web chat's turn limit, shared by every replica: fixed windows.
 
 Revision ID: 0010_shared_limits
 Revises: 0009
 
 ``rate_windows`` counts a thing (a keyed hash, never a raw token) in its current window,
-one row per thing; ``rate_buckets`` holds the level of each named token bucket. Both are
-short-lived counts without rowid on SQLite; nothing is copied from the per-process limits
-they replace.
+one row per thing: short-lived counts without rowid on SQLite; nothing is copied from the
+per-process limit it replaces.
 """
 
 from __future__ import annotations
@@ -26,21 +25,13 @@ def upgrade() -> None:
     op.create_table(
         "rate_windows",
         sa.Column("bucket", sa.String(64), primary_key=True),
-        sa.Column("window", sa.Integer(), nullable=False),
+        sa.Column("window", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         **NO_ROWID,
     )
     op.create_index("ix_rate_windows_window", "rate_windows", ["window"])
-    op.create_table(
-        "rate_buckets",
-        sa.Column("name", sa.String(32), primary_key=True),
-        sa.Column("level", sa.Double(), nullable=False),
-        sa.Column("updated", sa.Double(), nullable=False),
-        **NO_ROWID,
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("rate_buckets")
     op.drop_index("ix_rate_windows_window", table_name="rate_windows")
     op.drop_table("rate_windows")
