@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from bot.router import Session
 from bot.settings import Settings
 from bot.state import ConversationRow
 from dialogs.base import DialogState
+from tests.bot.test_relaxed_writes import every_pooled_connection_synchronous
 from tests.conftest import TEST_KDF
 
 NOW = datetime(2026, 3, 4, 10, 17, 5, 123456, tzinfo=UTC)
@@ -146,16 +146,6 @@ async def test_a_broken_table_is_a_storage_error_and_leaves_full_durability(
     assert await _synchronous(services) == 2
 
 
-async def _every_pooled_connection_synchronous(services: Services) -> set[int]:
-    """The setting of each connection the pool holds (checked out side by side)."""
-    async with contextlib.AsyncExitStack() as stack:
-        found = set()
-        for _ in range(services.engine.pool.size()):
-            connection = await stack.enter_async_context(services.engine.connect())
-            found.add(int((await connection.exec_driver_sql("PRAGMA synchronous")).scalar_one()))
-        return found
-
-
 async def test_a_write_refused_inside_its_transaction_leaves_full_durability(
     services: Services,
 ) -> None:
@@ -171,4 +161,4 @@ async def test_a_write_refused_inside_its_transaction_leaves_full_durability(
     for _ in range(3):
         with pytest.raises(StorageError):
             await services.store.save("k", SESSION, NOW)
-    assert await _every_pooled_connection_synchronous(services) == {2}
+    assert await every_pooled_connection_synchronous(services) == {2}
