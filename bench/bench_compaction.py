@@ -106,7 +106,7 @@ async def measure(signals: int, rounds: int) -> dict[str, float]:
             copy_file(database)
             copy.append((time.perf_counter() - start) * 1000)
         size = database.stat().st_size / 2**20
-        await services.engine.dispose()
+        await services.close()
     return {"rewrite": statistics.median(rewrite), "copy": statistics.median(copy), "mib": size}
 
 

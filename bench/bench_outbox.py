@@ -139,7 +139,7 @@ async def intake_cost(url: str | None, folder: Path) -> tuple[list[float], list[
     for _ in range(TELL_ROUNDS):  # interleaved, so both see the same disk and cache
         without.append(await submit(False))
         with_tell.append(await submit(True))
-    await services.engine.dispose()
+    await services.close()
     services.signals.kdf_pool.close()
     return without, with_tell
 
@@ -186,7 +186,7 @@ async def submission_cost(
     for _ in range(SUBMIT_ROUNDS):
         without.append(await submit(silent))
         with_notice.append(await submit(real))
-    await services.engine.dispose()
+    await services.close()
     services.signals.kdf_pool.close()
     return without, with_notice
 

@@ -140,7 +140,7 @@ async def adapter_echo(url: str, token: str, data_dir: Path) -> Close:
 
     async def close() -> None:
         await runner.cleanup()
-        await services.engine.dispose()
+        await services.close()
         services.signals.kdf_pool.close()
 
     return close

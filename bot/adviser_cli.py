@@ -97,7 +97,7 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
                 return await handler(args, services)
             finally:
                 await services.signals.stats.flush()  # what the desk counted (close, …)
-                await services.engine.dispose()
+                await services.close()
 
         return asyncio.run(go())
 

@@ -20,7 +20,7 @@ from bot import migrate
 from bot.compaction import DailyRewrite
 from bot.conversation import ConversationService, utc_now
 from bot.counters import EventCounters
-from bot.db import create_engine, session_factory, sqlite_url
+from bot.db import create_engine, create_relaxed_engine, session_factory, sqlite_url
 from bot.delivery import NoticeTasks, notice_channels
 from bot.demo import seed_demo_adviser
 from bot.effects import EffectRunner, SignalServices
@@ -75,6 +75,11 @@ class Services:
     store: ConversationStore
     signals: SignalServices
     metrics: AppMetrics
+
+    async def close(self) -> None:
+        """Close both pools: the app's and the relaxed one of every turn (bot.db)."""
+        await self.store.relaxed.dispose()
+        await self.engine.dispose()
 
 
 SERVICES = web.AppKey("services", Services)
@@ -204,7 +209,9 @@ def build_services(settings: Settings) -> Services:
     engine = create_engine(settings.database_url or sqlite_url(settings.data_dir))
     sessions = session_factory(engine)
     knowledge = load_knowledge(settings)
-    store = ConversationStore(engine, secret, timedelta(minutes=settings.conversation_ttl_minutes))
+    relaxed = create_relaxed_engine(settings.database_url or sqlite_url(settings.data_dir))
+    ttl = timedelta(minutes=settings.conversation_ttl_minutes)
+    store = ConversationStore(engine, relaxed, secret, ttl)
     signals = build_signal_services(settings, sessions, secret)
     metrics = AppMetrics()
     conversations = build_conversations(settings, knowledge, store, signals, metrics=metrics)
@@ -262,12 +269,10 @@ def create_app(
     states = channel_states(mattermost.health if mattermost else None)
     mount_health(app, Health(DatabaseProbe(services.engine), states))
     # The turn limit lives in the database, so every replica counts the same turns; checked
-    # on every turn, it has a small pool of its own (bot.limits.writes). The bucket of new
-    # conversations is this process's own, like the signal bucket (bot/throttle.py).
-    limits = LimitWrites.own_pool(
-        settings.database_url or sqlite_url(settings.data_dir), queue=services.store.writes_queue
-    )
-    app.on_cleanup.append(lambda _app: limits.close())
+    # on every turn, it shares the relaxed pool of the conversation state (bot.limits.writes).
+    # The bucket of new conversations is this process's own, like the signal bucket
+    # (bot/throttle.py).
+    limits = LimitWrites(services.store.relaxed, autocommit=True, queue=services.store.writes_queue)
     setup_webchat(
         app,
         services.conversations,
@@ -322,7 +327,7 @@ async def _lifetime(app: web.Application) -> AsyncIterator[None]:
         yield
     await stats.flush()  # a graceful stop keeps what was counted since the last flush
     await app[HEALTH].close()
-    await services.engine.dispose()
+    await services.close()
     services.signals.kdf_pool.close()
 
 

@@ -130,7 +130,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
             await warming
         finally:
             await services.signals.stats.flush()  # what this chat counted
-            await services.engine.dispose()
+            await services.close()
 
     asyncio.run(run())
     return 0

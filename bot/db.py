@@ -94,6 +94,54 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+# The relaxed pool's size: every turn checks a connection out up to three times (limit,
+# load, save), each for one statement. A fixed pool queues turns when all are out instead
+# of opening (and, on SQLite, starting a thread for) a connection per burst and closing it.
+RELAXED_POOL_SIZE = 8
+RELAXED_POOL_WAIT_SECONDS = 10
+
+
+def create_relaxed_engine(url: str) -> AsyncEngine:
+    """The pool of every turn's statements: conversation state and limit counts, nothing else.
+
+    Autocommit, so a statement is its own transaction (no BEGIN, COMMIT or SET around it),
+    and relaxed durability for the connection's whole life (SQLite ``synchronous=NORMAL``,
+    PostgreSQL ``synchronous_commit = off``): a power cut may forget where someone was in
+    a dialog a moment ago, or the last counts, never a signal, which is never written here.
+    With autocommit nothing is left to roll back when a connection goes back to the pool,
+    so it goes back as it is; a fixed size, so a burst waits instead of opening connections.
+
+    No ping before each checkout on PostgreSQL (a round trip per statement): after the
+    server dropped the connections, one statement fails ("busy" for a limit, the apology
+    for a turn) and the pool is made anew.
+    """
+    driver_url = async_url(url)
+    engine = create_async_engine(
+        driver_url,
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+        pool_size=RELAXED_POOL_SIZE,
+        max_overflow=0,
+        pool_timeout=RELAXED_POOL_WAIT_SECONDS,
+        **(
+            {}
+            if driver_url.startswith("sqlite")
+            else {"connect_args": {"options": "-c synchronous_commit=off"}}
+        ),
+    )
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _relaxed_sqlite)  # runs after them
+        _quiet_driver_log()
+    return engine
+
+
+def _relaxed_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _quiet_driver_log() -> None:
     """aiosqlite logs every statement with its parameters at DEBUG (conversation keys,
     lookup keys, each counter update at the moment it is written); like SQLAlchemy does

@@ -43,7 +43,7 @@ def _run(handler: Handler) -> Callable[[argparse.Namespace, Settings], int]:
                 store = OutboxStore(services.sessions, RetryPolicy.from_settings(settings))
                 return await handler(args, store)
             finally:
-                await services.engine.dispose()
+                await services.close()
 
         return asyncio.run(go())
 

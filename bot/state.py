@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, DateTime, String, Text, bindparam, delete, selec
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
@@ -24,13 +24,7 @@ from bot.core import Incoming
 from bot.db import Base, as_utc
 from bot.errors import StorageError
 from bot.router import Session
-from bot.state_driver import (
-    AUTOCOMMIT,
-    STORAGE_ERRORS,
-    CompiledStatement,
-    sqlite_fetch_one,
-    sqlite_write_relaxed,
-)
+from bot.state_driver import STORAGE_ERRORS, CompiledStatement, sqlite_execute, sqlite_fetch_one
 from dialogs.base import DialogState
 
 
@@ -86,14 +80,18 @@ _EXPIRED = delete(ConversationRow).where(
 class ConversationStore:
     """Loads and saves sessions; an expired conversation starts afresh.
 
-    Conversation positions are written with relaxed durability (SQLite ``synchronous=NORMAL``
-    for this one commit, PostgreSQL ``synchronous_commit = off`` for this one transaction):
-    a power cut may forget where someone was in a dialog a moment ago, never a signal.
-    Everything else in the database keeps full durability.
+    Loads and saves go through the relaxed pool (:func:`bot.db.create_relaxed_engine`):
+    one statement each, autocommitted, with relaxed durability (SQLite
+    ``synchronous=NORMAL``, PostgreSQL ``synchronous_commit = off``): a power cut may forget
+    where someone was in a dialog a moment ago, never a signal. Everything else in the
+    database keeps full durability on ``engine``, where expired conversations are purged.
     """
 
-    def __init__(self, engine: AsyncEngine, secret: bytes, ttl: timedelta) -> None:
+    def __init__(
+        self, engine: AsyncEngine, relaxed: AsyncEngine, secret: bytes, ttl: timedelta
+    ) -> None:
         self._engine = engine
+        self._relaxed_engine = relaxed
         self._secret = secret
         self._ttl = ttl
         self._sqlite = engine.dialect.name == "sqlite"
@@ -109,6 +107,11 @@ class ConversationStore:
         self._writer: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if self._sqlite else contextlib.nullcontext()
         )
+
+    @property
+    def relaxed(self) -> AsyncEngine:
+        """The relaxed pool, which the turn limit shares (bot.limits)."""
+        return self._relaxed_engine
 
     @property
     def writes_queue(self) -> contextlib.AbstractAsyncContextManager[object]:
@@ -148,13 +151,10 @@ class ConversationStore:
         return session, expires
 
     async def _read(self, key: str) -> tuple[object, ...] | None:
-        if self._by_key_sql is not None:
-            async with self._engine.connect() as connection:
+        async with self._relaxed_engine.connect() as connection:
+            if self._by_key_sql is not None:
                 return await sqlite_fetch_one(connection, self._by_key_sql, {"key": key})
-        # One SELECT needs no transaction: no BEGIN and ROLLBACK round trips.
-        async with self._engine.connect() as connection:
-            autocommit = await connection.execution_options(**AUTOCOMMIT)
-            found = (await autocommit.execute(_BY_KEY, {"key": key})).one_or_none()
+            found = (await connection.execute(_BY_KEY, {"key": key})).one_or_none()
         return None if found is None else tuple(found)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
@@ -171,18 +171,13 @@ class ConversationStore:
         try:
             # SQLite has one writer at a time; queueing here is cheaper than its busy
             # handler, which sleeps for milliseconds when writers collide.
-            async with self._writer, self._engine.connect() as connection:
-                await self._relaxed(connection, {"key": key, **values})
+            async with self._writer, self._relaxed_engine.connect() as connection:
+                if self._upsert_sql is not None:
+                    await sqlite_execute(connection, self._upsert_sql, {"key": key, **values})
+                else:
+                    await connection.execute(self._upsert, {"key": key, **values})
         except STORAGE_ERRORS as exc:
             raise StorageError("cannot save conversation state") from exc
-
-    async def _relaxed(self, connection: AsyncConnection, values: dict[str, object]) -> None:
-        if self._upsert_sql is not None:
-            await sqlite_write_relaxed(connection, self._upsert_sql, values)
-            return
-        await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-        await connection.execute(self._upsert, values)
-        await connection.commit()
 
     async def purge_expired(
         self, now: datetime, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES

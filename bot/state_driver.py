@@ -1,17 +1,17 @@
-"""The two statements of every turn (load, save) in as few trips through the driver as can be.
+"""The statements of every turn (limit, load, save) in as few trips through the driver as can be.
 
-A turn reads its conversation once and writes it at most once. Through SQLAlchemy's
-aiosqlite adapter each statement is four hand-offs to the driver's thread (a cursor, the
-execute, the fetch, closing the cursor), and each of the relaxed-durability pragmas around a
-save costs as many again: a turn spent about seventeen hand-offs, each a wake-up of another
+A turn counts itself against its limit, reads its conversation once and writes it at most
+once, each one statement on the relaxed pool (:func:`bot.db.create_relaxed_engine`:
+autocommit, relaxed durability for the connection's life, nothing reset on return).
+Through SQLAlchemy's aiosqlite adapter each statement is four hand-offs to the driver's
+thread (a cursor, the execute, the fetch, closing the cursor), each a wake-up of another
 thread and a fight for the GIL (measured in bench/RESULTS.md, "Web chat turn"). Here, on
 SQLite, the same Core statements, compiled once by SQLAlchemy for the engine's dialect, go
-straight to aiosqlite's connection (checked out of the engine's pool as usual): a load is
-one hand-off, a save four. Values go through the column types' own bind and result
-processors, so rows are written and read exactly as SQLAlchemy writes and reads them.
+straight to aiosqlite's connection (checked out of the engine's pool as usual): one
+hand-off each. Values go through the column types' own bind and result processors, so rows
+are written and read exactly as SQLAlchemy writes and reads them.
 
-On PostgreSQL the load runs in autocommit: one SELECT needs no BEGIN and ROLLBACK, two
-round trips fewer. The save keeps its transaction (``SET LOCAL synchronous_commit``).
+On PostgreSQL each is one round trip: no ping, BEGIN, SET or COMMIT around it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from sqlalchemy.sql.expression import ClauseElement, Select
 # ones: a locked or broken database file, a renamed table, a closed connection (aiosqlite
 # raises ValueError for that).
 STORAGE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, ValueError)
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 Processor = Callable[[Any], Any] | None
 
@@ -44,6 +43,8 @@ class CompiledStatement:
     names: tuple[str, ...]
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
+    # The statement's own literals (``count=1``, ``CASE … THEN 1``), by parameter name.
+    fixed: Mapping[str, object]
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect) -> CompiledStatement:
@@ -54,21 +55,30 @@ class CompiledStatement:
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in names
         )
+        fixed = {
+            name: compiled.binds[name].effective_value
+            for name in names
+            if not compiled.binds[name].required
+        }
         results: tuple[Processor, ...] = ()
         if isinstance(statement, Select):
             results = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in statement.selected_columns
             )
-        return cls(compiled.string, names, binds, results)
+        return cls(compiled.string, names, binds, results, fixed)
 
     def parameters(self, values: Mapping[str, object]) -> tuple[object, ...]:
+        fixed = self.fixed
+        given = (fixed[name] if name in fixed else values[name] for name in self.names)
         return tuple(
             value if bind is None else bind(value)
-            for bind, value in zip(self.binds, (values[name] for name in self.names), strict=True)
+            for bind, value in zip(self.binds, given, strict=True)
         )
 
     def row(self, raw: Sequence[object]) -> tuple[object, ...]:
+        if not self.results:  # RETURNING of plain integers and text: nothing to convert
+            return tuple(raw)
         return tuple(
             value if result is None else result(value)
             for result, value in zip(self.results, raw, strict=True)
@@ -84,27 +94,15 @@ async def sqlite_fetch_one(
     return statement.row(rows[0]) if rows else None
 
 
-async def sqlite_write_relaxed(
+async def sqlite_execute(
     connection: AsyncConnection, statement: CompiledStatement, values: Mapping[str, object]
-) -> None:
-    """Run and commit one write with ``synchronous=NORMAL``, then FULL again for the pool."""
+) -> list[tuple[object, ...]]:
+    """Run one statement on an autocommit connection of the relaxed pool, in one hand-off:
+    it is its own transaction, committed (or, failing, undone) when it ends; the rows it
+    returned (``RETURNING``), if any."""
     driver = await _driver(connection)
-    await driver.execute("PRAGMA synchronous=NORMAL")
-    try:
-        await driver.execute(statement.sql, statement.parameters(values))
-        await driver.commit()
-    finally:
-        # The pool hands this connection to signal writes next: full durability again.
-        # PRAGMA synchronous is no part of a transaction: it holds from here on, and SQLite
-        # refuses it inside one, which a failed statement leaves open; a connection that
-        # cannot be set back is never pooled again.
-        try:
-            if driver.in_transaction:
-                await driver.rollback()
-            await driver.execute("PRAGMA synchronous=FULL")
-        except BaseException:
-            await connection.invalidate()
-            raise
+    rows = await driver.execute_fetchall(statement.sql, statement.parameters(values))
+    return [statement.row(raw) for raw in rows]
 
 
 async def _driver(connection: AsyncConnection) -> Any:

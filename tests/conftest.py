@@ -73,4 +73,4 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     built = build_services(settings)
     await prepare_database(built, seed_demo=True)
     yield built
-    await built.engine.dispose()
+    await built.close()

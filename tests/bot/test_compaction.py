@@ -141,7 +141,7 @@ async def test_a_database_locked_by_another_program_is_busy_not_broken(
     services: Services,
 ) -> None:
     """An exclusive lock (say, a backup tool's) makes SQLite raise "database is locked"."""
-    await services.engine.dispose()  # so that the other program can take the lock first
+    await services.close()  # so that the other program can take the lock first
     other = create_engine(f"sqlite:///{services.settings.data_dir / 'meldwijzer.db'}")
     try:
         async with other.connect() as connection:

@@ -64,7 +64,7 @@ async def test_expired_conversation_starts_afresh(services: Services) -> None:
 
 
 async def test_storage_failure_gives_an_apology_and_no_stack_trace(services: Services) -> None:
-    await services.engine.dispose()
+    await services.close()
     (services.settings.data_dir / "meldwijzer.db").write_bytes(b"this is not a database" * 100)
     replies = await services.conversations.handle(event(text="hello"))
     assert len(replies) == 1

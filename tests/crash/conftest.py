@@ -88,7 +88,7 @@ async def add_adviser(settings: Settings) -> None:
                 update(AdviserRow).where(AdviserRow.id == adviser.id).values(email=ADVISER_EMAIL)
             )
     finally:
-        await services.engine.dispose()
+        await services.close()
         services.signals.kdf_pool.close()
 
 

@@ -43,7 +43,7 @@ def test_at_the_end_each_receipt_opens_its_own_signal_in_the_core(
                 for ack in crash_run.run.acknowledged
             ]
         finally:
-            await services.engine.dispose()
+            await services.close()
             services.signals.kdf_pool.close()
 
     opened = asyncio.run(read_all())

@@ -160,7 +160,7 @@ async def postgres_services(tmp_path: Path) -> AsyncIterator[Services]:
     await migrate.upgrade(services.engine)
     await prepare_database(services, seed_demo=True)
     yield services
-    await services.engine.dispose()
+    await services.close()
     await empty_postgres()
 
 

@@ -342,7 +342,7 @@ async def build_on(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
     yield build
     for services in built:
-        await services.engine.dispose()
+        await services.close()
     if request.param == "postgres":
         await empty_postgres()
 

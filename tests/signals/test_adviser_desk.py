@@ -257,7 +257,7 @@ async def test_a_session_works_on_another_replica_until_it_expires(services: Ser
         assert form_of(locked)["id"] == "adviser:unlock"
         assert "Canary-Text-0d1e" not in all_text(locked)
     finally:
-        await other.engine.dispose()
+        await other.close()
 
 
 async def test_the_real_clock_session_is_shared_by_replicas(services: Services) -> None:
@@ -270,7 +270,7 @@ async def test_the_real_clock_session_is_shared_by_replicas(services: Services) 
         there = desk.elsewhere(other.conversations)
         assert "Canary-Text-0d1e" in all_text(await there.open(signal_id))
     finally:
-        await other.engine.dispose()
+        await other.close()
 
 
 async def test_locking_ends_the_session(services: Services) -> None:
@@ -336,7 +336,7 @@ async def test_the_configured_session_length_is_what_the_adviser_is_told(tmp_pat
         again = all_text(await desk.inbox())
         assert t("adviser.locked_again", minutes="45") in again
     finally:
-        await services.engine.dispose()
+        await services.close()
 
 
 async def test_disabling_hands_open_signals_to_a_backup_with_a_wrap(services: Services) -> None:

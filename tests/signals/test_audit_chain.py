@@ -185,7 +185,7 @@ async def test_rows_from_before_the_keyed_chain_stay_anchored(
         code, out = await verify(services, monkeypatch)
         assert code == 1 and "BROKEN at row 4" in out, out
     finally:
-        await services.engine.dispose()
+        await services.close()
 
 
 def write_legacy_chain(database: Path, rows: int) -> None:

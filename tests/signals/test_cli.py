@@ -94,7 +94,7 @@ def in_the_bot(data_dir: Path, act: Callable[[Services], object]) -> object:
             await prepare_database(services)
             return await act(services)  # type: ignore[misc]
         finally:
-            await services.engine.dispose()
+            await services.close()
 
     return asyncio.run(go())
 
@@ -378,7 +378,7 @@ async def test_the_demo_passphrase_is_refused_in_production(tmp_path: Path) -> N
         demo = next(a for a in await services.signals.registry.all() if a.demo)
         await services.signals.registry.enrol(demo.id, DEMO_PASSPHRASE)
     finally:
-        await services.engine.dispose()
+        await services.close()
 
 
 # ---- key rotation ---------------------------------------------------------------------

@@ -159,4 +159,4 @@ async def test_a_signal_round_trip_on_postgres(postgres: AsyncEngine, tmp_path: 
         await desk.write(signal_id, "Canary-Text-pg2")
         assert "Canary-Text-pg2" in all_text(await read_thread(sent.person, sent.receipt))
     finally:
-        await services.engine.dispose()
+        await services.close()

@@ -141,7 +141,7 @@ async def test_a_signal_stored_under_0003_still_opens_and_moves_to_the_new_index
         again = all_text(await read_thread(reporter(services), receipt))
         assert "Canary-Text-legacy1" in again
     finally:
-        await services.engine.dispose()
+        await services.close()
         if backend == "postgres":
             await empty_postgres()
 
@@ -152,7 +152,7 @@ async def test_raising_the_kdf_cost_never_orphans_an_old_receipt(tmp_path: Path)
     first = build_services(Settings(data_dir=tmp_path / "data", **cheap))  # type: ignore[arg-type]
     await prepare_database(first, seed_demo=True)
     old = await submit_signal(first)
-    await first.engine.dispose()
+    await first.close()
     later = build_services(Settings(data_dir=tmp_path / "data", **dearer))  # type: ignore[arg-type]
     try:
         await prepare_database(later)
@@ -176,4 +176,4 @@ async def test_raising_the_kdf_cost_never_orphans_an_old_receipt(tmp_path: Path)
         }
         assert stored == expected
     finally:
-        await later.engine.dispose()
+        await later.close()

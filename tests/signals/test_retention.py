@@ -69,10 +69,10 @@ async def test_deleted_ciphertext_is_gone_from_the_files(services: Services) -> 
     async with services.sessions() as db:
         query = text("SELECT sealed FROM signal_messages WHERE signal_id = :s")
         sealed = [bytes(b) for (b,) in (await db.execute(query, {"s": closed_id})).all()]
-    await services.engine.dispose()  # everything written through to the main file
+    await services.close()  # everything written through to the main file
     assert all(blob[16:80] in file_bytes(services) for blob in sealed), "the check can fail"
     assert await purge(services, services.settings.retention_days) == 1
-    await services.engine.dispose()
+    await services.close()
     remaining = file_bytes(services)
     for blob in sealed:
         assert blob[16:80] not in remaining

@@ -33,7 +33,7 @@ async def lookup_keys(services: Services) -> set[bytes]:
 async def test_a_receipt_sealed_under_the_previous_secret_opens_and_moves(build_on: Build) -> None:
     before = await build_on(secret=OLD)
     read_during, unread = await submit_signal(before), await submit_signal(before)
-    await before.engine.dispose()
+    await before.close()
     rotating = await build_on(secret=NEW, previous_secret=OLD)
     assert await opens(rotating, read_during.receipt)
     fresh = await submit_signal(rotating)
@@ -41,7 +41,7 @@ async def test_a_receipt_sealed_under_the_previous_secret_opens_and_moves(build_
     index = ReceiptIndex(NEW.encode(), KdfParams(64, 1))
     moved = {index.lookup_key(read_during.receipt), index.lookup_key(fresh.receipt)}
     assert moved <= await lookup_keys(rotating)
-    await rotating.engine.dispose()
+    await rotating.close()
     after = await build_on(secret=NEW)
     assert await opens(after, read_during.receipt), "moved on its first open"
     assert await opens(after, fresh.receipt)
@@ -70,7 +70,7 @@ async def test_production_refuses_a_secret_that_would_orphan_signals(
         with pytest.raises(ConfigError) as refused:
             await prepare_database(strange)
     finally:
-        await strange.engine.dispose()
+        await strange.close()
     problems = str(refused.value).splitlines()[1:]
     assert len(problems) == 1 and "MELDWIJZER_SECRET" in problems[0]
     assert "MELDWIJZER_PREVIOUS_SECRET" in problems[0]
@@ -79,7 +79,7 @@ async def test_production_refuses_a_secret_that_would_orphan_signals(
         with pytest.raises(ConfigError, match="demo adviser"):  # the next check, not the secret
             await prepare_database(rotating)
     finally:
-        await rotating.engine.dispose()
+        await rotating.close()
 
 
 async def test_development_warns_once_when_the_generated_secret_changed(
@@ -88,13 +88,13 @@ async def test_development_warns_once_when_the_generated_secret_changed(
     first = build_services(settings)
     await prepare_database(first, seed_demo=True)
     await submit_signal(first)
-    await first.engine.dispose()
+    await first.close()
     (settings.data_dir / SECRET_FILE).unlink()
     caplog.set_level(logging.WARNING, logger="meldwijzer.secret")
     for _ in range(2):
         again = build_services(settings)
         await prepare_database(again)
-        await again.engine.dispose()
+        await again.close()
     warnings = [r.getMessage() for r in caplog.records if r.name == "meldwijzer.secret"]
     assert len(warnings) == 1 and "MELDWIJZER_PREVIOUS_SECRET" in warnings[0]
 
@@ -104,10 +104,10 @@ async def test_a_new_secret_on_an_empty_database_is_simply_taken(
 ) -> None:
     first = build_services(settings)
     await prepare_database(first)
-    await first.engine.dispose()
+    await first.close()
     (settings.data_dir / SECRET_FILE).unlink()
     caplog.set_level(logging.WARNING, logger="meldwijzer.secret")
     again = build_services(settings)
     await prepare_database(again)
-    await again.engine.dispose()
+    await again.close()
     assert [r for r in caplog.records if r.name == "meldwijzer.secret"] == []

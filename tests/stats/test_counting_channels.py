@@ -100,7 +100,7 @@ async def test_serve_keeps_counts_in_memory_and_writes_them_when_it_stops(
         assert totals[("conversations", "webchat")] == 1
         assert totals[("signals", "anonymous")] == 1
     finally:
-        await after.engine.dispose()
+        await after.close()
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ async def _counted_in(folder: Path) -> dict[tuple[str, str], int]:
     try:
         return dict(await counted(services))
     finally:
-        await services.engine.dispose()
+        await services.close()
 
 
 def test_the_chat_command_writes_its_counts_when_it_ends(cli: Cli, tmp_path: Path) -> None:

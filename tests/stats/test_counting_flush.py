@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot import migrate
 from bot.app import Services, build_services, prepare_database
-from bot.db import create_engine, session_factory, sqlite_url
+from bot.db import create_engine, create_relaxed_engine, session_factory, sqlite_url
 from bot.settings import Settings
 from bot.state import ConversationStore
 from bot.stats.recorder import StatsRecorder, flush_minutes
@@ -133,7 +133,7 @@ async def test_on_postgres_the_counters_are_written_in_another_transaction_than_
         assert len(signal) == 1 and counters
         assert signal.isdisjoint(counters), "a shared xmin would tie a counter to the signal"
     finally:
-        await services.engine.dispose()
+        await services.close()
         await empty_postgres()
 
 
@@ -194,8 +194,12 @@ async def test_upgrading_from_0008_keeps_conversations_and_counts_them_from_then
             )
         await migrate.upgrade(engine)
         assert await migrate.current_revision(engine) == migrate.head_revision()
-        store = ConversationStore(engine, b"s" * 32, ttl=datetime.max - datetime.min)
-        session = await store.load("k", datetime(2026, 1, 1, tzinfo=UTC))
+        relaxed = create_relaxed_engine(url)
+        store = ConversationStore(engine, relaxed, b"s" * 32, ttl=datetime.max - datetime.min)
+        try:
+            session = await store.load("k", datetime(2026, 1, 1, tzinfo=UTC))
+        finally:
+            await relaxed.dispose()
         assert session is not None and session.counted == frozenset()
         assert session.state.dialog == "options"
         async with engine.connect() as connection:

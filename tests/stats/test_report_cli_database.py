@@ -60,7 +60,7 @@ def _seed(settings: Settings, counts: SeedCounts, organisation: str = "ministeri
             await prepare_database(services)
             await add_counts(services.sessions, organisation, counts)
         finally:
-            await services.engine.dispose()
+            await services.close()
 
     asyncio.run(run())
 
@@ -72,7 +72,7 @@ def _query(settings: Settings, sql: str) -> list[tuple[object, ...]]:
             async with services.engine.connect() as connection:
                 return [tuple(row) for row in (await connection.execute(text(sql))).all()]
         finally:
-            await services.engine.dispose()
+            await services.close()
 
     return asyncio.run(run())
 
@@ -157,7 +157,7 @@ def _query_write(settings: Settings, sql: str) -> None:
             async with services.engine.begin() as connection:
                 await connection.execute(text(sql))
         finally:
-            await services.engine.dispose()
+            await services.close()
 
     asyncio.run(run())
 

@@ -176,7 +176,7 @@ async def start_bot(
     finally:
         await client.close()
         await api.close()
-        await services.engine.dispose()
+        await services.close()
         await fake.close()
         assert fake.shape_errors == []
 

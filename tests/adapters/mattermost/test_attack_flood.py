@@ -132,4 +132,4 @@ async def test_one_person_flooding_mentions_in_a_channel_does_not_silence_the_ot
         core.release.set()
         await listener.close()
         await api.close()
-        await services.engine.dispose()
+        await services.close()

@@ -320,7 +320,7 @@ async def test_a_failing_turn_is_one_apology_and_one_line_with_the_type_only(
                 assert channel.listener is not None
                 await channel.listener.wait_idle()
     finally:
-        await services.engine.dispose()
+        await services.close()
         services.signals.kdf_pool.close()
     assert [p["message"] for p in bot_posts(fake, dm)] == [
         "Sorry, something went wrong on my side. Please try again in a few minutes."
