@@ -78,8 +78,10 @@ class Services:
 
     async def close(self) -> None:
         """Close both pools: the app's and the relaxed one of every turn (bot.db)."""
-        await self.store.relaxed.dispose()
-        await self.engine.dispose()
+        try:
+            await self.store.relaxed.dispose()
+        finally:
+            await self.engine.dispose()
 
 
 SERVICES = web.AppKey("services", Services)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.core import DEFAULT_LANGUAGE, Channel, Incoming, Reply, language_of
 from bot.effects import Caller, EffectRunner
-from bot.errors import MeldwijzerError
+from bot.errors import MeldwijzerError, StorageError
 from bot.router import Outcome, Router, Session
 from bot.signals.registry import Adviser, AdviserRegistry
 from bot.state import ConversationStore
@@ -32,9 +32,10 @@ class TurnObserver(Protocol):
 
 @dataclass(slots=True)
 class _TurnTime:
-    """The time one turn spent in its effect (0 when it ran none)."""
+    """The time one turn spent in its effect (0 when it ran none), and whether it ran one."""
 
     in_effect: float = 0.0
+    ran_effect: bool = False
 
 
 class ConversationService:
@@ -87,15 +88,29 @@ class ConversationService:
                 next_session = replace(next_session, counted=next_session.counted | counted)
             # An unchanged conversation is written only to keep it from expiring.
             fresh = found is not None and not self._store.stale(found[1], now)
-            saved = outcome.changed and not (fresh and next_session == session)
-            if saved:
-                await self._store.save(key, next_session, now)
+            saving = outcome.changed and not (fresh and next_session == session)
+            if saving and await self._save(incoming, key, next_session, now, spent):
                 self._count(counts)  # only once the conversation that shows them is saved
         except MeldwijzerError as exc:
             # Never the message text or ids: only what kind of failure it was.
             log.error("turn failed on %s: %s", incoming.channel.value, type(exc).__name__)
             return (self._router.apology(lang, incoming),)
         return outcome.replies
+
+    async def _save(
+        self, incoming: Incoming, key: str, session: Session, now: datetime, spent: _TurnTime
+    ) -> bool:
+        try:
+            await self._store.save(key, session, now)
+        except StorageError:
+            if not spent.ran_effect:
+                raise
+            # What the effect did is done and committed (a signal stored, its receipt in the
+            # replies, shown once): the person sees it. Where they were in the dialog may be
+            # forgotten, the next message is read from the last saved step.
+            log.error("turn on %s: effect done, conversation not saved", incoming.channel.value)
+            return False
+        return True
 
     def _count(self, counts: Sequence[tuple[str, str]]) -> None:
         if self._stats is not None:
@@ -121,6 +136,7 @@ class ConversationService:
             address=f"{incoming.channel.value}\x1f{incoming.conversation}",
         )
         started = time.perf_counter()
+        spent.ran_effect = True
         try:
             result = await self._effects.run(outcome.effect, caller)
         finally:

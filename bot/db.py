@@ -9,13 +9,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -26,6 +28,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from bot.errors import ConfigError
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -99,6 +103,19 @@ def create_engine(url: str) -> AsyncEngine:
 # of opening (and, on SQLite, starting a thread for) a connection per burst and closing it.
 RELAXED_POOL_SIZE = 8
 RELAXED_POOL_WAIT_SECONDS = 10
+# PostgreSQL: a new connection in at most 5 s, and a dead peer noticed by the client in
+# about 20 s (libpq "Parameter Key Words": connect_timeout, keepalives*, tcp_user_timeout),
+# so a silently dropped connection cannot hold one of the few places for long.
+RELAXED_POSTGRES_CONNECT = {
+    "application_name": "meldwijzer turns",
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15000,
+}
+_relaxed_engines: weakref.WeakSet[AsyncEngine] = weakref.WeakSet()
 
 
 def create_relaxed_engine(url: str) -> AsyncEngine:
@@ -112,10 +129,11 @@ def create_relaxed_engine(url: str) -> AsyncEngine:
     so it goes back as it is; a fixed size, so a burst waits instead of opening connections.
 
     No ping before each checkout on PostgreSQL (a round trip per statement): after the
-    server dropped the connections, one statement fails ("busy" for a limit, the apology
-    for a turn) and the pool is made anew.
+    server dropped the connections, the first statement on each fails, the pool is made
+    anew, and the callers try once more on a fresh connection (:func:`retry_on_new_connection`).
     """
     driver_url = async_url(url)
+    sqlite = driver_url.startswith("sqlite")
     engine = create_async_engine(
         driver_url,
         isolation_level="AUTOCOMMIT",
@@ -123,23 +141,61 @@ def create_relaxed_engine(url: str) -> AsyncEngine:
         pool_size=RELAXED_POOL_SIZE,
         max_overflow=0,
         pool_timeout=RELAXED_POOL_WAIT_SECONDS,
-        **(
-            {}
-            if driver_url.startswith("sqlite")
-            else {"connect_args": {"options": "-c synchronous_commit=off"}}
-        ),
+        **({} if sqlite else {"connect_args": _postgres_connect_args(driver_url)}),
     )
-    if engine.dialect.name == "sqlite":
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _relaxed_sqlite)  # runs after them
         _quiet_driver_log()
+    else:
+        event.listen(engine.sync_engine, "connect", _relaxed_postgres)
+    _relaxed_engines.add(engine)
     return engine
+
+
+def is_relaxed(engine: AsyncEngine) -> bool:
+    """True for an engine made by :func:`create_relaxed_engine` (autocommit: a write through
+    any other engine without a commit would be rolled back, and lost without an error)."""
+    return engine in _relaxed_engines
+
+
+def _postgres_connect_args(driver_url: str) -> dict[str, object]:
+    given = set(make_url(driver_url).query)  # what the admin's URL sets wins
+    return {key: value for key, value in RELAXED_POSTGRES_CONNECT.items() if key not in given}
 
 
 def _relaxed_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _relaxed_postgres(dbapi_connection: Any, _record: Any) -> None:
+    """For the session, by SQL rather than the startup ``options``, which some connection
+    poolers in front of PostgreSQL refuse; in autocommit it holds until the connection ends."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET synchronous_commit TO off")
+    cursor.close()
+
+
+async def retry_on_new_connection(
+    engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]
+) -> T:
+    """``work`` on a connection of ``engine``; once more on a new one if the first was dead.
+
+    A PostgreSQL restart or a dropped idle connection leaves dead connections in a pool
+    without a ping; SQLAlchemy marks the error ``connection_invalidated`` and empties the
+    pool. Only the statements of the relaxed pool come here, each one idempotent (an upsert,
+    a read) or, for a count, at worst counted twice after a lost answer.
+    """
+    try:
+        async with engine.connect() as connection:
+            return await work(connection)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    async with engine.connect() as connection:
+        return await work(connection)
 
 
 def _quiet_driver_log() -> None:

@@ -16,12 +16,12 @@ from sqlalchemy import Boolean, DateTime, String, Text, bindparam, delete, selec
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from bot.core import Incoming
-from bot.db import Base, as_utc
+from bot.db import Base, as_utc, is_relaxed, retry_on_new_connection
 from bot.errors import StorageError
 from bot.router import Session
 from bot.state_driver import STORAGE_ERRORS, CompiledStatement, sqlite_execute, sqlite_fetch_one
@@ -90,6 +90,8 @@ class ConversationStore:
     def __init__(
         self, engine: AsyncEngine, relaxed: AsyncEngine, secret: bytes, ttl: timedelta
     ) -> None:
+        if not is_relaxed(relaxed):
+            raise ValueError("conversation state needs the relaxed pool (create_relaxed_engine)")
         self._engine = engine
         self._relaxed_engine = relaxed
         self._secret = secret
@@ -151,10 +153,12 @@ class ConversationStore:
         return session, expires
 
     async def _read(self, key: str) -> tuple[object, ...] | None:
-        async with self._relaxed_engine.connect() as connection:
-            if self._by_key_sql is not None:
-                return await sqlite_fetch_one(connection, self._by_key_sql, {"key": key})
-            found = (await connection.execute(_BY_KEY, {"key": key})).one_or_none()
+        return await retry_on_new_connection(self._relaxed_engine, lambda c: self._select(c, key))
+
+    async def _select(self, connection: AsyncConnection, key: str) -> tuple[object, ...] | None:
+        if self._by_key_sql is not None:
+            return await sqlite_fetch_one(connection, self._by_key_sql, {"key": key})
+        found = (await connection.execute(_BY_KEY, {"key": key})).one_or_none()
         return None if found is None else tuple(found)
 
     async def save(self, key: str, session: Session, now: datetime) -> None:
@@ -171,13 +175,18 @@ class ConversationStore:
         try:
             # SQLite has one writer at a time; queueing here is cheaper than its busy
             # handler, which sleeps for milliseconds when writers collide.
-            async with self._writer, self._relaxed_engine.connect() as connection:
-                if self._upsert_sql is not None:
-                    await sqlite_execute(connection, self._upsert_sql, {"key": key, **values})
-                else:
-                    await connection.execute(self._upsert, {"key": key, **values})
+            async with self._writer:
+                await retry_on_new_connection(
+                    self._relaxed_engine, lambda c: self._write(c, {"key": key, **values})
+                )
         except STORAGE_ERRORS as exc:
             raise StorageError("cannot save conversation state") from exc
+
+    async def _write(self, connection: AsyncConnection, values: dict[str, object]) -> None:
+        if self._upsert_sql is not None:
+            await sqlite_execute(connection, self._upsert_sql, values)
+        else:
+            await connection.execute(self._upsert, values)
 
     async def purge_expired(
         self, now: datetime, *, batch: int = PURGE_BATCH, batches: int = PURGE_BATCHES

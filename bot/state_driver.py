@@ -16,6 +16,8 @@ On PostgreSQL each is one round trip: no ping, BEGIN, SET or COMMIT around it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement, Select
+from sqlalchemy.sql.expression import ClauseElement, ReturnsRows
 
 # SQLAlchemy's own errors, and what the raw driver raises instead of SQLAlchemy's wrapped
 # ones: a locked or broken database file, a renamed table, a closed connection (aiosqlite
@@ -48,28 +50,32 @@ class CompiledStatement:
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect) -> CompiledStatement:
+        """Only what this module can run as SQLAlchemy would: no defaults computed in Python
+        (a column left out of an INSERT would be written NULL here), no bind computed at
+        execution time."""
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            raise ValueError("a statement with Python-side defaults cannot go to the driver")
         names = tuple(compiled.positiontup)
-        binds = tuple(
-            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in names
+        params = [compiled.binds[name] for name in names]
+        if any(param.callable is not None for param in params):
+            raise ValueError("a bind computed at execution time cannot go to the driver")
+        binds = tuple(param.type.dialect_impl(dialect).bind_processor(dialect) for param in params)
+        fixed = {name: p.value for name, p in zip(names, params, strict=True) if not p.required}
+        # A SELECT's columns, or what an INSERT … RETURNING hands back.
+        returned = statement.exported_columns if isinstance(statement, ReturnsRows) else ()
+        results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in returned
         )
-        fixed = {
-            name: compiled.binds[name].effective_value
-            for name in names
-            if not compiled.binds[name].required
-        }
-        results: tuple[Processor, ...] = ()
-        if isinstance(statement, Select):
-            results = tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in statement.selected_columns
-            )
         return cls(compiled.string, names, binds, results, fixed)
 
     def parameters(self, values: Mapping[str, object]) -> tuple[object, ...]:
         fixed = self.fixed
+        if fixed and not fixed.keys().isdisjoint(values):
+            # A name of the statement's own literal: SQLAlchemy would take the caller's
+            # value, this module its literal; neither is what the caller should rely on.
+            raise ValueError(f"values name a literal of the statement: {sorted(fixed)}")
         given = (fixed[name] if name in fixed else values[name] for name in self.names)
         return tuple(
             value if bind is None else bind(value)
@@ -77,8 +83,6 @@ class CompiledStatement:
         )
 
     def row(self, raw: Sequence[object]) -> tuple[object, ...]:
-        if not self.results:  # RETURNING of plain integers and text: nothing to convert
-            return tuple(raw)
         return tuple(
             value if result is None else result(value)
             for result, value in zip(self.results, raw, strict=True)
@@ -89,8 +93,7 @@ async def sqlite_fetch_one(
     connection: AsyncConnection, statement: CompiledStatement, values: Mapping[str, object]
 ) -> tuple[object, ...] | None:
     """The first row of a SELECT, in one hand-off to aiosqlite's thread (or None)."""
-    driver = await _driver(connection)
-    rows = list(await driver.execute_fetchall(statement.sql, statement.parameters(values)))
+    rows = await _to_the_end(connection, statement, values)
     return statement.row(rows[0]) if rows else None
 
 
@@ -100,12 +103,26 @@ async def sqlite_execute(
     """Run one statement on an autocommit connection of the relaxed pool, in one hand-off:
     it is its own transaction, committed (or, failing, undone) when it ends; the rows it
     returned (``RETURNING``), if any."""
-    driver = await _driver(connection)
-    rows = await driver.execute_fetchall(statement.sql, statement.parameters(values))
-    return [statement.row(raw) for raw in rows]
+    return [statement.row(raw) for raw in await _to_the_end(connection, statement, values)]
 
 
-async def _driver(connection: AsyncConnection) -> Any:
-    """aiosqlite's own connection behind a pooled SQLAlchemy connection."""
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
+async def _to_the_end(
+    connection: AsyncConnection, statement: CompiledStatement, values: Mapping[str, object]
+) -> list[Any]:
+    """The statement's rows; a caller cancelled meanwhile still waits for it to finish.
+
+    In autocommit a statement handed to the driver's thread runs to its end whatever
+    happens to the task that handed it over. Were the caller to go on at once, it would give
+    back the connection and the write queue while the statement still ran, and a save made
+    next could land before this older one and be overwritten by it.
+    """
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    running = asyncio.ensure_future(
+        driver.execute_fetchall(statement.sql, statement.parameters(values))
+    )
+    try:
+        return list(await asyncio.shield(running))
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await running
+        raise

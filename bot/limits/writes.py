@@ -20,14 +20,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from bot.db import back_to_full_durability, create_relaxed_engine
+from bot.db import (
+    back_to_full_durability,
+    create_relaxed_engine,
+    is_relaxed,
+    retry_on_new_connection,
+)
 from bot.errors import ServerBusy
 from bot.state_driver import STORAGE_ERRORS, CompiledStatement, sqlite_execute
 
@@ -51,6 +55,8 @@ class LimitWrites:
         """On ``engine``'s pool; ``autocommit`` only for a relaxed pool
         (:func:`bot.db.create_relaxed_engine`); ``queue``: the one this process's other
         writes to the same SQLite file wait in."""
+        if autocommit and not is_relaxed(engine):
+            raise ValueError("autocommitted checks need a relaxed pool (create_relaxed_engine)")
         self._engine = engine
         self._autocommit = autocommit
         self._owned = False
@@ -81,20 +87,30 @@ class LimitWrites:
         if self._owned:
             await self._engine.dispose()
 
-    async def returning(self, statement: Executable, values: Mapping[str, Any]) -> Row[Any] | None:
+    async def returning(
+        self, statement: Executable, values: Mapping[str, Any]
+    ) -> Sequence[Any] | None:
         """The first row ``statement`` returns (None: it changed nothing), committed."""
         try:
-            async with self._queue, self._engine.connect() as connection:
-                if self._autocommit and self.sqlite:  # one hand-off to the driver's thread
-                    rows = await sqlite_execute(connection, self._sql(statement), values)
-                    return cast(Row[Any], rows[0]) if rows else None
-                if self._autocommit:  # committed by itself, durability relaxed per connection
-                    return (await connection.execute(statement, dict(values))).first()
-                return await self._relaxed(connection, statement, values)
+            async with self._queue:
+                if self._autocommit:  # one statement, committed by itself
+                    return await retry_on_new_connection(
+                        self._engine, lambda c: self._autocommitted(c, statement, values)
+                    )
+                async with self._engine.connect() as connection:
+                    return await self._relaxed(connection, statement, values)
         except STORAGE_ERRORS as exc:
             # The type only: a statement's parameters are keyed hashes, still not for logs.
             log.warning("a rate limit could not be checked: %s", type(exc).__name__)
             raise ServerBusy("the rate limit cannot be checked") from exc
+
+    async def _autocommitted(
+        self, connection: AsyncConnection, statement: Executable, values: Mapping[str, Any]
+    ) -> Sequence[Any] | None:
+        if self.sqlite:  # one hand-off to the driver's thread
+            rows = await sqlite_execute(connection, self._sql(statement), values)
+            return rows[0] if rows else None
+        return (await connection.execute(statement, dict(values))).first()
 
     def _sql(self, statement: Executable) -> CompiledStatement:
         """Compiled once per statement object (a limit builds its statement once)."""
@@ -110,7 +126,7 @@ class LimitWrites:
 
     async def _relaxed(
         self, connection: AsyncConnection, statement: Executable, values: Mapping[str, Any]
-    ) -> Row[Any] | None:
+    ) -> Sequence[Any] | None:
         if not self.sqlite:
             await connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             row = (await connection.execute(statement, dict(values))).first()

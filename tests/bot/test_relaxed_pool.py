@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -24,8 +25,9 @@ from bot.db import RELAXED_POOL_SIZE
 from bot.errors import StorageError
 from bot.limits import LimitWrites, SharedTurnLimit
 from bot.router import Session
+from bot.state import ConversationStore
 from dialogs.base import DialogState
-from tests.signals.conftest import Build, build_on
+from tests.signals.conftest import Build, build_on, open_intake, receipt_in, reporter
 
 __all__ = ["build_on"]  # the fixture, imported for pytest
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
@@ -152,3 +154,138 @@ async def test_closing_the_services_closes_the_relaxed_pool(services: Services) 
 async def _save(services: Services) -> None:
     state = DialogState("options", "ask", MappingProxyType({}))
     await services.store.save("k", Session(lang="en", state=state), NOW)
+
+
+# ---- failures on the relaxed pool --------------------------------------------------
+
+
+async def refuse_conversation_writes(services: Services) -> None:
+    """From now on the database refuses every write of conversation state; reads still work."""
+    statements_by_dialect = {
+        "sqlite": [
+            "CREATE TRIGGER refuse_insert BEFORE INSERT ON conversations "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            "CREATE TRIGGER refuse_update BEFORE UPDATE ON conversations "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        ],
+        "postgresql": [
+            "CREATE OR REPLACE FUNCTION meldwijzer_test_refuse() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+            "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON conversations "
+            "FOR EACH ROW EXECUTE FUNCTION meldwijzer_test_refuse()",
+        ],
+    }
+    async with services.engine.begin() as connection:
+        for statement in statements_by_dialect[services.engine.dialect.name]:
+            await connection.execute(text(statement))
+
+
+async def signals_stored(services: Services) -> int:
+    async with services.engine.connect() as connection:
+        return int((await connection.execute(text("SELECT count(*) FROM signals"))).scalar_one())
+
+
+async def test_a_signal_stored_when_its_conversation_cannot_be_saved_still_shows_its_receipt(
+    build_on: Build,
+) -> None:
+    services = await build_on()
+    person = reporter(services)
+    await open_intake(person)
+    await refuse_conversation_writes(services)
+    replies = await person.submit(
+        "signal:intake", what="Canary-Text-0d1e: a remark", role="target", kinds="racism"
+    )
+    # The receipt is shown once: an apology in its place would leave a stored signal that
+    # nobody can ever follow up, and a reporter likely to send it again.
+    assert receipt_in(replies)
+    assert await signals_stored(services) == 1
+
+
+async def test_a_turn_whose_conversation_cannot_be_saved_and_did_nothing_else_apologises(
+    build_on: Build,
+) -> None:
+    services = await build_on()
+    person = reporter(services)
+    await refuse_conversation_writes(services)
+    replies = await person.press("topic:signal")
+    assert len(replies) == 1 and "not saved" in replies[0].text
+
+
+async def test_after_the_database_dropped_every_connection_the_next_turn_still_works(
+    build_on: Build,
+) -> None:
+    """A restart (or a proxy's idle timeout) leaves dead connections in a pool that pings
+    nothing; the turn's statements try once more on a fresh connection."""
+    services = await build_on()
+    if services.engine.dialect.name == "sqlite":
+        pytest.skip("a SQLite file has no server to drop its connections")
+    limit = SharedTurnLimit(
+        LimitWrites(services.store.relaxed, autocommit=True), b"s" * 32, most=100
+    )
+    person = reporter(services)
+    await open_intake(person)
+    assert await limit.allow("token")
+    assert services.store.relaxed.pool.checkedin() >= 1
+    async with services.engine.connect() as connection:
+        await connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert await limit.allow("token")
+    replies = await person.submit(
+        "signal:intake", what="Canary-Text-0d1e: a remark", role="target", kinds="racism"
+    )
+    assert receipt_in(replies)
+    # And the conversation moved on: its next step was saved.
+    found = await services.store.load(services.store.key(turn(person.conversation, Kind.TEXT)), NOW)
+    assert found is not None
+
+
+async def test_a_save_cancelled_while_it_waits_for_the_database_lands_before_the_next_one(
+    services: Services,
+) -> None:
+    """On SQLite a statement handed to the driver's thread runs to its end even when the
+    task that handed it over is cancelled (a graceful stop's deadline): the save after it
+    must not be overtaken and then overwritten by it."""
+    database = services.settings.data_dir / "meldwijzer.db"
+    async with contextlib.AsyncExitStack() as stack:  # several connections in the pool
+        for _ in range(4):
+            connection = await stack.enter_async_context(services.store.relaxed.connect())
+            await connection.get_raw_connection()
+    await services.store.save("race", _session("start"), NOW)
+    other = sqlite3.connect(database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        older = asyncio.create_task(services.store.save("race", _session("older"), NOW))
+        # Handed over, and waiting in SQLite's busy handler, which sleeps longer the longer
+        # it waits (up to 100 ms at a time): a statement handed over later tries sooner.
+        await asyncio.sleep(1.5)
+        older.cancel()
+        newer = asyncio.create_task(services.store.save("race", _session("newer"), NOW))
+        await asyncio.sleep(0.05)
+        other.execute("ROLLBACK")
+        with pytest.raises(asyncio.CancelledError):
+            await older
+        await newer
+    finally:
+        other.close()
+    await asyncio.sleep(0.3)  # anything still running in the driver's thread has landed
+    loaded = await services.store.load("race", NOW)
+    assert loaded is not None and loaded.state.step == "newer"
+
+
+def test_the_state_and_the_limits_refuse_an_engine_that_is_not_relaxed(
+    services: Services,
+) -> None:
+    # A write without a commit on an ordinary engine is rolled back at checkin: lost, and
+    # no error said so.
+    with pytest.raises(ValueError, match="relaxed"):
+        ConversationStore(services.engine, services.engine, b"s" * 32, timedelta(hours=1))
+    with pytest.raises(ValueError, match="relaxed"):
+        LimitWrites(services.engine, autocommit=True)
+
+
+def _session(step: str) -> Session:
+    return Session(lang="en", state=DialogState("options", step, MappingProxyType({})))

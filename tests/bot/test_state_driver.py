@@ -11,7 +11,21 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
 
 from bot.app import Services
 from bot.core import Channel, Incoming, Kind
@@ -19,6 +33,7 @@ from bot.errors import StorageError
 from bot.router import Session
 from bot.settings import Settings
 from bot.state import ConversationRow
+from bot.state_driver import CompiledStatement, sqlite_execute
 from dialogs.base import DialogState
 from tests.bot.test_relaxed_writes import every_pooled_connection_synchronous
 from tests.conftest import TEST_KDF
@@ -163,3 +178,62 @@ async def test_a_write_refused_inside_its_transaction_leaves_full_durability(
         with pytest.raises(StorageError):
             await services.store.save("k", SESSION, NOW)
     assert await every_pooled_connection_synchronous(services) == {2}
+
+
+# ---- what the driver path refuses to compile --------------------------------------
+
+_metadata = MetaData()
+_defaults = Table(
+    "defaults",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("step", String, default="start"),
+    Column("seen", DateTime(timezone=True)),
+)
+
+
+def test_a_statement_with_python_side_defaults_is_refused() -> None:
+    # SQLAlchemy computes the default itself and adds it to the parameters; straight to the
+    # driver the column would be written NULL.
+    with pytest.raises(ValueError, match="defaults"):
+        CompiledStatement.of(insert(_defaults).values(id=bindparam("id")), sqlite.dialect())
+
+
+def test_a_bind_computed_at_execution_time_is_refused() -> None:
+    computed = bindparam("step", callable_=lambda: "now")
+    statement = update(_defaults).values(step=computed)
+    with pytest.raises(ValueError, match="execution time"):
+        CompiledStatement.of(statement, sqlite.dialect())
+
+
+def test_a_value_given_for_a_literal_of_the_statement_is_refused() -> None:
+    statement = (
+        update(_defaults).where(_defaults.c.id == bindparam("id")).values(step=literal("fixed"))
+    )
+    compiled = CompiledStatement.of(statement, sqlite.dialect())
+    assert compiled.parameters({"id": 1}) == ("fixed", 1)
+    with pytest.raises(ValueError, match="literal"):
+        compiled.parameters({"id": 1, **dict.fromkeys(compiled.fixed, "caller")})
+
+
+async def test_returning_columns_come_back_as_sqlalchemy_reads_them(services: Services) -> None:
+    """A RETURNING column goes through its type's result processor, as a SELECT's does."""
+    statement = (
+        insert(ConversationRow)
+        .values(
+            key=bindparam("key"),
+            lang="en",
+            lang_chosen=True,
+            dialog="",
+            step="",
+            data="{}",
+            adviser_session="",
+            counted="",
+            expires_at=bindparam("expires_at"),
+        )
+        .returning(ConversationRow.lang_chosen, ConversationRow.expires_at)
+    )
+    compiled = CompiledStatement.of(statement, services.engine.dialect)
+    async with services.store.relaxed.connect() as connection:
+        rows = await sqlite_execute(connection, compiled, {"key": "r", "expires_at": NOW})
+    assert rows == [(True, NOW.replace(tzinfo=None))]

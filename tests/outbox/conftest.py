@@ -54,7 +54,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
     """A database at the newest schema, emptied again afterwards."""
     opened = await open_database(request.param, tmp_path)
     yield opened
-    await opened.close()
+    await opened.engine.dispose()
     if request.param == "postgres":
         await empty_postgres()
 
@@ -64,7 +64,7 @@ async def postgres(tmp_path: Path) -> AsyncIterator[Database]:
     """PostgreSQL only, for what several replicas share (mark the test ``postgres``)."""
     opened = await open_database("postgres", tmp_path)
     yield opened
-    await opened.close()
+    await opened.engine.dispose()
     await empty_postgres()
 
 
