@@ -77,6 +77,34 @@ def test_a_single_word_asking_for_help_is_the_help_topic(
 @pytest.mark.parametrize(
     ("lang", "text"),
     [
+        *(("nl", w) for w in ("hallo", "Hoi!", "hey", "goedemorgen", "Goedemiddag.", "hallo daar")),
+        *(("en", w) for w in ("hello", "Hi!", "hi there", "good morning", "Hey.", "hiya")),
+    ],
+)
+def test_a_greeting_alone_is_greeted_with_what_the_bot_can_do(
+    shipped_kb: KnowledgeBase, lang: str, text: str
+) -> None:
+    # The first thing many people type: "I don't understand" would be a cold welcome.
+    match = shipped_kb.match(text, lang)
+    assert (match.topic, match.confident) == ("help", True)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("nl", "hallo, een collega maakt grappen over mijn afkomst"),
+        ("en", "hi, my manager keeps making racist jokes"),
+    ],
+)
+def test_a_greeting_before_a_question_is_the_question(
+    shipped_kb: KnowledgeBase, lang: str, text: str
+) -> None:
+    assert shipped_kb.match(text, lang).topic != "help"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
         ("nl", "ik heb mijn code verloren"),
         ("nl", "ik ben mijn ontvangstcode kwijt"),
         ("en", "I lost my code"),
@@ -137,3 +165,20 @@ def test_a_malformed_scope_file_names_itself(tmp_path: Path) -> None:
     (data / "scope.toml").write_text('[nl]\nout_of_scope = "kantine"\n')
     with pytest.raises(KnowledgeError, match=r"scope\.toml.*out_of_scope"):
         load_lexicons(data)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("nl", "ik word gepest door mijn leidinggevende"),
+        ("nl", "mijn leidinggevende discrimineert mij"),
+        ("en", "my manager keeps making racist jokes"),
+        ("en", "my boss is the problem, he discriminates against me"),
+    ],
+)
+def test_a_manager_who_does_it_is_answered_with_what_to_do_then(
+    shipped_kb: KnowledgeBase, lang: str, text: str
+) -> None:
+    # Not "talk to your manager" first: the section for a manager who is the problem.
+    match = shipped_kb.match(text, lang)
+    assert (match.topic, match.section) == ("manager-hr", "manager-involved")
