@@ -41,7 +41,8 @@ ENV MELDWIJZER_ENV=production \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     TMPDIR=/tmp \
-    SQLITE_TMPDIR=/srv/meldwijzer/data
+    SQLITE_TMPDIR=/srv/meldwijzer/data \
+    MALLOC_ARENA_MAX=2
 VOLUME ["/srv/meldwijzer/data"]
 USER meldwijzer:meldwijzer
 EXPOSE 3978

@@ -25,6 +25,8 @@ BENCH_SETTINGS: Mapping[str, str] = {
     "MELDWIJZER_DEMO_ADVISER": "false",
     "MELDWIJZER_NEW_CONVERSATIONS_PER_MINUTE": "100000",
     "MELDWIJZER_NEW_CONVERSATIONS_BURST": "100000",
+    # As the shipped systemd unit and Dockerfile run it (docs/deploy.md, "Memory").
+    "MALLOC_ARENA_MAX": "2",
     # One secret for all replicas, as docs/deploy.md requires (a benchmark value, never real).
     "MELDWIJZER_SECRET": "bench-secret-" + "0" * 40,
 }
