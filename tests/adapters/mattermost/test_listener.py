@@ -102,7 +102,7 @@ async def test_own_posts_edits_system_posts_and_other_bots_are_ignored(
     await fake.workspace.store_post(other, other_dm, "hoi", props={"from_webhook": "true"})
     # A marker in the same DM: events are handled in order, so once it is answered, the
     # edit, the system post and the other bots' messages have been through the listener.
-    marker = await fake.user_posts(anna, "hoi")
+    marker = await fake.user_posts(anna, "hmm")
     await eventually(lambda: len(bot_posts(fake, dm)) > answered, "the marker's answer")
     await settled(client)
     assert bot_posts(fake, other_dm) == []
@@ -191,7 +191,7 @@ async def test_a_message_posted_while_disconnected_is_caught_up(
     fake.forget_connections()
     fake.fail_next("GET", r"^/api/v4/websocket$", 503, times=2)
     await fake.drop_sockets()
-    await fake.user_posts(anna, "hoi")
+    await fake.user_posts(anna, "hmm")
     await eventually(lambda: fake.connections_total > total, "a new connection")
     await eventually(lambda: bool(bot_posts(fake, dm)), "the caught-up answer")
     await settled(client)

@@ -4,6 +4,7 @@ box is hidden on the page, and nothing of it is stored or logged."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,12 +13,22 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 
 from bot.app import SERVICES
+from bot.settings import Settings
 from dialogs.messages import Messages
 from tests.adapters.webchat.conftest import messages_path, start
+from tests.conftest import TEST_KDF
+from tests.metrics.conftest import quiet_notice_day
 
 Client = TestClient[Any, web.Application]
 T = Messages.load()
 RECEIPT = "7F60-GJRX-1EJS-Y89K-FZ36-J"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """No notices due today: the running app's digest tick would otherwise write the day's
+    digest between the digest hour and midnight, a row the comparison below would see."""
+    return Settings(data_dir=tmp_path / "data", notice_days=quiet_notice_day(), **TEST_KDF)  # type: ignore[arg-type]
 
 
 async def say(client: Client, token: str, body: dict[str, Any]) -> list[dict[str, Any]]:
