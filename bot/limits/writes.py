@@ -66,7 +66,7 @@ class LimitWrites:
         self._queue: contextlib.AbstractAsyncContextManager[object] = (
             (queue or asyncio.Lock()) if self.sqlite else contextlib.nullcontext()
         )
-        self._compiled: dict[int, tuple[Executable, CompiledStatement]] = {}
+        self._compiled: dict[Executable, CompiledStatement] = {}
 
     @classmethod
     def own_pool(
@@ -113,15 +113,14 @@ class LimitWrites:
         return (await connection.execute(statement, dict(values))).first()
 
     def _sql(self, statement: Executable) -> CompiledStatement:
-        """Compiled once per statement object (a limit builds its statement once)."""
-        found = self._compiled.get(id(statement))
-        if found is not None and found[0] is statement:
-            return found[1]
-        compiled = CompiledStatement.of(cast(ClauseElement, statement), self._engine.dialect)
-        if len(self._compiled) >= COMPILED_KEPT:
-            self._compiled.clear()
-        # The statement is kept with its text, so its id cannot pass to another meanwhile.
-        self._compiled[id(statement)] = (statement, compiled)
+        """Compiled once per statement object (a limit builds its statement once); a
+        statement compares by identity, and the cache holds it, so no other takes its place."""
+        compiled = self._compiled.get(statement)
+        if compiled is None:
+            if len(self._compiled) >= COMPILED_KEPT:
+                self._compiled.clear()
+            compiled = CompiledStatement.of(cast(ClauseElement, statement), self._engine.dialect)
+            self._compiled[statement] = compiled
         return compiled
 
     async def _relaxed(
