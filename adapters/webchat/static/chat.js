@@ -637,8 +637,9 @@
     // Taken: what was typed (a report, a passphrase) leaves the page and the page's memory.
     if (!offeredAgain) drafts.delete(spec.id);
     const said = t(offeredAgain ? "formNotSent" : "formSent", formLang) + spec.title;
-    form.replaceWith(node("p", "hint", said));
-    // The answer is already on the page: the person's own line goes above it.
+    // The person's own line says what happened, above the answer that is already on the
+    // page; the form's place keeps only the message's text (no second "sent" line).
+    form.remove();
     showMine(said, first);
     revealNewest();
     focusAnswer(first);

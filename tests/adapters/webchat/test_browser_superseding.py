@@ -272,6 +272,8 @@ async def test_what_was_typed_comes_back_in_a_new_form_with_the_same_id(page: An
         == "Jij: Formulier verstuurd: Jouw verhaal"
     )
     body = await page.inner_text("body")
+    # Said once, by the person's own line: the form's place does not say it again.
+    assert body.count("Formulier verstuurd: Jouw verhaal") == 1
     assert "Zoals verstuurd" not in body
     assert "Van de server" not in body
 
