@@ -74,3 +74,21 @@ async def test_a_receipt_can_be_hidden(page: Any) -> None:
     await receipt.get_by_role("button", name="Hide").click()
     assert "ABCD-EFGH" not in await page.inner_text("body")
     assert await receipt.evaluate("el => el === document.activeElement")
+
+
+async def test_a_form_sent_twice_at_once_reaches_the_core_once_and_is_said_once(
+    page: Any, recording_core: RecordingCore
+) -> None:
+    form = page.locator("form.bot-form").first
+    await form.wait_for()
+    before = len(recording_core.received)
+    await form.get_by_label("Wat is er gebeurd?").fill("Twee keer op versturen gedrukt.")
+    # A double click, or Enter and a click, in the same moment: two submits in one task.
+    await form.evaluate("(f) => { f.requestSubmit(); f.requestSubmit(); }")
+    await page.wait_for_function("() => document.activeElement.classList.contains('message')")
+    forms = [e for e in recording_core.received[before:] if e.kind is Kind.FORM]
+    assert len(forms) == 1
+    # One line of the person's own for it (this core always offers the form again, so it
+    # says "not sent"), and one answer: the second submit did nothing.
+    assert await page.locator(".message.me").all_inner_texts() == ["You:\nNiet verstuurd: Signaal"]
+    assert await page.locator("form.bot-form").count() == 1
