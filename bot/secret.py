@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import ConfigError, StorageError
@@ -85,23 +85,37 @@ async def guard_secret(
     moves to the new secret, the old one is still tried on look-ups), is fine; any other
     secret would make every existing receipt unfindable.
     """
-    current, previous = fingerprints[0], fingerprints[1:]
     try:
-        async with sessions.begin() as db:
-            stored = await db.get(MetaRow, SECRET_FINGERPRINT)
-            if stored is not None and stored.value not in fingerprints:
-                signals = await db.scalar(select(SignalRow.id).limit(1))
-                if signals is not None:
-                    _orphaning(production)
-            if stored is None:
-                db.add(MetaRow(key=SECRET_FINGERPRINT, value=current))
-            elif stored.value != current:
-                rotating = stored.value in previous
-                stored.value = current
-                if rotating:
-                    log.info("secret rotation: receipts under the previous secret move on use")
+        try:
+            await _check_fingerprint(sessions, fingerprints, production=production)
+        except IntegrityError:
+            # Another replica starting at the same moment wrote the first record between
+            # this one's read and write; read again and compare with what it wrote.
+            await _check_fingerprint(sessions, fingerprints, production=production)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot check the server secret: {type(exc).__name__}") from exc
+
+
+async def _check_fingerprint(
+    sessions: async_sessionmaker[AsyncSession],
+    fingerprints: tuple[str, ...],
+    *,
+    production: bool,
+) -> None:
+    current, previous = fingerprints[0], fingerprints[1:]
+    async with sessions.begin() as db:
+        stored = await db.get(MetaRow, SECRET_FINGERPRINT)
+        if stored is not None and stored.value not in fingerprints:
+            signals = await db.scalar(select(SignalRow.id).limit(1))
+            if signals is not None:
+                _orphaning(production)
+        if stored is None:
+            db.add(MetaRow(key=SECRET_FINGERPRINT, value=current))
+        elif stored.value != current:
+            rotating = stored.value in previous
+            stored.value = current
+            if rotating:
+                log.info("secret rotation: receipts under the previous secret move on use")
 
 
 def _orphaning(production: bool) -> None:
