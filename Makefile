@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.bench_compaction --write bench/RESULTS.md
 	$(BIN)/python -m bench.bench_outbox --write bench/RESULTS.md
 	$(BIN)/python -m bench.bench_mattermost --profile --write bench/RESULTS.md
+	$(BIN)/python -m bench.bench_floor --write bench/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
