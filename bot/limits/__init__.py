@@ -8,8 +8,9 @@ The buckets new conversations and new signals draw from stay in each process
 bucket shared through the database would have to store the moment it was last drawn from,
 which for the signal bucket is the moment of the last signal (signals keep dates only).
 
-Each check is one atomic statement with relaxed durability (:mod:`bot.limits.writes`);
-nothing per token or per conversation is kept in process memory. Stale windows are
+Each check is one atomic statement with relaxed durability (:mod:`bot.limits.writes`).
+Process memory keeps no token, and only for a bounded number of conversations whose window
+is full the moment it ends, so their further turns cost no statement. Stale windows are
 deleted by housekeeping (:func:`purge_stale_windows`, bounded per round).
 """
 

@@ -5,7 +5,16 @@ A window begins with the first count after the previous one ended and lasts
 SQLite (≥ 3.35) and PostgreSQL both run it as one atomic statement, so two requests at
 once cannot both take the last place, and a client alternating between replicas gets the
 allowance once. A refused count changes nothing (the ``WHERE`` fails), so hammering a full
-window adds no writes, and nothing per token is kept in process memory.
+window adds no writes.
+
+A replica also remembers, for a bounded number of conversations, that a window is full and
+until when (:data:`FULL_KEPT` keyed hashes with the second their window ends, nothing else):
+it learns this from the count that took the last place, or from one read after a refusal.
+Until then a turn of that conversation is refused here without a statement, so a flood of
+turns over the limit costs the database nothing and takes no place in the pool that other
+people's turns wait for. The memo refuses exactly what the database would refuse, as long
+as the replicas' clocks agree; one that runs ahead of another replica's can refuse for as
+long as they differ.
 
 Each replica's wall clock starts windows; a window never moves back, so a replica whose
 clock lags only makes a window last longer (keep clocks in sync, as for outbox leases).
@@ -13,6 +22,7 @@ clock lags only makes a window last longer (keep clocks in sync, as for outbox l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import time
@@ -26,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import Executable
 
-from bot.errors import StorageError
+from bot.errors import ServerBusy, StorageError
 from bot.limits.models import RateWindowRow
 from bot.limits.writes import LimitWrites
 
@@ -37,12 +47,24 @@ TURN_WINDOW_SECONDS = 60
 LONGEST_WINDOW_SECONDS = 60 * 60
 PURGE_BATCH = 1_000
 PURGE_BATCHES = 100
+# Conversations remembered as full per replica: a keyed hash and a second each, about
+# 2 MB at most; the oldest is forgotten first (it then costs one statement).
+FULL_KEPT = 10_000
 
 
 class SharedTurnLimit:
     """At most ``most`` turns per web chat token in each window, across all replicas."""
 
-    __slots__ = ("_clock", "_key", "_most", "_seconds", "_statement", "_writes")
+    __slots__ = (
+        "_clock",
+        "_full",
+        "_key",
+        "_most",
+        "_seconds",
+        "_statement",
+        "_window_statement",
+        "_writes",
+    )
 
     def __init__(
         self,
@@ -61,6 +83,11 @@ class SharedTurnLimit:
         self._key = hmac.new(secret, message, hashlib.sha256).digest()
         self._most, self._seconds, self._clock = most, window_seconds, clock
         self._statement = _count_statement(writes.sqlite)
+        self._window_statement = select(RateWindowRow.window).where(
+            RateWindowRow.bucket == bindparam("bucket")
+        )
+        # Keyed hash -> the second its full window ends, oldest first.
+        self._full: dict[str, int] = {}
 
     def bucket(self, token: str) -> str:
         """The keyed hash a token is counted under."""
@@ -71,13 +98,34 @@ class SharedTurnLimit:
 
         :class:`~bot.errors.ServerBusy` when the database cannot tell.
         """
-        values = {
-            "bucket": self.bucket(token),
-            "now": int(self._clock()),
-            "seconds": self._seconds,
-            "most": self._most,
-        }
-        return await self._writes.returning(self._statement, values) is not None
+        bucket = self.bucket(token)
+        now = int(self._clock())
+        full_until = self._full.get(bucket)
+        if full_until is not None:
+            if now < full_until:
+                return False
+            del self._full[bucket]
+        values = {"bucket": bucket, "now": now, "seconds": self._seconds, "most": self._most}
+        counted = await self._writes.returning(self._statement, values)
+        if counted is None:
+            # Full, and not by this replica's own count (or it was forgotten): when does
+            # the window end? One read, then no statement until then.
+            with contextlib.suppress(ServerBusy):  # refused either way; the memo can wait
+                found = await self._writes.read(self._window_statement, {"bucket": bucket})
+                if found is not None:
+                    self._remember(bucket, int(found[0]) + self._seconds, now)
+            return False
+        count, window = counted
+        if count >= self._most:  # this turn took the last place
+            self._remember(bucket, int(window) + self._seconds, now)
+        return True
+
+    def _remember(self, bucket: str, until: int, now: int) -> None:
+        if until <= now:
+            return
+        if len(self._full) >= FULL_KEPT:
+            del self._full[next(iter(self._full))]
+        self._full[bucket] = until
 
 
 def _count_statement(sqlite: bool) -> Executable:
@@ -94,7 +142,7 @@ def _count_statement(sqlite: bool) -> Executable:
             "count": case((ended, 1), else_=RateWindowRow.count + 1),
         },
         where=or_(ended, RateWindowRow.count < bindparam("most")),
-    ).returning(RateWindowRow.count)
+    ).returning(RateWindowRow.count, RateWindowRow.window)
     return result
 
 

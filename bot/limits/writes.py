@@ -82,6 +82,11 @@ class LimitWrites:
         writes._owned = True
         return writes
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The pool the statements go to."""
+        return self._engine
+
     async def close(self) -> None:
         """Close the connections of a pool of its own (a shared one is its owner's)."""
         if self._owned:
@@ -103,6 +108,19 @@ class LimitWrites:
             # The type only: a statement's parameters are keyed hashes, still not for logs.
             log.warning("a rate limit could not be checked: %s", type(exc).__name__)
             raise ServerBusy("the rate limit cannot be checked") from exc
+
+    async def read(self, statement: Executable, values: Mapping[str, Any]) -> Sequence[Any] | None:
+        """The first row of a query, outside the write queue (a read waits for no writer)."""
+        try:
+            if self._autocommit:
+                return await retry_on_new_connection(
+                    self._engine, lambda c: self._autocommitted(c, statement, values)
+                )
+            async with self._engine.connect() as connection:
+                return (await connection.execute(statement, dict(values))).first()
+        except STORAGE_ERRORS as exc:
+            log.warning("a rate limit could not be read: %s", type(exc).__name__)
+            raise ServerBusy("the rate limit cannot be read") from exc
 
     async def _autocommitted(
         self, connection: AsyncConnection, statement: Executable, values: Mapping[str, Any]

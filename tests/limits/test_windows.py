@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.util import await_only
 
 from bot.db import create_engine, sqlite_url
 from bot.errors import ServerBusy
-from bot.limits import LimitWrites, RateWindowRow, SharedTurnLimit, purge_stale_windows
+from bot.limits import LimitWrites, RateWindowRow, SharedTurnLimit, purge_stale_windows, windows
 from tests.limits.conftest import SECRET, Now, Replica
 
 TOKEN = "token-canary-5f1e"
@@ -82,6 +85,115 @@ async def test_a_refused_turn_writes_nothing(replica: Replica) -> None:
     before = await all_rows(replica)
     assert not any([await one.allow(TOKEN) for _ in range(5)])
     assert await all_rows(replica) == before
+
+
+class Statements:
+    """Counts the statements a limit's pool sends to the database.
+
+    Through SQLAlchemy's cursor, and on SQLite also as the library itself traces them (its
+    trace callback, set on each connection the pool opens): the relaxed pool hands
+    statements to the driver directly, past SQLAlchemy's events. Made before the pool opens
+    a connection.
+    """
+
+    def __init__(self, limit_of: SharedTurnLimit, writes: LimitWrites) -> None:
+        self.limit, self.count = limit_of, 0
+        self._engine = writes.engine.sync_engine
+        self._listeners: list[tuple[str, Callable[..., None]]] = [
+            ("before_cursor_execute", self._seen)
+        ]
+        if self._engine.dialect.name == "sqlite":
+            self._listeners.append(("connect", self._trace))
+        for name, listener in self._listeners:
+            event.listen(self._engine, name, listener)
+
+    def _seen(self, *_args: object) -> None:
+        self.count += 1
+
+    def _trace(self, dbapi_connection: Any, _record: object) -> None:
+        await_only(dbapi_connection._connection.set_trace_callback(self._seen))
+
+    def close(self) -> None:
+        for name, listener in self._listeners:
+            event.remove(self._engine, name, listener)
+
+
+def counted_limit(replica: Replica, most: int, clock: Now) -> Statements:
+    writes = replica.writes()
+    return Statements(SharedTurnLimit(writes, SECRET, most=most, clock=clock), writes)
+
+
+async def sent(statements: Statements, check: Awaitable[bool]) -> tuple[bool, int]:
+    """What the check answered, and how many statements it sent."""
+    before = statements.count
+    answer = await check
+    return answer, statements.count - before
+
+
+async def test_turns_over_a_full_window_cost_no_statement_until_it_ends(
+    replica: Replica,
+) -> None:
+    clock = Now()
+    one = counted_limit(replica, 3, clock)
+    try:
+        assert [await one.limit.allow(TOKEN) for _ in range(3)] == [True] * 3
+        flood = [await sent(one, one.limit.allow(TOKEN)) for _ in range(50)]
+        assert flood == [(False, 0)] * 50, "this replica took the last place: it knows"
+        clock.seconds += 59
+        assert await sent(one, one.limit.allow(TOKEN)) == (False, 0)
+        clock.seconds += 1
+        allowed, statements = await sent(one, one.limit.allow(TOKEN))
+        assert allowed and statements >= 1, "a new window is counted in the database again"
+    finally:
+        one.close()
+
+
+async def test_a_window_another_replica_filled_costs_one_read_then_nothing(
+    replica: Replica,
+) -> None:
+    clock = Now()
+    filler, other = limit(replica, 2, clock), counted_limit(replica, 2, clock)
+    try:
+        assert await filler.allow(TOKEN) and await filler.allow(TOKEN)
+        refused, statements = await sent(other, other.limit.allow(TOKEN))
+        assert not refused and statements >= 2, "the count, then the read of its window"
+        flood = [await sent(other, other.limit.allow(TOKEN)) for _ in range(20)]
+        assert flood == [(False, 0)] * 20
+        assert await other.limit.allow("another-token"), "only that conversation is full"
+        clock.seconds += 60
+        assert await other.limit.allow(TOKEN)
+    finally:
+        other.close()
+
+
+async def test_a_remembered_full_window_never_refuses_what_the_database_allows(
+    replica: Replica,
+) -> None:
+    clock = Now()
+    one, other = limit(replica, 2, clock), limit(replica, 2, clock)
+    answers = []
+    for _ in range(5):
+        for _ in range(3):
+            answers.append((await one.allow(TOKEN), await other.allow(TOKEN)))
+        clock.seconds += 30
+    # Window 1 (0-59 s): two places, both taken at 0 s. Window 2 begins at 60 s.
+    assert [a for pair in answers for a in pair].count(True) == 2 + 2 + 2
+
+
+async def test_conversations_remembered_as_full_are_bounded_oldest_forgotten_first(
+    replica: Replica, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(windows, "FULL_KEPT", 3)
+    clock = Now()
+    one = counted_limit(replica, 1, clock)
+    try:
+        tokens = [f"token-{n}" for n in range(5)]
+        assert [await one.limit.allow(t) for t in tokens] == [True] * 5
+        assert await sent(one, one.limit.allow(tokens[-1])) == (False, 0)
+        refused, statements = await sent(one, one.limit.allow(tokens[0]))
+        assert not refused and statements >= 1, "forgotten: the database refuses it"
+    finally:
+        one.close()
 
 
 async def test_a_conversation_is_counted_under_a_keyed_hash_never_its_token(
