@@ -83,7 +83,7 @@ class SharedTurnLimit:
         self._key = hmac.new(secret, message, hashlib.sha256).digest()
         self._most, self._seconds, self._clock = most, window_seconds, clock
         self._statement = _count_statement(writes.sqlite)
-        self._window_statement = select(RateWindowRow.window).where(
+        self._window_statement = select(RateWindowRow.window, RateWindowRow.count).where(
             RateWindowRow.bucket == bindparam("bucket")
         )
         # Keyed hash -> the second its full window ends, oldest first.
@@ -112,7 +112,9 @@ class SharedTurnLimit:
             # the window end? One read, then no statement until then.
             with contextlib.suppress(ServerBusy):  # refused either way; the memo can wait
                 found = await self._writes.read(self._window_statement, {"bucket": bucket})
-                if found is not None:
+                # Between the count and the read the window may have ended and another
+                # replica begun the next one: only a full window is remembered.
+                if found is not None and found[1] >= self._most:
                     self._remember(bucket, int(found[0]) + self._seconds, now)
             return False
         count, window = counted
