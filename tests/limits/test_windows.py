@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, insert, select
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.util import await_only
 
 from bot.db import create_engine, sqlite_url
@@ -118,9 +120,17 @@ class Statements:
             event.remove(self._engine, name, listener)
 
 
-def counted_limit(replica: Replica, most: int, clock: Now) -> Statements:
-    writes = replica.writes()
-    return Statements(SharedTurnLimit(writes, SECRET, most=most, clock=clock), writes)
+@contextmanager
+def counted_limit(
+    replica: Replica, most: int, clock: Now, writes: LimitWrites | None = None
+) -> Iterator[Statements]:
+    """A limit on ``writes`` (a new replica's by default) whose statements are counted."""
+    writes = writes or replica.writes()
+    statements = Statements(SharedTurnLimit(writes, SECRET, most=most, clock=clock), writes)
+    try:
+        yield statements
+    finally:
+        statements.close()
 
 
 async def sent(statements: Statements, check: Awaitable[bool]) -> tuple[bool, int]:
@@ -134,8 +144,7 @@ async def test_turns_over_a_full_window_cost_no_statement_until_it_ends(
     replica: Replica,
 ) -> None:
     clock = Now()
-    one = counted_limit(replica, 3, clock)
-    try:
+    with counted_limit(replica, 3, clock) as one:
         assert [await one.limit.allow(TOKEN) for _ in range(3)] == [True] * 3
         flood = [await sent(one, one.limit.allow(TOKEN)) for _ in range(50)]
         assert flood == [(False, 0)] * 50, "this replica took the last place: it knows"
@@ -144,16 +153,14 @@ async def test_turns_over_a_full_window_cost_no_statement_until_it_ends(
         clock.seconds += 1
         allowed, statements = await sent(one, one.limit.allow(TOKEN))
         assert allowed and statements >= 1, "a new window is counted in the database again"
-    finally:
-        one.close()
 
 
 async def test_a_window_another_replica_filled_costs_one_read_then_nothing(
     replica: Replica,
 ) -> None:
     clock = Now()
-    filler, other = limit(replica, 2, clock), counted_limit(replica, 2, clock)
-    try:
+    filler = limit(replica, 2, clock)
+    with counted_limit(replica, 2, clock) as other:
         assert await filler.allow(TOKEN) and await filler.allow(TOKEN)
         refused, statements = await sent(other, other.limit.allow(TOKEN))
         assert not refused and statements >= 2, "the count, then the read of its window"
@@ -162,8 +169,6 @@ async def test_a_window_another_replica_filled_costs_one_read_then_nothing(
         assert await other.limit.allow("another-token"), "only that conversation is full"
         clock.seconds += 60
         assert await other.limit.allow(TOKEN)
-    finally:
-        other.close()
 
 
 async def test_a_remembered_full_window_never_refuses_what_the_database_allows(
@@ -180,20 +185,44 @@ async def test_a_remembered_full_window_never_refuses_what_the_database_allows(
     assert [a for pair in answers for a in pair].count(True) == 2 + 2 + 2
 
 
+class NextWindowInBetween(LimitWrites):
+    """A replica's writes during which another replica's turn lands between a refused
+    count and the read of its window: the window ended meanwhile and the next began."""
+
+    def __init__(self, replica: Replica, clock: Now, other: SharedTurnLimit) -> None:
+        super().__init__(replica())
+        self.clock, self.other = clock, other
+
+    async def read(self, statement: Executable, values: Mapping[str, Any]) -> Sequence[Any] | None:
+        self.clock.seconds += 1
+        assert await self.other.allow(TOKEN), "the next window begins"
+        return await super().read(statement, values)
+
+
+async def test_a_window_that_ended_before_its_read_is_not_remembered_as_full(
+    replica: Replica,
+) -> None:
+    clock = Now()
+    filler = limit(replica, 2, clock)
+    assert await filler.allow(TOKEN) and await filler.allow(TOKEN)
+    clock.seconds += 59
+    writes = NextWindowInBetween(replica, clock, filler)
+    with counted_limit(replica, 2, clock, writes) as late:
+        assert not await late.limit.allow(TOKEN), "counted in the full window"
+        assert await late.limit.allow(TOKEN), "the next window has a place left"
+
+
 async def test_conversations_remembered_as_full_are_bounded_oldest_forgotten_first(
     replica: Replica, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(windows, "FULL_KEPT", 3)
     clock = Now()
-    one = counted_limit(replica, 1, clock)
-    try:
+    with counted_limit(replica, 1, clock) as one:
         tokens = [f"token-{n}" for n in range(5)]
         assert [await one.limit.allow(t) for t in tokens] == [True] * 5
         assert await sent(one, one.limit.allow(tokens[-1])) == (False, 0)
         refused, statements = await sent(one, one.limit.allow(tokens[0]))
         assert not refused and statements >= 1, "forgotten: the database refuses it"
-    finally:
-        one.close()
 
 
 async def test_a_conversation_is_counted_under_a_keyed_hash_never_its_token(

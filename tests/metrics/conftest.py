@@ -99,17 +99,18 @@ async def scraped(url: str, token: str | None = None) -> Samples:
     A scrape leaves the outbox numbers out when their read takes longer than
     ``bot.metrics.scrape.READ_SECONDS``; on a loaded test machine a healthy SQLite file can
     miss that once, so a scrape that says "down" is tried again a few times. Tests of a
-    database that is really down use :func:`scrape`.
+    database that is really down use :func:`scraped_once`.
     """
     for _ in range(SCRAPE_RETRIES):
-        samples = await _scraped_once(url, token)
+        samples = await scraped_once(url, token)
         if value(samples, "meldwijzer_database_up") != 0:
             return samples
         await asyncio.sleep(0.5)
-    return await _scraped_once(url, token)
+    return await scraped_once(url, token)
 
 
-async def _scraped_once(url: str, token: str | None) -> Samples:
+async def scraped_once(url: str, token: str | None = None) -> Samples:
+    """One scrape, whatever it found."""
     status, body = await scrape(url, token)
     assert status == 200, body
     return samples_of(body)
