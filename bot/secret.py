@@ -91,7 +91,7 @@ async def guard_secret(
         except IntegrityError:
             # Another replica starting at the same moment wrote the first record between
             # this one's read and write; read again and compare with what it wrote.
-            await _check_fingerprint(sessions, fingerprints, production=production)
+            await _check_fingerprint(sessions, fingerprints, production=production, racing=True)
     except SQLAlchemyError as exc:
         raise StorageError(f"cannot check the server secret: {type(exc).__name__}") from exc
 
@@ -101,10 +101,13 @@ async def _check_fingerprint(
     fingerprints: tuple[str, ...],
     *,
     production: bool,
+    racing: bool = False,
 ) -> None:
     current, previous = fingerprints[0], fingerprints[1:]
     async with sessions.begin() as db:
         stored = await db.get(MetaRow, SECRET_FINGERPRINT)
+        if racing and stored is not None and stored.value not in fingerprints:
+            _replicas_disagree(production)
         if stored is not None and stored.value not in fingerprints:
             signals = await db.scalar(select(SignalRow.id).limit(1))
             if signals is not None:
@@ -116,6 +119,18 @@ async def _check_fingerprint(
             stored.value = current
             if rotating:
                 log.info("secret rotation: receipts under the previous secret move on use")
+
+
+def _replicas_disagree(production: bool) -> None:
+    """Another replica, started at the same moment on a fresh database, has another secret:
+    receipts and conversation tokens of one would not open on the other."""
+    if production:
+        raise ConfigError(
+            "refusing to start in production:\n  - another replica started at the same "
+            "moment with a different MELDWIJZER_SECRET; every replica needs the same one "
+            "(docs/deploy.md)"
+        )
+    log.warning("another process on this database started with a different server secret")
 
 
 def _orphaning(production: bool) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy
 from sqlalchemy import Engine, event, text
 
 from bot.app import Services
+from bot.errors import ConfigError
 from bot.secret import SECRET_FINGERPRINT, guard_secret
 from tests.signals.conftest import Build
 
@@ -32,11 +34,14 @@ async def stored_fingerprints(services: Services) -> list[str]:
         return [row[0] for row in found.all()]
 
 
-async def test_a_replica_whose_first_record_was_written_by_another_in_between_starts(
-    build_on: Build,
+OTHER_SECRET_FINGERPRINT = "f" * 64
+
+
+async def race_on_the_first_record(
+    services: Services, written_by_the_other: str, *, production: bool
 ) -> None:
-    services = await build_on()
-    fingerprints = services.signals.secret_fingerprints
+    """``guard_secret`` on a fresh database, where another replica writes its record (and
+    commits) between this one's read of no record and its own write."""
     async with services.sessions.begin() as db:  # as fresh as a new database
         await db.execute(text("DELETE FROM meta WHERE key = :key"), {"key": SECRET_FINGERPRINT})
     other = other_replica(services)
@@ -45,20 +50,37 @@ async def test_a_replica_whose_first_record_was_written_by_another_in_between_st
     def the_other_writes_first(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         if written or not statement.lstrip().upper().startswith("INSERT INTO META"):
             return
-        # Between this replica's read (no record) and its write, the other one, started
-        # with the same secret, writes the record and commits.
         with other.begin() as connection:
             connection.execute(
                 text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
-                {"key": SECRET_FINGERPRINT, "value": fingerprints[0]},
+                {"key": SECRET_FINGERPRINT, "value": written_by_the_other},
             )
         written.append(statement)
 
     event.listen(services.engine.sync_engine, "before_cursor_execute", the_other_writes_first)
     try:
-        await guard_secret(services.sessions, fingerprints, production=True)
+        await guard_secret(
+            services.sessions, services.signals.secret_fingerprints, production=production
+        )
     finally:
         event.remove(services.engine.sync_engine, "before_cursor_execute", the_other_writes_first)
         other.dispose()
-    assert written, "the race was set up"
-    assert await stored_fingerprints(services) == [fingerprints[0]]
+        assert written, "the race was set up"
+
+
+async def test_a_replica_whose_first_record_was_written_by_another_in_between_starts(
+    build_on: Build,
+) -> None:
+    services = await build_on()
+    fingerprint = services.signals.secret_fingerprints[0]
+    await race_on_the_first_record(services, fingerprint, production=True)
+    assert await stored_fingerprints(services) == [fingerprint]
+
+
+async def test_replicas_started_at_once_with_different_secrets_are_refused_in_production(
+    build_on: Build,
+) -> None:
+    services = await build_on()
+    with pytest.raises(ConfigError, match="different MELDWIJZER_SECRET"):
+        await race_on_the_first_record(services, OTHER_SECRET_FINGERPRINT, production=True)
+    assert await stored_fingerprints(services) == [OTHER_SECRET_FINGERPRINT], "nothing changed"
